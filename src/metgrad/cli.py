@@ -1,0 +1,63 @@
+"""The ``metgrad`` command line.
+
+Each subcommand lives in its own module and registers itself here through
+:data:`SUBCOMMANDS`; ``metgrad`` with no arguments lists what exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from . import __version__
+
+__all__ = ["SUBCOMMANDS", "build_parser", "main"]
+
+#: name -> (module path, one-line help). Each module provides
+#: ``add_arguments(parser)`` and ``run(args) -> int``.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the top-level argument parser with every registered subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="metgrad",
+        description=(
+            "Gas-phase metallicity gradients of MaNGA galaxies, predicted from local "
+            "relations (Boardman et al. 2022)."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"metgrad {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="show full tracebacks instead of one-line errors"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_path, help_text) in SUBCOMMANDS.items():
+        module = importlib.import_module(module_path, package=__package__)
+        sp = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(sp)
+        sp.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the process exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        if not SUBCOMMANDS:
+            print("\nNo subcommands are available yet in this version.")
+        return 0
+    try:
+        return int(args._module.run(args) or 0)
+    except (ValueError, OSError, KeyError) as exc:
+        if args.debug:
+            raise
+        print(f"metgrad {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pure numpy physics: dust, star formation, IMF factors, BPT, strong-line calibrators."""
