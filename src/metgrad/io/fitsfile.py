@@ -1,0 +1,187 @@
+"""Open (gzipped) FITS files fully in memory, with clear errors, and look up channels by name.
+
+MaNGA products are distributed as ``.fits.gz``. Seeking backwards in a gzip
+stream restarts decompression, so the whole file is decompressed once into
+memory and handed to astropy; this is also the I/O floor the ingest benchmark
+compares against.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+import warnings
+import zlib
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+from astropy.io import fits
+from astropy.utils.exceptions import AstropyUserWarning
+
+from .errors import InputFileError
+
+__all__ = ["channel_index", "channel_names", "get_hdu", "native", "open_fits", "read_bytes"]
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_FITS_MAGIC = b"SIMPLE  ="
+_CHANNEL_KEY = re.compile(r"^C(\d+)$")
+
+
+def read_bytes(path: str | PathLike[str]) -> bytes:
+    """Return the decompressed bytes of a FITS or gzipped FITS file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.fits`` or ``.fits.gz`` file (gzip is recognised by its magic
+        bytes, not by the name).
+
+    Returns
+    -------
+    bytes
+        The FITS byte stream.
+
+    Raises
+    ------
+    InputFileError
+        If the file does not exist, is empty, is a truncated or corrupt gzip
+        stream, or is not FITS.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputFileError(path, "file not found") from None
+    except IsADirectoryError:
+        raise InputFileError(path, "is a directory, not a FITS file") from None
+    except OSError as exc:
+        raise InputFileError(path, f"cannot be read ({exc.strerror or exc})") from None
+    if not raw:
+        raise InputFileError(path, "file is empty")
+    if raw[:2] == _GZIP_MAGIC:
+        try:
+            raw = gzip.decompress(raw)
+        except EOFError:
+            raise InputFileError(path, "gzip stream is truncated") from None
+        except (OSError, zlib.error) as exc:
+            raise InputFileError(path, f"corrupt gzip stream ({exc})") from None
+    if not raw.startswith(_FITS_MAGIC):
+        raise InputFileError(path, "not a FITS file (no SIMPLE card at the start)")
+    if len(raw) % 2880:
+        raise InputFileError(
+            path, f"truncated FITS file ({len(raw)} bytes is not a multiple of 2880)"
+        )
+    return raw
+
+
+def open_fits(path: str | PathLike[str]) -> fits.HDUList:
+    """Open a FITS or gzipped FITS file from memory.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to open.
+
+    Returns
+    -------
+    `~astropy.io.fits.HDUList`
+        All HDUs, loaded from an in-memory copy (no file handle stays open).
+
+    Raises
+    ------
+    InputFileError
+        See :func:`read_bytes`; also if astropy cannot parse the headers.
+    """
+    raw = read_bytes(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AstropyUserWarning)
+            hdul = fits.open(io.BytesIO(raw), memmap=False, lazy_load_hdus=False)
+    except (OSError, ValueError, TypeError) as exc:
+        raise InputFileError(path, f"unreadable FITS structure ({exc})") from None
+    return hdul
+
+
+def get_hdu(hdul: fits.HDUList, extname: str, path: str | PathLike[str]):
+    """Return the HDU called ``extname`` or raise a one-line error naming the file.
+
+    Parameters
+    ----------
+    hdul : `~astropy.io.fits.HDUList`
+        The opened file.
+    extname : str
+        Extension name (case-insensitive, as astropy matches it).
+    path : str or path-like
+        The file, for the message.
+    """
+    try:
+        return hdul[extname]
+    except KeyError:
+        raise InputFileError(path, f"missing extension {extname}") from None
+
+
+def channel_names(header: fits.Header) -> list[str]:
+    """Channel names of a multi-channel MaNGA extension, in channel order.
+
+    The DAP writes ``C1, C2, ...`` (fewer than 10 channels) or ``C01, C02, ...``
+    (10 or more); values are stripped of the FITS padding.
+
+    Parameters
+    ----------
+    header : `~astropy.io.fits.Header`
+        Header of the data extension.
+
+    Returns
+    -------
+    list of str
+        Names, where position ``i`` is data plane ``i`` (0-based). Empty if the
+        header carries no channel keys.
+    """
+    found: dict[int, str] = {}
+    for key, value in header.items():
+        match = _CHANNEL_KEY.match(key)
+        if match:
+            found[int(match.group(1))] = str(value).strip()
+    if not found:
+        return []
+    n = max(found)
+    return [found.get(i, "") for i in range(1, n + 1)]
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[\s_\-]+", "", name).lower()
+
+
+def channel_index(
+    header: fits.Header,
+    names: str | tuple[str, ...],
+    *,
+    path: str | PathLike[str],
+    extname: str,
+) -> int:
+    """0-based plane of the first channel whose name matches one of ``names``.
+
+    Matching ignores case, spaces, hyphens and underscores, so ``'R/Re'`` and
+    ``'r_re'`` are the same channel, but ``'Ha-6564'`` never matches ``'Hb-4862'``.
+
+    Raises
+    ------
+    InputFileError
+        If no channel matches; the message lists the channels present.
+    """
+    wanted = (names,) if isinstance(names, str) else tuple(names)
+    present = channel_names(header)
+    lookup = {_normalise(n): i for i, n in reversed(list(enumerate(present)))}
+    for name in wanted:
+        i = lookup.get(_normalise(name))
+        if i is not None:
+            return i
+    shown = ", ".join(n for n in present if n) or "none"
+    raise InputFileError(path, f"{extname} has no channel {wanted[0]!r} (channels: {shown})")
+
+
+def native(array: np.ndarray, dtype: type | str = np.float64) -> np.ndarray:
+    """Return ``array`` as a native-endian array of ``dtype`` (a copy)."""
+    return np.asarray(array).astype(dtype, copy=True)

@@ -1,0 +1,243 @@
+"""Read the quantities metgrad needs from a MaNGA DAP ``MAPS`` file (DR15 and DR17 layouts).
+
+Extensions are looked up by ``EXTNAME`` and channels by their header names,
+never by position (the emission-line list has 22 channels in DR15 and 35 in
+DR17, and ``SPX_ELLCOO`` has 3 and 4 channels respectively); see
+``datamodel.md`` §2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+from astropy.io import fits
+
+from .errors import InputFileError
+from .fitsfile import channel_index, get_hdu, native, open_fits
+
+__all__ = [
+    "GAUSSIAN_LINES",
+    "DapMaps",
+    "LineMap",
+    "read_dap_maps",
+]
+
+#: DAP channel names of the lines used for line ratios (Gaussian fits, ``EMLINE_GFLUX``).
+GAUSSIAN_LINES: tuple[str, ...] = (
+    "OII-3727",
+    "OII-3729",
+    "Hb-4862",
+    "OIII-5008",
+    "NII-6585",
+    "Ha-6564",
+)
+
+_PRIMARY_KEYS = ("PLATEIFU", "REFF", "ECOOPA", "ECOOELL")
+
+
+@dataclass(frozen=True)
+class LineMap:
+    """One emission-line quantity of a MAPS file: value, inverse variance and mask.
+
+    Attributes
+    ----------
+    value : ndarray, shape (ny, nx)
+        Flux in 1e-17 erg/s/cm^2/spaxel, or EW in Angstrom (rest frame),
+        as ``unit`` says.
+    ivar : ndarray, shape (ny, nx)
+        Inverse variance, in the square of the inverse unit.
+    mask : ndarray of int64, shape (ny, nx)
+        ``MANGA_DAPPIXMASK`` bits.
+    unit : str
+        ``BUNIT`` of the data extension.
+    """
+
+    value: np.ndarray
+    ivar: np.ndarray
+    mask: np.ndarray
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class DapMaps:
+    """What the spaxel pipeline takes from one DAP ``MAPS`` file.
+
+    Attributes
+    ----------
+    path : Path
+        The file read.
+    plateifu, mangaid, daptype, versdap : str
+        Identity and provenance from the primary header.
+    reff_arcsec : float
+        Effective radius (arcsec) used for the elliptical coordinates (``REFF``).
+    ecoo_pa_deg : float
+        Position angle (deg, E of N) of the elliptical coordinates (``ECOOPA``).
+    ecoo_ell : float
+        Ellipticity 1 - b/a of the elliptical coordinates (``ECOOELL``).
+    r_arcsec, r_re, azimuth_deg : ndarray, shape (ny, nx)
+        In-plane elliptical radius (arcsec), radius in units of R_e, and
+        azimuth (deg) from ``SPX_ELLCOO``.
+    gflux : dict of str to LineMap
+        Gaussian-fit fluxes (``EMLINE_GFLUX``) by DAP channel name.
+    sflux, sew : dict of str to LineMap
+        Non-parametric fluxes and equivalent widths (``EMLINE_SFLUX``,
+        ``EMLINE_SEW``) by DAP channel name.
+    binid_emline : ndarray of int64, shape (ny, nx)
+        Emission-line model bin of each spaxel (``BINID`` "Em. line models"
+        channel; -1 = not analysed).
+    spx_snr : ndarray, shape (ny, nx)
+        g-band S/N per spaxel (``SPX_SNR``).
+    layout : str
+        ``'DR17'`` (4-channel ``SPX_ELLCOO``) or ``'DR15'`` (3 channels).
+    """
+
+    path: Path
+    plateifu: str
+    mangaid: str
+    daptype: str
+    versdap: str
+    reff_arcsec: float
+    ecoo_pa_deg: float
+    ecoo_ell: float
+    r_arcsec: np.ndarray
+    r_re: np.ndarray
+    azimuth_deg: np.ndarray
+    gflux: dict[str, LineMap] = field(default_factory=dict)
+    sflux: dict[str, LineMap] = field(default_factory=dict)
+    sew: dict[str, LineMap] = field(default_factory=dict)
+    binid_emline: np.ndarray | None = None
+    spx_snr: np.ndarray | None = None
+    layout: str = "DR17"
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Spatial shape ``(ny, nx)`` of every map."""
+        return self.r_re.shape
+
+
+def _primary_value(header: fits.Header, key: str, path: Path, *, kind=str):
+    if key not in header:
+        raise InputFileError(path, f"primary header lacks {key}")
+    value = header[key]
+    if kind is float:
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise InputFileError(path, f"primary header {key}={value!r} is not a number") from None
+        if not np.isfinite(value):
+            raise InputFileError(path, f"primary header {key} is not finite")
+        return value
+    return str(value).strip()
+
+
+def _plane(hdul: fits.HDUList, extname: str, names, path: Path, *, dtype=np.float64):
+    hdu = get_hdu(hdul, extname, path)
+    data = hdu.data
+    if data is None:
+        raise InputFileError(path, f"extension {extname} has no data")
+    if data.ndim == 2:
+        return hdu.header, native(data, dtype)
+    if data.ndim != 3:
+        raise InputFileError(
+            path, f"extension {extname} has {data.ndim} dimensions, expected 2 or 3"
+        )
+    i = channel_index(hdu.header, names, path=path, extname=extname)
+    if i >= data.shape[0]:
+        raise InputFileError(
+            path, f"{extname} names channel {i + 1} but holds only {data.shape[0]} planes"
+        )
+    return hdu.header, native(data[i], dtype)
+
+
+def _line_map(hdul: fits.HDUList, base: str, line: str, path: Path, shape) -> LineMap:
+    header, value = _plane(hdul, base, line, path)
+    _, ivar = _plane(hdul, f"{base}_IVAR", line, path)
+    _, mask = _plane(hdul, f"{base}_MASK", line, path, dtype=np.int64)
+    for name, arr in ((base, value), (f"{base}_IVAR", ivar), (f"{base}_MASK", mask)):
+        if arr.shape != shape:
+            raise InputFileError(
+                path, f"{name} channel {line} has shape {arr.shape}, expected {shape}"
+            )
+    return LineMap(value=value, ivar=ivar, mask=mask, unit=str(header.get("BUNIT", "")).strip())
+
+
+def read_dap_maps(
+    path: str | PathLike[str],
+    *,
+    gflux_lines: tuple[str, ...] = GAUSSIAN_LINES,
+    sflux_lines: tuple[str, ...] = ("Ha-6564",),
+    sew_lines: tuple[str, ...] = ("Ha-6564",),
+) -> DapMaps:
+    """Read one DAP ``MAPS`` file (DR15 or DR17 layout).
+
+    Parameters
+    ----------
+    path : str or path-like
+        ``manga-PLATE-IFU-MAPS-DAPTYPE.fits[.gz]``.
+    gflux_lines, sflux_lines, sew_lines : tuple of str, optional
+        DAP channel names to read from ``EMLINE_GFLUX``, ``EMLINE_SFLUX`` and
+        ``EMLINE_SEW`` (each with its ``_IVAR`` and ``_MASK``).
+
+    Returns
+    -------
+    DapMaps
+
+    Raises
+    ------
+    InputFileError
+        One line naming the file and the problem: unreadable or truncated
+        file, missing extension, channel or header key, or maps whose shapes
+        disagree.
+    """
+    path = Path(path)
+    hdul = open_fits(path)
+    primary = hdul[0].header
+    plateifu = _primary_value(primary, "PLATEIFU", path)
+    reff = _primary_value(primary, "REFF", path, kind=float)
+    ecoopa = _primary_value(primary, "ECOOPA", path, kind=float)
+    ecooell = _primary_value(primary, "ECOOELL", path, kind=float)
+
+    ell = get_hdu(hdul, "SPX_ELLCOO", path)
+    if ell.data is None or ell.data.ndim != 3:
+        raise InputFileError(path, "SPX_ELLCOO is not a 3-D channel stack")
+    layout = "DR17" if ell.data.shape[0] >= 4 else "DR15"
+    _, r_re = _plane(hdul, "SPX_ELLCOO", ("R/Re", "r_re"), path)
+    _, r_arcsec = _plane(hdul, "SPX_ELLCOO", ("Elliptical radius", "elliptical_radius"), path)
+    _, azimuth = _plane(hdul, "SPX_ELLCOO", ("Elliptical azimuth", "elliptical_azimuth"), path)
+    shape = r_re.shape
+
+    gflux = {line: _line_map(hdul, "EMLINE_GFLUX", line, path, shape) for line in gflux_lines}
+    sflux = {line: _line_map(hdul, "EMLINE_SFLUX", line, path, shape) for line in sflux_lines}
+    sew = {line: _line_map(hdul, "EMLINE_SEW", line, path, shape) for line in sew_lines}
+
+    binid = None
+    if "BINID" in hdul:
+        _, binid = _plane(
+            hdul, "BINID", ("Em. line models", "emline_models"), path, dtype=np.int64
+        )
+    spx_snr = None
+    if "SPX_SNR" in hdul:
+        _, spx_snr = _plane(hdul, "SPX_SNR", (), path)
+
+    return DapMaps(
+        path=path,
+        plateifu=plateifu,
+        mangaid=str(primary.get("MANGAID", "")).strip(),
+        daptype=str(primary.get("DAPTYPE", "")).strip(),
+        versdap=str(primary.get("VERSDAP", "")).strip(),
+        reff_arcsec=reff,
+        ecoo_pa_deg=ecoopa,
+        ecoo_ell=ecooell,
+        r_arcsec=r_arcsec,
+        r_re=r_re,
+        azimuth_deg=azimuth,
+        gflux=gflux,
+        sflux=sflux,
+        sew=sew,
+        binid_emline=binid,
+        spx_snr=spx_snr,
+        layout=layout,
+    )
