@@ -1,0 +1,407 @@
+"""Run configuration: typed sections with the paper's choices as defaults, loaded from TOML.
+
+Every option is validated on load: an unknown section or key, or a value of
+the wrong type or outside its allowed range, raises :class:`ConfigError` with
+a one-line message naming the key and what is allowed.
+
+A configuration file looks like::
+
+    [inputs]
+    drpall = "drpall-v3_1_1.fits"
+    gswlc = "GSWLC-X2.dat"
+    maps = "maps"
+    pipe3d = "pipe3d"
+
+    [output]
+    dir = "run"
+
+    [selection]
+    snr_min = 3.0
+
+Relative paths are taken relative to the folder of the TOML file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "ConfigError",
+    "GradientConfig",
+    "InputsConfig",
+    "MatchConfig",
+    "ModelConfig",
+    "OutputConfig",
+    "PhysicsConfig",
+    "RunConfig",
+    "SelectionConfig",
+    "config_from_dict",
+    "load_config",
+]
+
+
+class ConfigError(ValueError):
+    """A configuration file or value is invalid; the message names the key."""
+
+
+def _check_range(name: str, value: float, lo: float | None = None, hi: float | None = None):
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        bounds = f"[{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}]"
+        raise ConfigError(f"{name} = {value!r} is outside the allowed range {bounds}")
+
+
+@dataclass(frozen=True)
+class InputsConfig:
+    """Where the survey's files are.
+
+    Attributes
+    ----------
+    drpall : Path or None
+        drpall FITS table (NSA geometry and redshift).
+    gswlc : Path or None
+        GSWLC-2X ASCII table (stellar masses).
+    maps : Path or None
+        Folder searched recursively for DAP ``manga-*-MAPS-*.fits[.gz]`` files.
+    pipe3d : Path or None
+        Folder searched recursively for ``manga-*.Pipe3D.cube.fits[.gz]`` files.
+    daptype : str
+        DAP analysis type whose MAPS files are used.
+    """
+
+    drpall: Path | None = None
+    gswlc: Path | None = None
+    maps: Path | None = None
+    pipe3d: Path | None = None
+    daptype: str = "HYB10-MILESHC-MASTARSSP"
+
+
+@dataclass(frozen=True)
+class OutputConfig:
+    """Where a run writes (``spaxels/``, ``galaxies.parquet``, ``failures.csv``, ...)."""
+
+    dir: Path = Path("run")
+
+
+@dataclass(frozen=True)
+class MatchConfig:
+    """Catalogue matching.
+
+    Attributes
+    ----------
+    radius_arcsec : float
+        Largest accepted MaNGA - GSWLC separation, arcsec.
+    """
+
+    radius_arcsec: float = 3.0
+
+    def __post_init__(self):
+        _check_range("match.radius_arcsec", self.radius_arcsec, 0.01, 60.0)
+
+
+@dataclass(frozen=True)
+class PhysicsConfig:
+    """Physical constants and conventions (Boardman et al. 2022, §2.1).
+
+    Attributes
+    ----------
+    r_v : float
+        Total-to-selective attenuation of the Calzetti (2000) curve.
+    balmer_intrinsic : float
+        Intrinsic Halpha/Hbeta (case B, 10^4 K, 100 cm^-3).
+    h0 : float
+        Hubble constant, km/s/Mpc (flat LambdaCDM).
+    om0 : float
+        Matter density parameter.
+    spaxel_arcsec : float
+        Spaxel side, arcsec.
+    salpeter_to_kroupa : float
+        Factor applied to Pipe3D (Salpeter) masses.
+    chabrier_to_kroupa : float
+        Factor applied to GSWLC-2X (Chabrier) masses.
+    """
+
+    r_v: float = 3.1
+    balmer_intrinsic: float = 2.86
+    h0: float = 71.0
+    om0: float = 0.27
+    spaxel_arcsec: float = 0.5
+    salpeter_to_kroupa: float = 0.62
+    chabrier_to_kroupa: float = 1.06
+
+    def __post_init__(self):
+        _check_range("physics.r_v", self.r_v, 1.0, 6.0)
+        _check_range("physics.balmer_intrinsic", self.balmer_intrinsic, 2.0, 4.0)
+        _check_range("physics.h0", self.h0, 20.0, 200.0)
+        _check_range("physics.om0", self.om0, 0.01, 1.0)
+        _check_range("physics.spaxel_arcsec", self.spaxel_arcsec, 0.01, 10.0)
+        _check_range("physics.salpeter_to_kroupa", self.salpeter_to_kroupa, 0.1, 2.0)
+        _check_range("physics.chabrier_to_kroupa", self.chabrier_to_kroupa, 0.1, 2.0)
+
+
+@dataclass(frozen=True)
+class SelectionConfig:
+    """Spaxel and galaxy selection (Boardman et al. 2022, §2.2-2.3 and §3.3).
+
+    Attributes
+    ----------
+    snr_min : float
+        Minimum S/N of Halpha, Hbeta, [OIII]5008, [NII]6585 and the summed [OII].
+    ew_ha_min : float
+        Minimum EW(Halpha), Angstrom.
+    balmer_min : float
+        Minimum observed Halpha/Hbeta.
+    r_re_min, r_re_max : float
+        Radial range in units of R_e.
+    d4000_min, d4000_max : float
+        Open interval of accepted D4000.
+    oh_m13_min, oh_m13_max : float
+        Closed interval of accepted 12+log(O/H) from M13 O3N2 (its fitted range).
+    min_spaxels : int
+        Minimum number of selected spaxels per galaxy.
+    ba_min : float
+        Minimum axis ratio b/a.
+    log_mstar_min : float
+        Minimum log10(M*/Msun) (Kroupa) of the final sample.
+    gradient_err_max : float
+        Largest accepted observed-gradient error, dex/R_e.
+    """
+
+    snr_min: float = 3.0
+    ew_ha_min: float = 10.0
+    balmer_min: float = 2.86
+    r_re_min: float = 0.5
+    r_re_max: float = 2.0
+    d4000_min: float = 0.0
+    d4000_max: float = 2.0
+    oh_m13_min: float = 8.17
+    oh_m13_max: float = 8.77
+    min_spaxels: int = 20
+    ba_min: float = 0.6
+    log_mstar_min: float = 8.9
+    gradient_err_max: float = 0.1
+
+    def __post_init__(self):
+        _check_range("selection.snr_min", self.snr_min, 0.0)
+        _check_range("selection.ew_ha_min", self.ew_ha_min, 0.0)
+        _check_range("selection.ba_min", self.ba_min, 0.0, 1.0)
+        _check_range("selection.min_spaxels", self.min_spaxels, 2)
+        _check_range("selection.gradient_err_max", self.gradient_err_max, 0.0)
+        for lo, hi in (("r_re_min", "r_re_max"), ("d4000_min", "d4000_max"),
+                       ("oh_m13_min", "oh_m13_max")):  # fmt: skip
+            if getattr(self, lo) >= getattr(self, hi):
+                raise ConfigError(
+                    f"selection.{lo} = {getattr(self, lo)} must be below "
+                    f"selection.{hi} = {getattr(self, hi)}"
+                )
+
+
+@dataclass(frozen=True)
+class GradientConfig:
+    """Gradient fits and their errors (§2.3, §4.1).
+
+    Attributes
+    ----------
+    n_bootstrap : int
+        Residual-bootstrap refits per observed gradient.
+    n_noise : int
+        Gaussian-noise refits per model gradient.
+    seed : int
+        Seed of every random draw of the analysis (recorded in outputs).
+    """
+
+    n_bootstrap: int = 100
+    n_noise: int = 100
+    seed: int = 20220525
+
+    def __post_init__(self):
+        _check_range("gradients.n_bootstrap", self.n_bootstrap, 10)
+        _check_range("gradients.n_noise", self.n_noise, 10)
+        _check_range("gradients.seed", self.seed, 0)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Bin widths and occupancy limits of the metallicity models (§3, design §5).
+
+    Attributes
+    ----------
+    base_bin_mstar, base_bin_sigma : float
+        Widths (dex) of the log M* x log Sigma_* grid of the base model.
+    base_min_count : int
+        Minimum spaxels in a base bin.
+    base_loess_frac : float
+        LOESS fraction over the occupied base-bin centres.
+    d4000_bin, log_ew_bin : float
+        1-D bin widths of the D4000 and log EW(Halpha) corrections.
+    corr1d_min_count : int
+        Minimum spaxels in a 1-D correction bin.
+    sfh_bin_d4000, sfh_bin_log_ew, sfh_bin_log_age : float
+        2-D bin widths of the SFH and SFH-Halpha corrections.
+    corr2d_min_count : int
+        Minimum spaxels in a 2-D correction bin.
+    """
+
+    base_bin_mstar: float = 0.05
+    base_bin_sigma: float = 0.05
+    base_min_count: int = 10
+    base_loess_frac: float = 0.02
+    d4000_bin: float = 0.05
+    log_ew_bin: float = 0.1
+    corr1d_min_count: int = 100
+    sfh_bin_d4000: float = 0.01
+    sfh_bin_log_ew: float = 0.02
+    sfh_bin_log_age: float = 0.025
+    corr2d_min_count: int = 10
+
+    def __post_init__(self):
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name.endswith("_count"):
+                _check_range(f"models.{f.name}", value, 1)
+            elif f.name == "base_loess_frac":
+                _check_range(f"models.{f.name}", value, 1e-6, 1.0)
+            else:
+                _check_range(f"models.{f.name}", value, 1e-6, 10.0)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """The whole configuration of a run; every section has the paper's defaults."""
+
+    inputs: InputsConfig = field(default_factory=InputsConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+    match: MatchConfig = field(default_factory=MatchConfig)
+    physics: PhysicsConfig = field(default_factory=PhysicsConfig)
+    selection: SelectionConfig = field(default_factory=SelectionConfig)
+    gradients: GradientConfig = field(default_factory=GradientConfig)
+    models: ModelConfig = field(default_factory=ModelConfig)
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        """Plain, JSON-serialisable dictionary (paths as strings), for run manifests."""
+
+        def plain(value):
+            return str(value) if isinstance(value, Path) else value
+
+        return {
+            f.name: {k: plain(v) for k, v in dataclasses.asdict(getattr(self, f.name)).items()}
+            for f in dataclasses.fields(self)
+        }
+
+
+#: Sections that other tools write into the same file and metgrad ignores.
+IGNORED_SECTIONS = frozenset({"mock"})
+
+
+def _type_name(tp) -> str:
+    return getattr(tp, "__name__", str(tp))
+
+
+def _coerce(section: str, key: str, value: Any, annotation, base: Path) -> Any:
+    name = f"{section}.{key}"
+    origin = typing.get_origin(annotation)
+    options = typing.get_args(annotation) if origin in (typing.Union, types.UnionType) else ()
+    wanted = [t for t in options if t is not type(None)] or [annotation]
+    target = wanted[0]
+    if target is Path:
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{name} must be a path string, got {value!r}")
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else (base / path)
+    if target is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{name} must be true or false, got {value!r}")
+        return value
+    if target is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{name} must be an integer, got {value!r}")
+        return value
+    if target is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{name} must be a number, got {value!r}")
+        return float(value)
+    if target is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{name} must be a string, got {value!r}")
+        return value
+    raise ConfigError(f"{name}: unsupported type {_type_name(target)}")  # pragma: no cover
+
+
+def config_from_dict(data: dict[str, Any], *, base: Path | None = None) -> RunConfig:
+    """Build a validated :class:`RunConfig` from nested dictionaries.
+
+    Parameters
+    ----------
+    data : dict
+        ``{section: {key: value}}`` as parsed from TOML.
+    base : Path, optional
+        Folder that relative paths are taken from (default: the working folder).
+
+    Raises
+    ------
+    ConfigError
+        Unknown section or key (the message lists the allowed ones), wrong
+        type, or a value out of range.
+    """
+    base = Path.cwd() if base is None else Path(base)
+    sections = {f.name: f for f in dataclasses.fields(RunConfig)}
+    built = {}
+    for section, values in data.items():
+        if section in IGNORED_SECTIONS:
+            continue
+        if section not in sections:
+            allowed = ", ".join(sorted(sections))
+            raise ConfigError(f"unknown section [{section}]; allowed sections: {allowed}")
+        if not isinstance(values, dict):
+            raise ConfigError(f"[{section}] must be a table of key = value pairs")
+        cls = sections[section].default_factory
+        hints = typing.get_type_hints(cls)
+        names = [f.name for f in dataclasses.fields(cls)]
+        kwargs = {}
+        for key, value in values.items():
+            if key not in hints:
+                raise ConfigError(
+                    f"unknown key {section}.{key}; allowed keys in [{section}]: {', '.join(names)}"
+                )
+            kwargs[key] = _coerce(section, key, value, hints[key], base)
+        try:
+            built[section] = cls(**kwargs)
+        except TypeError as exc:  # pragma: no cover - guarded by the key check above
+            raise ConfigError(f"[{section}]: {exc}") from None
+    return RunConfig(**built)
+
+
+def load_config(path: str | PathLike[str]) -> RunConfig:
+    """Read and validate a TOML run configuration.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The TOML file; relative paths inside it are resolved against its folder.
+
+    Returns
+    -------
+    RunConfig
+
+    Raises
+    ------
+    ConfigError
+        One line naming the file and the offending key.
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path.name}: file not found") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path.name}: not valid TOML ({exc})") from None
+    try:
+        return config_from_dict(data, base=path.resolve().parent)
+    except ConfigError as exc:
+        raise ConfigError(f"{path.name}: {exc}") from None
