@@ -1,0 +1,163 @@
+"""Executors for per-galaxy work: serial, local processes, or a Dask cluster, behind one interface.
+
+Per-galaxy work in metgrad is a pure function of its input files, so it can
+run anywhere. :func:`open_executor` returns a :class:`GalaxyExecutor` whose
+:meth:`~GalaxyExecutor.imap_unordered` yields ``(key, result)`` pairs as they
+finish, whichever backend runs them:
+
+- ``workers=1`` and no scheduler: in this process (simplest to debug);
+- ``workers=N``: a :class:`concurrent.futures.ProcessPoolExecutor`;
+- ``scheduler="tcp://host:port"`` (or ``"local"`` for a throw-away
+  ``LocalCluster``): :mod:`dask.distributed`, installed with the ``dask``
+  extra (``pip install metgrad[dask]``).
+
+Outputs never depend on the backend: results are keyed, and callers write
+them in a fixed order or to per-key files.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any
+
+__all__ = ["GalaxyExecutor", "open_executor"]
+
+
+class GalaxyExecutor(AbstractContextManager):
+    """Run ``fn(item)`` for many items and yield results as they complete.
+
+    Use :func:`open_executor` to make one; use it as a context manager so
+    that worker processes or cluster connections are closed.
+
+    Parameters
+    ----------
+    backend : {'serial', 'processes', 'dask'}
+        What runs the work.
+    workers : int
+        Number of local worker processes (``'processes'``), or of workers of
+        a local Dask cluster (``'dask'`` with ``scheduler='local'``).
+    scheduler : str or None
+        Dask scheduler address, or ``'local'``.
+    """
+
+    def __init__(self, backend: str, *, workers: int = 1, scheduler: str | None = None):
+        if backend not in ("serial", "processes", "dask"):
+            raise ValueError(f"backend must be serial, processes or dask, got {backend!r}")
+        self.backend = backend
+        self.workers = int(workers)
+        self.scheduler = scheduler
+        self._pool: cf.ProcessPoolExecutor | None = None
+        self._client = None
+        self._cluster = None
+
+    def __enter__(self) -> GalaxyExecutor:
+        if self.backend == "processes":
+            self._pool = cf.ProcessPoolExecutor(max_workers=self.workers)
+        elif self.backend == "dask":
+            try:
+                from dask.distributed import Client, LocalCluster
+            except ImportError:  # pragma: no cover - depends on the environment
+                raise ValueError(
+                    "a Dask scheduler was requested but dask.distributed is not installed; "
+                    "install the extra: pip install 'metgrad[dask]'"
+                ) from None
+            if self.scheduler == "local":
+                self._cluster = LocalCluster(
+                    n_workers=self.workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                )
+                self._client = Client(self._cluster)
+            else:
+                self._client = Client(self.scheduler)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def imap_unordered(
+        self, fn: Callable[[Any], Any], items: Iterable[tuple[Hashable, Any]]
+    ) -> Iterator[tuple[Hashable, Any]]:
+        """Apply ``fn`` to every ``(key, item)``; yield ``(key, fn(item))`` as each finishes.
+
+        Parameters
+        ----------
+        fn : callable
+            A picklable, module-level function of one argument.
+        items : iterable of (key, item)
+            Work to do, each with a key that identifies its result.
+
+        Yields
+        ------
+        key, result
+            In completion order (input order for the serial backend). An
+            exception raised by ``fn`` is re-raised here for its item; callers
+            that must go on should catch errors inside ``fn``.
+        """
+        items = list(items)
+        if self.backend == "serial":
+            for key, item in items:
+                yield key, fn(item)
+            return
+        if self.backend == "processes":
+            if self._pool is None:
+                raise RuntimeError("use the executor inside a 'with' block")
+            futures = {self._pool.submit(fn, item): key for key, item in items}
+            for fut in cf.as_completed(futures):
+                yield futures[fut], fut.result()
+            return
+        from dask.distributed import as_completed
+
+        if self._client is None:
+            raise RuntimeError("use the executor inside a 'with' block")
+        futures = {}
+        for key, item in items:
+            fut = self._client.submit(fn, item, key=f"metgrad-{key}", pure=False)
+            futures[fut.key] = (key, fut)
+        for fut in as_completed([f for _, f in futures.values()]):
+            yield futures[fut.key][0], fut.result()
+
+    def __repr__(self) -> str:
+        where = f", scheduler={self.scheduler!r}" if self.scheduler else ""
+        return f"GalaxyExecutor({self.backend!r}, workers={self.workers}{where})"
+
+
+def open_executor(*, workers: int | None = 1, scheduler: str | None = None) -> GalaxyExecutor:
+    """Choose the backend for ``workers`` local processes or a Dask ``scheduler``.
+
+    Parameters
+    ----------
+    workers : int or None, optional
+        Local worker processes; 1 runs in this process; None or 0 uses every
+        core (``os.cpu_count()``).
+    scheduler : str or None, optional
+        Dask scheduler address (``tcp://...``) or ``'local'`` for a
+        ``LocalCluster`` of ``workers`` single-threaded worker processes.
+
+    Returns
+    -------
+    GalaxyExecutor
+        Not yet started: use it in a ``with`` block.
+    """
+    if workers is None or workers == 0:
+        workers = os.cpu_count() or 1
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
+        raise ValueError(f"workers must be a non-negative integer, got {workers!r}")
+    if scheduler is not None:
+        return GalaxyExecutor("dask", workers=workers, scheduler=scheduler)
+    if workers == 1:
+        return GalaxyExecutor("serial")
+    return GalaxyExecutor("processes", workers=workers)
