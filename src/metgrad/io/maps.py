@@ -92,6 +92,8 @@ class DapMaps:
         g-band S/N per spaxel (``SPX_SNR``).
     layout : str
         ``'DR17'`` (4-channel ``SPX_ELLCOO``) or ``'DR15'`` (3 channels).
+    scinpvel : float
+        Input systemic velocity cz (km/s) of the DAP fit (``SCINPVEL``); NaN if absent.
     """
 
     path: Path
@@ -111,6 +113,17 @@ class DapMaps:
     binid_emline: np.ndarray | None = None
     spx_snr: np.ndarray | None = None
     layout: str = "DR17"
+    scinpvel: float = float("nan")
+
+    @property
+    def redshift(self) -> float:
+        """Systemic redshift ``SCINPVEL / c`` (NaN if the header lacks ``SCINPVEL``)."""
+        return self.scinpvel / 299792.458
+
+    @property
+    def axis_ratio(self) -> float:
+        """b/a of the elliptical coordinates, ``1 - ECOOELL``."""
+        return 1.0 - self.ecoo_ell
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -131,6 +144,14 @@ def _primary_value(header: fits.Header, key: str, path: Path, *, kind=str):
             raise InputFileError(path, f"primary header {key} is not finite")
         return value
     return str(value).strip()
+
+
+def _optional_float(header: fits.Header, key: str) -> float:
+    try:
+        value = float(header.get(key, np.nan))
+    except (TypeError, ValueError):
+        return float("nan")
+    return value if np.isfinite(value) else float("nan")
 
 
 def _plane(hdul: fits.HDUList, extname: str, names, path: Path, *, dtype=np.float64):
@@ -240,4 +261,5 @@ def read_dap_maps(
         binid_emline=binid,
         spx_snr=spx_snr,
         layout=layout,
+        scinpvel=_optional_float(primary, "SCINPVEL"),
     )

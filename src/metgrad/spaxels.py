@@ -1,0 +1,298 @@
+"""One galaxy's DAP MAPS (and Pipe3D cube) -> a table of every covered spaxel.
+
+Each row is one spaxel with the MaNGA footprint (``NOCOV`` clear in the
+Halpha map). Columns hold the measured and derived quantities of
+Boardman et al. (2022, §2.1-2.2) and one boolean column per selection cut
+(``ok_*``, True = passes), evaluated independently of one another, so a user
+can see every reason a spaxel fails; ``reject_reason`` names the *first*
+failed cut in the order of :data:`CUTS`, and ``selected`` is True when all pass.
+
+Without a Pipe3D cube the table is built "DAP-only": Sigma_*, sSFR_local,
+D4000, t_LW and their ratios are NaN and the D4000 cut is skipped (its column
+is all True and ``skipped_cuts`` says so).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import physics
+from .config import PhysicsConfig, SelectionConfig
+from .io.maps import DapMaps
+from .io.maskbits import has_bits
+from .io.pipe3d import Pipe3DMaps
+
+__all__ = ["CUTS", "GalaxyInfo", "SpaxelTable", "spaxel_table"]
+
+#: Selection cuts in the order used for ``reject_reason`` (design §5).
+CUTS: tuple[str, ...] = (
+    "mask",  # DONOTUSE clear in every map used
+    "snr",  # S/N > snr_min in Ha, Hb, [OIII]5008, [NII]6585 and the summed [OII]
+    "bpt",  # Kauffmann et al. (2003) star-forming
+    "ew",  # EW(Ha) > ew_ha_min
+    "balmer",  # Ha/Hb >= balmer_min before correction
+    "radius",  # r_re_min <= R/Re <= r_re_max
+    "d4000",  # d4000_min < D4000 < d4000_max (Pipe3D; skipped without a cube)
+    "oh_m13",  # oh_m13_min <= 12+log(O/H)_M13 <= oh_m13_max
+)
+
+_LINES = {  # our short name -> DAP channel name(s)
+    "hb": ("Hb-4862",),
+    "oiii": ("OIII-5008",),
+    "nii": ("NII-6585",),
+    "ha": ("Ha-6564",),
+    "oii": ("OII-3727", "OII-3729"),
+}
+
+
+@dataclass(frozen=True)
+class GalaxyInfo:
+    """Galaxy-level values a spaxel table needs.
+
+    Attributes
+    ----------
+    plateifu : str
+        MaNGA plate-ifu.
+    z : float
+        Redshift (NSA ``nsa_z``; the DAP's ``SCINPVEL / c`` in DAP-only use).
+    ba : float
+        Axis ratio b/a (NSA elliptical Petrosian), the inclination correction.
+    re_arcsec : float
+        Effective radius, arcsec (NSA ``nsa_elpetro_th50_r``); NaN if unknown.
+    log_mstar : float
+        log10(M*/Msun), Kroupa IMF; NaN if unknown.
+    """
+
+    plateifu: str
+    z: float
+    ba: float
+    re_arcsec: float = float("nan")
+    log_mstar: float = float("nan")
+
+    def __post_init__(self):
+        if not (np.isfinite(self.z) and self.z > 0):
+            raise ValueError(f"{self.plateifu}: redshift {self.z!r} is not a positive number")
+        if not (np.isfinite(self.ba) and 0 < self.ba <= 1):
+            raise ValueError(f"{self.plateifu}: axis ratio b/a {self.ba!r} is not in (0, 1]")
+
+
+@dataclass(frozen=True)
+class SpaxelTable:
+    """The spaxel table of one galaxy and what was done to make it.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per covered spaxel (columns documented in :func:`spaxel_table`).
+    mode : str
+        ``'full'`` (DAP + Pipe3D) or ``'dap-only'``.
+    skipped_cuts : tuple of str
+        Cuts that could not be applied in this mode.
+    """
+
+    table: pd.DataFrame
+    mode: str
+    skipped_cuts: tuple[str, ...]
+
+    def cut_counts(self) -> dict[str, int]:
+        """Spaxels failing each cut (independently), plus ``covered`` and ``selected`` totals."""
+        t = self.table
+        counts = {"covered": len(t)}
+        counts.update({f"fail_{c}": int((~t[f"ok_{c}"]).sum()) for c in CUTS})
+        counts.update({f"first_{c}": int((t["reject_reason"] == c).sum()) for c in CUTS})
+        counts["selected"] = int(t["selected"].sum())
+        return counts
+
+
+def _flux(dap: DapMaps, names: tuple[str, ...], attr: str):
+    """Summed value, error and DONOTUSE of one line (a doublet is summed)."""
+    value = np.zeros(dap.shape)
+    var = np.zeros(dap.shape)
+    bad = np.zeros(dap.shape, dtype=bool)
+    for name in names:
+        m = getattr(dap, attr)[name]
+        value = value + m.value
+        with np.errstate(divide="ignore", invalid="ignore"):
+            var = var + np.where(m.ivar > 0, 1.0 / m.ivar, np.inf)
+        bad |= has_bits(m.mask, "DONOTUSE")
+    return value, np.sqrt(var), bad
+
+
+def spaxel_table(
+    dap: DapMaps,
+    galaxy: GalaxyInfo,
+    pipe3d: Pipe3DMaps | None = None,
+    *,
+    selection: SelectionConfig | None = None,
+    physics_config: PhysicsConfig | None = None,
+) -> SpaxelTable:
+    """Derive every spaxel quantity and selection flag of one galaxy.
+
+    Parameters
+    ----------
+    dap : DapMaps
+        From :func:`metgrad.io.maps.read_dap_maps`.
+    galaxy : GalaxyInfo
+        Redshift, b/a and galaxy-level values.
+    pipe3d : Pipe3DMaps, optional
+        From :func:`metgrad.io.pipe3d.read_pipe3d`; without it the table is DAP-only.
+    selection : SelectionConfig, optional
+        Cut thresholds (default: the paper's).
+    physics_config : PhysicsConfig, optional
+        R_V, intrinsic Balmer decrement, cosmology, spaxel size, IMF factors.
+
+    Returns
+    -------
+    SpaxelTable
+        Columns of ``table``, per covered spaxel:
+
+        - ``plateifu``; ``x``, ``y``: spaxel column and row in the maps;
+        - ``r_re``: deprojected radius / R_e; ``r_arcsec``: elliptical radius (arcsec);
+        - ``flux_<line>`` and ``err_<line>`` for ``oii`` (3727+3729), ``hb``, ``oiii``
+          (5008), ``nii`` (6585), ``ha``: observed Gaussian fluxes (``EMLINE_GFLUX``)
+          and 1-sigma errors, 1e-17 erg/s/cm^2/spaxel; ``snr_<line>`` = flux / error;
+        - ``flux_ha_np``: observed non-parametric Halpha (``EMLINE_SFLUX``);
+        - ``ew_ha``: EW(Halpha), Angstrom (``EMLINE_SEW``, rest frame);
+        - ``balmer_ratio``: observed Ha/Hb; ``ebv``: E(B-V) (mag, not clipped);
+          ``a_v``: R_V E(B-V) (mag);
+        - ``corr_<line>`` and ``corr_ha_np``: dust-corrected fluxes (same unit);
+        - ``sigma_sfr``: Msun/yr/kpc^2 (Kennicutt et al. 2009 from corrected
+          ``flux_ha_np``, times b/a); ``sigma_star``: Msun/kpc^2 (Pipe3D, Kroupa,
+          times b/a and dezonification); ``ssfr_local``: sigma_sfr / sigma_star, 1/yr;
+        - ``d4000``: Pipe3D D4000; ``log_age_lw``: Pipe3D light-weighted log10(age/yr);
+        - ``av_over_sigma_star``: mag kpc^2/Msun; ``sigma_sfr_over_av``: Msun/yr/kpc^2/mag;
+        - ``oh_m13``, ``oh_m13_err``, ``oh_pg16``, ``oh_pg16_err``: 12+log(O/H) and
+          1-sigma errors (dex) propagated from the flux errors through the Balmer
+          correction and the calibrator;
+        - ``ok_<cut>`` for every cut of :data:`CUTS`; ``selected``; ``reject_reason``.
+    """
+    sel = SelectionConfig() if selection is None else selection
+    phys = PhysicsConfig() if physics_config is None else physics_config
+    if pipe3d is not None and pipe3d.shape != dap.shape:
+        raise ValueError(
+            f"{galaxy.plateifu}: Pipe3D maps {pipe3d.shape} and DAP maps {dap.shape} differ"
+        )
+    ha_mask = dap.gflux["Ha-6564"].mask
+    covered = ~has_bits(ha_mask, "NOCOV")
+    ys, xs = np.nonzero(covered)
+
+    cols: dict[str, np.ndarray] = {}
+    bad = np.zeros(dap.shape, dtype=bool)
+    for short, names in _LINES.items():
+        value, err, line_bad = _flux(dap, names, "gflux")
+        cols[f"flux_{short}"], cols[f"err_{short}"] = value, err
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cols[f"snr_{short}"] = np.where(err > 0, value / err, np.nan)
+        bad |= line_bad
+    ha_np, _, ha_np_bad = _flux(dap, ("Ha-6564",), "sflux")
+    ew, _, ew_bad = _flux(dap, ("Ha-6564",), "sew")
+    bad |= ha_np_bad | ew_bad
+    cols["flux_ha_np"], cols["ew_ha"] = ha_np, ew
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        balmer = np.where(cols["flux_hb"] > 0, cols["flux_ha"] / cols["flux_hb"], np.nan)
+    ebv = physics.balmer_ebv(
+        cols["flux_ha"], cols["flux_hb"], intrinsic=phys.balmer_intrinsic, r_v=phys.r_v
+    )
+    cols["balmer_ratio"], cols["ebv"] = balmer, ebv
+    cols["a_v"] = physics.av_from_ebv(ebv, r_v=phys.r_v)
+    waves = physics.LINE_WAVELENGTHS_VACUUM_AA
+    wave_of = {
+        "hb": waves["Hb-4862"],
+        "oiii": waves["OIII-5008"],
+        "nii": waves["NII-6585"],
+        "ha": waves["Ha-6564"],
+        "oii": physics.OII_DOUBLET_WAVELENGTH_VACUUM_AA,
+    }
+    for short, wave in wave_of.items():
+        cols[f"corr_{short}"] = physics.deredden(cols[f"flux_{short}"], wave, ebv, r_v=phys.r_v)
+    cols["corr_ha_np"] = physics.deredden(ha_np, waves["Ha-6564"], ebv, r_v=phys.r_v)
+
+    from astropy.cosmology import FlatLambdaCDM
+
+    cosmology = FlatLambdaCDM(H0=phys.h0, Om0=phys.om0)
+    cols["sigma_sfr"] = physics.sigma_sfr_halpha(
+        cols["corr_ha_np"],
+        galaxy.z,
+        galaxy.ba,
+        spaxel_arcsec=phys.spaxel_arcsec,
+        cosmology=cosmology,
+    )
+    if pipe3d is not None:
+        cols["sigma_star"] = physics.sigma_star_pipe3d(
+            pipe3d.log_mass_density_dust,
+            pipe3d.dezonification,
+            galaxy.z,
+            galaxy.ba,
+            imf_factor=phys.salpeter_to_kroupa,
+            spaxel_arcsec=phys.spaxel_arcsec,
+            cosmology=cosmology,
+        )
+        cols["d4000"] = pipe3d.d4000
+        cols["log_age_lw"] = pipe3d.log_age_lw
+    else:
+        nan = np.full(dap.shape, np.nan)
+        cols["sigma_star"], cols["d4000"], cols["log_age_lw"] = nan, nan, nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cols["ssfr_local"] = cols["sigma_sfr"] / cols["sigma_star"]
+        cols["av_over_sigma_star"] = cols["a_v"] / cols["sigma_star"]
+        cols["sigma_sfr_over_av"] = cols["sigma_sfr"] / cols["a_v"]
+
+    c = cols
+    c["oh_m13"] = physics.oh_o3n2_m13(c["corr_oiii"], c["corr_hb"], c["corr_nii"], c["corr_ha"])
+    c["oh_m13_err"] = physics.oh_o3n2_m13_error(
+        c["flux_oiii"], c["flux_hb"], c["flux_nii"], c["flux_ha"],
+        c["err_oiii"], c["err_hb"], c["err_nii"], c["err_ha"],
+        dust_correct=True, intrinsic=phys.balmer_intrinsic, r_v=phys.r_v,
+    )  # fmt: skip
+    c["oh_pg16"] = physics.oh_r_pg16(c["corr_oii"], c["corr_hb"], c["corr_oiii"], c["corr_nii"])
+    c["oh_pg16_err"] = physics.oh_r_pg16_error(
+        c["flux_oii"], c["flux_hb"], c["flux_oiii"], c["flux_nii"],
+        c["err_oii"], c["err_hb"], c["err_oiii"], c["err_nii"],
+        dust_correct=True, ha=c["flux_ha"], ha_err=c["err_ha"],
+        intrinsic=phys.balmer_intrinsic, r_v=phys.r_v,
+    )  # fmt: skip
+
+    with np.errstate(invalid="ignore"):
+        ok = {
+            "mask": ~bad,
+            "snr": np.all([c[f"snr_{s}"] > sel.snr_min for s in _LINES], axis=0),
+            "bpt": physics.is_star_forming_k03(
+                c["flux_nii"], c["flux_ha"], c["flux_oiii"], c["flux_hb"]
+            ),
+            "ew": ew > sel.ew_ha_min,
+            "balmer": balmer >= sel.balmer_min,
+            "radius": (dap.r_re >= sel.r_re_min) & (dap.r_re <= sel.r_re_max),
+            "d4000": (c["d4000"] > sel.d4000_min) & (c["d4000"] < sel.d4000_max),
+            "oh_m13": (c["oh_m13"] >= sel.oh_m13_min) & (c["oh_m13"] <= sel.oh_m13_max),
+        }  # fmt: skip
+    skipped: tuple[str, ...] = ()
+    if pipe3d is None:
+        ok["d4000"] = np.ones(dap.shape, dtype=bool)
+        skipped = ("d4000",)
+
+    data: dict[str, np.ndarray] = {
+        "plateifu": np.full(ys.size, galaxy.plateifu, dtype=object),
+        "x": xs.astype(np.int16),
+        "y": ys.astype(np.int16),
+        "r_re": dap.r_re[ys, xs],
+        "r_arcsec": dap.r_arcsec[ys, xs],
+    }
+    for name, arr in cols.items():
+        data[name] = np.asarray(arr, dtype=np.float64)[ys, xs]
+    flags = np.stack([np.asarray(ok[cut], dtype=bool)[ys, xs] for cut in CUTS])
+    for cut, flag in zip(CUTS, flags, strict=True):
+        data[f"ok_{cut}"] = flag
+    selected = flags.all(axis=0)
+    first_fail = np.argmin(flags, axis=0)
+    reasons = np.array(CUTS, dtype=object)[first_fail]
+    reasons[selected] = ""
+    data["selected"] = selected
+    data["reject_reason"] = reasons
+    table = pd.DataFrame(data)
+    return SpaxelTable(
+        table=table, mode="full" if pipe3d is not None else "dap-only", skipped_cuts=skipped
+    )
