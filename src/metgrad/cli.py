@@ -16,7 +16,9 @@ __all__ = ["SUBCOMMANDS", "build_parser", "main"]
 
 #: name -> (module path, one-line help). Each module provides
 #: ``add_arguments(parser)`` and ``run(args) -> int``.
-SUBCOMMANDS: dict[str, tuple[str, str]] = {}
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "galaxy": (".commands.galaxy", "quick look at one galaxy: cuts, gradients, O/H map"),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,10 +34,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--debug", action="store_true", help="show full tracebacks instead of one-line errors"
     )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show full tracebacks instead of one-line errors",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_path, help_text) in SUBCOMMANDS.items():
         module = importlib.import_module(module_path, package=__package__)
-        sp = sub.add_parser(name, help=help_text, description=help_text)
+        sp = sub.add_parser(name, help=help_text, description=help_text, parents=[common])
         module.add_arguments(sp)
         sp.set_defaults(_module=module)
     return parser
@@ -52,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return int(args._module.run(args) or 0)
+    except BrokenPipeError:  # output piped into `head` and closed early
+        sys.stderr.close()
+        return 0
     except (ValueError, OSError, KeyError) as exc:
         if args.debug:
             raise
