@@ -18,6 +18,7 @@ __all__ = ["SUBCOMMANDS", "build_parser", "main"]
 #: ``add_arguments(parser)`` and ``run(args) -> int``.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "galaxy": (".commands.galaxy", "quick look at one galaxy: cuts, gradients, O/H map"),
+    "ingest": (".commands.ingest", "MaNGA files to per-galaxy spaxel tables (resumable)"),
 }
 
 
