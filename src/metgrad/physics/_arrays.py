@@ -35,9 +35,8 @@ def finite(*arrays):
 def positive_finite(*arrays):
     """Return the broadcast mask of elements that are finite and > 0 in every array."""
     mask = finite(*arrays)
-    with np.errstate(invalid="ignore"):
-        for array in arrays:
-            mask &= np.asarray(array) > 0
+    for array in arrays:
+        mask &= np.asarray(array) > 0  # comparisons with NaN are False, silently
     return mask
 
 
@@ -58,6 +57,4 @@ def to_output(values, valid):
 def axis_ratio_or_nan(ba):
     """Return the axis ratio b/a as a float array, NaN where it is not in (0, 1]."""
     ba = as_float(ba)
-    with np.errstate(invalid="ignore"):
-        valid = positive_finite(ba) & (ba <= 1.0)
-    return np.where(valid, ba, np.nan)
+    return np.where(positive_finite(ba) & (ba <= 1.0), ba, np.nan)
