@@ -1,0 +1,268 @@
+"""Galaxy-level draws: mass, size, shape, IFU, redshift, sky position, SF state.
+
+Galaxy ``i`` is a pure function of ``(config, i)``: its random numbers come
+from ``SeedSequence(config.seed, spawn_key=(0, i))`` and its IFU slot from the
+shuffled slot list of its plate (``spawn_key=(1, plate_index)``), so the same
+seed always gives the same galaxy, whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from astropy.cosmology import FlatLambdaCDM
+
+from .config import MockConfig
+from .geometry import IFU_DESIGNS, PLATE_SLOTS
+
+__all__ = [
+    "Galaxy",
+    "cosmology_tables",
+    "draw_galaxy",
+    "galaxy_rng",
+    "mass_size_median",
+    "plate_slot",
+]
+
+#: spawn-key streams
+STREAM_GALAXY, STREAM_PLATE, STREAM_CATALOG, STREAM_MAPS = 0, 1, 2, 3
+
+
+def galaxy_rng(seed: int, stream: int, index: int) -> np.random.Generator:
+    """Independent random generator for one (stream, index) pair of a seed."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream, index)))
+
+
+@functools.lru_cache(maxsize=8)
+def cosmology_tables(h0: float, om0: float) -> dict[str, np.ndarray]:
+    """Redshift grid with kpc/arcsec, luminosity distance (cm) and h^-1 kpc/arcsec.
+
+    Parameters
+    ----------
+    h0, om0 : float
+        Flat Lambda-CDM parameters (km/s/Mpc, dimensionless).
+
+    Returns
+    -------
+    dict
+        ``z``; ``kpc_per_arcsec`` (angular-diameter scale); ``dl_cm``
+        (luminosity distance, cm); ``hkpc_per_arcsec`` (the DAP's ``R h/kpc``
+        scale, i.e. the same angular scale for H0 = 100).
+    """
+    z = np.linspace(0.002, 0.4, 2000)
+    cosmo = FlatLambdaCDM(H0=h0, Om0=om0)
+    cosmo100 = FlatLambdaCDM(H0=100.0, Om0=om0)
+    arcsec = np.pi / 180.0 / 3600.0
+    return {
+        "z": z,
+        "kpc_per_arcsec": cosmo.angular_diameter_distance(z).to_value("kpc") * arcsec,
+        "dl_cm": cosmo.luminosity_distance(z).to_value("cm"),
+        "hkpc_per_arcsec": cosmo100.angular_diameter_distance(z).to_value("kpc") * arcsec,
+    }
+
+
+def mass_size_median(logm: np.ndarray | float, config: MockConfig) -> np.ndarray | float:
+    """Median log10 R_e (kpc) at log M* of the injected mass-size relation."""
+    return config.size_intercept + config.size_slope * (np.asarray(logm) - 10.0)
+
+
+def plate_slot(config: MockConfig, index: int) -> tuple[int, int]:
+    """Plate number and IFU design of galaxy ``index``.
+
+    Galaxies fill plates of 17 IFUs in order; the slot order within a plate is
+    a seeded shuffle, so a small survey still mixes IFU sizes.
+    """
+    plate_index, slot = divmod(index, len(PLATE_SLOTS))
+    order = galaxy_rng(config.seed, STREAM_PLATE, plate_index).permutation(len(PLATE_SLOTS))
+    return config.first_plate + plate_index, PLATE_SLOTS[int(order[slot])]
+
+
+@dataclass(frozen=True)
+class Galaxy:
+    """Galaxy-level truth of one synthetic MaNGA galaxy (units in names)."""
+
+    index: int
+    plate: int
+    ifudsgn: int
+    plateifu: str
+    mangaid: str
+    fibres: int
+    npix: int
+    hex_circumradius_arcsec: float
+    ra: float
+    dec: float
+    logm_kroupa: float
+    logm_chabrier_gswlc: float
+    log_re_kpc: float
+    size_residual_dex: float
+    re_kpc: float
+    re_arcsec: float
+    ba: float
+    pa_deg: float
+    z: float
+    kpc_per_arcsec: float
+    hkpc_per_arcsec: float
+    dl_cm: float
+    primary: bool
+    coverage_target_re: float
+    coverage_re: float
+    bulge_fraction: float
+    quenched_centre: bool
+    quench_radius_re: float
+    quenched_global: bool
+    truncation_radius_re: float
+    rejuvenated: bool
+    rejuvenation_boost_dex: float
+    dig_ew: float
+    liner_ew: float
+    dig_ratios: tuple[float, ...]
+    liner_ratios: tuple[float, ...]
+    depth: float
+    forestar: bool
+    forestar_x_arcsec: float
+    forestar_y_arcsec: float
+    in_gswlc: bool
+    gswlc_has_mass: bool
+
+    def row(self) -> dict:
+        """Flat dictionary for the galaxy truth table (tuples split into columns)."""
+        out = asdict(self)
+        names = ("nii_ha", "oiii_hb", "oii_hb", "sii_ha", "oi_ha")
+        for key in ("dig_ratios", "liner_ratios"):
+            values = out.pop(key)
+            for name, value in zip(names, values, strict=True):
+                out[f"{key[:-7]}_log_{name}"] = float(value)
+        return out
+
+
+def _logistic(x: float) -> float:
+    return float(1.0 / (1.0 + np.exp(-x)))
+
+
+def draw_galaxy(config: MockConfig, index: int) -> Galaxy:
+    """Draw the galaxy-level properties of galaxy ``index``.
+
+    Parameters
+    ----------
+    config : MockConfig
+        Survey parameters.
+    index : int
+        Galaxy index, 0 <= index < config.n_galaxies.
+
+    Returns
+    -------
+    Galaxy
+
+    Notes
+    -----
+    The redshift is chosen so that the IFU's mean hexagon radius (average of
+    circumradius and inradius) equals the target coverage (1.5 or 2.5 R_e)
+    times R_e, then clipped to [z_min, z_max]; ``coverage_re`` records the
+    coverage actually obtained.
+    """
+    if not 0 <= index < config.n_galaxies:
+        raise ValueError(f"galaxy index {index} outside 0..{config.n_galaxies - 1}")
+    rng = galaxy_rng(config.seed, STREAM_GALAXY, index)
+    plate, ifudsgn = plate_slot(config, index)
+    ifu = IFU_DESIGNS[ifudsgn // 100]
+
+    logm = float(rng.uniform(config.logm_min, config.logm_max))
+    size_residual = float(rng.normal(0.0, config.size_scatter))
+    log_re = float(mass_size_median(logm, config)) + size_residual
+    re_kpc = 10.0**log_re
+    ba = float(rng.uniform(config.ba_min, config.ba_max))
+    pa = float(rng.uniform(0.0, 180.0))
+    primary = bool(rng.uniform() < config.primary_fraction)
+    coverage_target = config.coverage_primary if primary else config.coverage_secondary
+
+    tables = cosmology_tables(config.h0, config.om0)
+    scale_needed = coverage_target * re_kpc / ifu.mean_radius_arcsec  # kpc/arcsec
+    z = float(np.interp(scale_needed, tables["kpc_per_arcsec"], tables["z"]))
+    z = float(np.clip(z, config.z_min, config.z_max))
+    kpc_per_arcsec = float(np.interp(z, tables["z"], tables["kpc_per_arcsec"]))
+    re_arcsec = re_kpc / kpc_per_arcsec
+
+    # sky position: uniform on the sphere within the survey area
+    sin_lo, sin_hi = np.sin(np.radians(config.dec_range))
+    ra = float(rng.uniform(*config.ra_range))
+    dec = float(np.degrees(np.arcsin(rng.uniform(sin_lo, sin_hi))))
+
+    bt = config.bulge_fraction_max * _logistic(
+        (logm - config.bulge_fraction_mid) / config.bulge_fraction_width
+    )
+    top = config.logm_max
+    p_centre = config.quench_centre_prob_max * np.clip(
+        (logm - config.quench_centre_logm) / (top - config.quench_centre_logm), 0.0, 1.0
+    )
+    quenched_centre = bool(rng.uniform() < p_centre)
+    quench_radius = float(rng.uniform(*config.quench_centre_radius))
+    p_global = config.quench_global_prob_max * np.clip(
+        (logm - config.quench_global_logm) / (top - config.quench_global_logm), 0.0, 1.0
+    )
+    quenched_global = bool(rng.uniform() < p_global)
+    truncation = float(rng.uniform(*config.truncation_radius))
+    rejuvenated = bool(rng.uniform() < config.rejuvenated_fraction)
+    boost = float(rng.uniform(*config.rejuvenated_age_boost)) if rejuvenated else 0.0
+    dig_ew = float(rng.uniform(*config.dig_ew_range))
+    liner_ew = float(rng.uniform(*config.liner_ew_range)) if quenched_centre else 0.0
+    dig_ratios = tuple(
+        float(v) for v in np.asarray(config.dig_ratios) + rng.normal(0, config.ratio_scatter, 5)
+    )
+    liner_ratios = tuple(
+        float(v) for v in np.asarray(config.liner_ratios) + rng.normal(0, config.ratio_scatter, 5)
+    )
+    depth = float(10.0 ** rng.normal(0.0, config.depth_scatter_dex))
+    forestar = bool(rng.uniform() < config.forestar_fraction)
+    star_r = rng.uniform(0.3, 0.8) * ifu.circumradius_arcsec
+    star_phi = rng.uniform(0.0, 2.0 * np.pi)
+    in_gswlc = bool(rng.uniform() >= config.gswlc_missing_fraction)
+    has_mass = bool(rng.uniform() >= config.gswlc_nomass_fraction)
+    gswlc_noise = float(rng.normal(0.0, config.gswlc_mass_scatter))
+    logm_chab = logm - np.log10(config.chabrier_to_kroupa) + gswlc_noise
+
+    return Galaxy(
+        index=index,
+        plate=plate,
+        ifudsgn=ifudsgn,
+        plateifu=f"{plate}-{ifudsgn}",
+        mangaid=f"1-{100000 + 37 * index + 11}",
+        fibres=ifu.fibres,
+        npix=ifu.grid,
+        hex_circumradius_arcsec=ifu.circumradius_arcsec,
+        ra=ra,
+        dec=dec,
+        logm_kroupa=logm,
+        logm_chabrier_gswlc=float(logm_chab),
+        log_re_kpc=log_re,
+        size_residual_dex=size_residual,
+        re_kpc=re_kpc,
+        re_arcsec=float(re_arcsec),
+        ba=ba,
+        pa_deg=pa,
+        z=z,
+        kpc_per_arcsec=kpc_per_arcsec,
+        hkpc_per_arcsec=float(np.interp(z, tables["z"], tables["hkpc_per_arcsec"])),
+        dl_cm=float(np.interp(z, tables["z"], tables["dl_cm"])),
+        primary=primary,
+        coverage_target_re=coverage_target,
+        coverage_re=float(ifu.mean_radius_arcsec / re_arcsec),
+        bulge_fraction=float(bt),
+        quenched_centre=quenched_centre,
+        quench_radius_re=quench_radius,
+        quenched_global=quenched_global,
+        truncation_radius_re=truncation,
+        rejuvenated=rejuvenated,
+        rejuvenation_boost_dex=boost,
+        dig_ew=dig_ew,
+        liner_ew=liner_ew,
+        dig_ratios=dig_ratios,
+        liner_ratios=liner_ratios,
+        depth=depth,
+        forestar=forestar,
+        forestar_x_arcsec=float(star_r * np.cos(star_phi)),
+        forestar_y_arcsec=float(star_r * np.sin(star_phi)),
+        in_gswlc=in_gswlc,
+        gswlc_has_mass=has_mass,
+    )
