@@ -18,7 +18,6 @@ __all__ = ["SUBCOMMANDS", "build_parser", "main"]
 #: ``add_arguments(parser)`` and ``run(args) -> int``.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "mock": (".mock.cli", "write a synthetic MaNGA survey with known truth"),
-    "mock": (".mock.cli", "write a synthetic MaNGA survey with known truth"),
     "galaxy": (".commands.galaxy", "quick look at one galaxy: cuts, gradients, O/H map"),
     "ingest": (".commands.ingest", "MaNGA files to per-galaxy spaxel tables (resumable)"),
     "fetch": (".commands.fetch", "download DR17 MAPS files and Pipe3D cubes (resumable)"),
