@@ -164,7 +164,7 @@ def elliptical_coordinates(
     minor = (-x * np.cos(pa) + y * np.sin(pa)) / ba
     radius = np.hypot(major, minor)
     azimuth = np.degrees(np.arctan2(minor, major)) % 360.0
-    return radius, azimuth
+    return radius, np.where(azimuth >= 360.0, 0.0, azimuth)
 
 
 def continuum_segmentation(

@@ -17,6 +17,9 @@ from .config import MockConfig
 from .lines import (
     LINE_WAVELENGTHS,
     MODELLED_LINES,
+    TIED_NII,
+    TIED_OI,
+    TIED_OIII,
     calzetti_k,
     component_line_fluxes,
     redden,
@@ -45,6 +48,11 @@ FITFAILED = 1 << 7
 DONOTUSE = 1 << 30
 
 _RATIO_NAMES = ("nii_ha", "oiii_hb", "oii_hb", "sii_ha", "oi_ha")
+_TIES = (
+    ("OIII-4960", "OIII-5008", TIED_OIII),
+    ("NII-6549", "NII-6585", TIED_NII),
+    ("OI-6365", "OI-6302", TIED_OI),
+)
 
 
 def psf_convolve(image: np.ndarray, fwhm_arcsec: float, spaxel_arcsec: float) -> np.ndarray:
@@ -193,6 +201,12 @@ def observe_galaxy(
     sflux_sigma = config.sflux_noise_factor * gflux_sigma
     gflux = flux_psf + gflux_sigma * rng.standard_normal(flux_psf.shape)
     sflux = flux_psf + sflux_sigma * rng.standard_normal(flux_psf.shape)
+    # The DAP fits tied lines with their parent: their Gaussian fluxes and errors are exact
+    # multiples of the parent's.
+    for tied, parent, factor in _TIES:
+        t, p = MODELLED_LINES.index(tied), MODELLED_LINES.index(parent)
+        gflux[t] = factor * gflux[p]
+        gflux_sigma[t] = factor * gflux_sigma[p]
 
     ha = MODELLED_LINES.index("Ha-6564")
     ew_psf = flux_psf[ha] / cont_psf
