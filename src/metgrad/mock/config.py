@@ -155,6 +155,8 @@ class MockConfig:
     forestar_radius_arcsec: float = 1.5  #: radius of the foreground-star mask
     stellar_mass_noise_dex: float = 0.05  #: per-bin noise of the Pipe3D mass density (dex)
     d4000_noise: float = 0.02  #: D4000 noise at S/N 50 (scales as 50/(S/N))
+    d4000_noise_max_pipe3d: float = 0.08  #: cap of the Pipe3D D4000 noise (bins reach S/N ~50)
+    d4000_noise_max_dap: float = 0.3  #: cap of the per-spaxel DAP D4000 noise
     snr_g_scale: float = 25.0  #: SPX_SNR = scale C / sqrt(C + C_sky) (C in 1e-17/A)
     snr_g_sky: float = 0.5  #: sky-like term of SPX_SNR (1e-17 erg/s/cm^2/A)
     cs_bin_spaxels: tuple[float, float] = (1.0, 8.0)  #: Pipe3D CS bin size, centre -> edge

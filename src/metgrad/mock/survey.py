@@ -83,7 +83,9 @@ def pipe3d_products(
     av_star = bin_mean(config.stellar_av_fraction * maps["av"], binid, light)
     snr2 = np.bincount(binid[cov], weights=obs.spx_snr[cov] ** 2, minlength=nbin)
     snr_bin = np.sqrt(snr2)[np.where(cov, binid, 0)]
-    d4000_sigma = np.clip(config.d4000_noise * 50.0 / np.maximum(snr_bin, 1e-3), 0.005, 0.5)
+    d4000_sigma = np.clip(
+        config.d4000_noise * 50.0 / np.maximum(snr_bin, 1e-3), 0.005, config.d4000_noise_max_pipe3d
+    )
     d4000 = bin_mean(maps["d4000"], binid, light) + d4000_sigma * np.where(
         cov, rng.standard_normal(nbin)[binid], 0.0
     )
@@ -113,7 +115,11 @@ def pipe3d_products(
 def dap_products(obs: Observation, p3d: dict, maps: dict, config: MockConfig,
                  rng: np.random.Generator) -> dict:  # fmt: skip
     """DAP-like per-spaxel D4000 (noise from the spaxel S/N) and bin ids."""
-    sigma = np.clip(config.d4000_noise * 50.0 / np.maximum(obs.spx_snr, 1e-3), 0.005, 0.5)
+    sigma = np.clip(
+        config.d4000_noise * 50.0 / np.maximum(obs.spx_snr, 1e-3),
+        0.005,
+        config.d4000_noise_max_dap,
+    )
     return {
         "binid": p3d["binid"],
         "d4000": maps["d4000"] + sigma * rng.standard_normal(sigma.shape),
