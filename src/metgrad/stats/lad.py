@@ -13,17 +13,19 @@ __all__ = ["LADLine", "lad_line"]
 
 _EPS = np.finfo(np.float64).eps
 # An accepted step must lower the objective by more than this many rounding
-# units of sum|y| (and 1e-13 relative): equal lines written through different
+# units of n max|y| (and 1e-13 relative): equal lines written through different
 # pivot points differ only by rounding, so no step can cycle between them.
 _OBJECTIVE_ROUNDING = 16.0
 _OBJECTIVE_RELATIVE = 1.0e-13
 # A point is on the line if its residual is within this many rounding units of
 # |y| + |a| + |b x|.
 _ON_LINE_ROUNDING = 64.0
-# Vertex optimality margins (units of x) are negative only beyond this
-# fraction of sum|x - median(x)|.
+# Rotation margins (sums of |x_i - x_p|) count as negative only below
+# -_MARGIN_RELATIVE * n * (max(x) - min(x)).
 _MARGIN_RELATIVE = 1.0e-11
 _MAX_STEPS = 1000
+# Rows are fitted in chunks of about this many values (x 8 bytes, per temporary array).
+_CHUNK_ELEMENTS = 2**21
 
 
 class LADLine(NamedTuple):
@@ -42,10 +44,10 @@ class LADLine(NamedTuple):
 
 
 def lad_line(x, y):
-    """Exact least-absolute-deviation straight line, for one sample or many.
+    r"""Exact least-absolute-deviation straight line, for one sample or many.
 
     Finds the intercept :math:`a` and slope :math:`b` that minimise
-    :math:`\\sum_i |y_i - a - b x_i|` exactly (the same objective as a linear
+    :math:`\sum_i |y_i - a - b x_i|` exactly (the same objective as a linear
     program solved to optimality), deterministically, for one data set or a
     batch of data sets at once.
 
@@ -78,45 +80,48 @@ def lad_line(x, y):
     points (Wesolowsky 1981; see also Barrodale & Roberts 1973). Some optimal
     line passes through at least two points with distinct x. For a line
     forced through a pivot point :math:`k`, the objective is
-    :math:`\\sum_{i: x_i \\ne x_k} |x_i - x_k|\\,|s_i - b|` plus a constant,
+    :math:`\sum_{i: x_i \ne x_k} |x_i - x_k|\,|s_i - b|` plus a constant,
     with :math:`s_i = (y_i - y_k)/(x_i - x_k)`, so the best slope through
     :math:`k` is the weighted median of the :math:`s_i` with weights
     :math:`|x_i - x_k|` (points with :math:`x_i = x_k` drop out, so tied x
     are fine). The descent:
 
-    1. Start from the two-group resistant line (slope through the medians
-       of the lower and upper halves in x); the first pivot is the point
-       with the median residual about it, which lies on the best line of
-       that slope.
-    2. Replace the line by the best line through the pivot; the point that
-       defines the weighted median becomes the next pivot. Repeat while the
-       objective falls (by more than rounding).
-    3. When it no longer falls, the line is optimal among lines through
-       either of its two defining points. If further points lie on it (a
-       degenerate vertex: collinear or repeated points, common in bootstrap
-       resamples), the line is optimal only if rotating about each of them
-       cannot lower the objective; with :math:`\\sigma_i` the residual signs
-       of the points off the line and :math:`P` the points on it, that is
-       :math:`|\\sum_{i \\notin P} \\sigma_i (x_i - x_p)| \\le
-       \\sum_{i \\in P} |x_i - x_p|` for every :math:`p \\in P`. If this
-       fails for some :math:`p`, it becomes the pivot and the descent goes
-       on. The objective falls at every accepted step, so the descent cannot
-       cycle, and it stops only at a global optimum (the objective is convex
-       and the check covers every edge through the vertex).
+    1. The first pivot is the point with the median residual about the
+       least-squares slope; it lies on the best line of that slope.
+    2. The line becomes the best line through the pivot; it also passes
+       through the point that defines the weighted median (the partner).
+    3. Optimality test. With :math:`P` the points on the line (within
+       rounding) and :math:`\sigma_i` the residual signs of the others, the
+       line is optimal if and only if no rotation about a point of
+       :math:`P` lowers the objective, i.e.
+       :math:`|\sum_{i \notin P} \sigma_i (x_i - x_p)| \le
+       \sum_{i \in P} |x_i - x_p|` for every :math:`p \in P` (the
+       objective is convex and piecewise linear, and these rotations are the
+       edges through the vertex). Usually :math:`P` is just the pivot and
+       the partner, and only the partner needs testing; when more points lie
+       on the line (collinear or repeated points, common in bootstrap
+       resamples) all of them are tested.
+    4. If the test fails, the point where it fails most becomes the pivot
+       and the descent returns to step 2. A step is accepted only if it
+       lowers the objective by more than rounding, so the descent cannot
+       cycle; if it does not, the line is kept (the failed test was
+       rounding noise).
 
     Ties: the weighted median is the smallest slope at which the cumulative
-    weight (slopes sorted with a stable sort) reaches half the total, so if
-    an interval of slopes is optimal its lower end is taken at that step.
-    The returned slope is that of the final line; the intercept is then the
-    median of :math:`y_i - b x_i` (for even n the mean of the two middle
-    values, which lies inside the interval of optimal intercepts). When the
-    optimum is unique this is the unique solution; otherwise it is one
-    optimal line, always the same for the same input. Batched rows are
-    fitted independently and give the same result as fitting them alone.
+    weight reaches half the total, so if an interval of slopes is optimal
+    for that pivot its lower end is taken; the partner is the lowest-index
+    point with exactly that slope. The returned slope is that of the final
+    line; the intercept is then the median of :math:`y_i - b x_i` (for even
+    n the mean of the two middle values, which lies inside the interval of
+    optimal intercepts). When the optimum is unique this is the unique
+    solution; otherwise it is one optimal line, always the same for the
+    same input. Batched rows are fitted independently and give the same
+    result as fitting them alone.
 
     Each step costs one sort of n slopes per row still descending (rows
-    that have converged are frozen); a fit typically takes a handful of
-    steps.
+    that have converged are frozen); a fit typically takes two or three
+    steps. Large batches are processed in chunks of about 2^21 values to
+    bound memory.
 
     References
     ----------
@@ -139,7 +144,16 @@ def lad_line(x, y):
     array([2., 4.])
     """
     xs, ys, single = _validated(x, y)
-    slope, intercept = _lad_rows(xs, ys)
+    rows_per_chunk = max(1, _CHUNK_ELEMENTS // ys.shape[1])
+    if ys.shape[0] <= rows_per_chunk:
+        slope, intercept = _lad_rows(xs, ys)
+    else:  # bound the memory of the temporaries; rows are independent
+        parts = [
+            _lad_rows(xs if xs.ndim == 1 else xs[start : start + rows_per_chunk], ys[start:stop])
+            for start, stop in _chunks(ys.shape[0], rows_per_chunk)
+        ]
+        slope = np.concatenate([part[0] for part in parts])
+        intercept = np.concatenate([part[1] for part in parts])
     if single:
         return LADLine(float(slope[0]), float(intercept[0]))
     return LADLine(slope, intercept)
@@ -169,12 +183,18 @@ def _validated(x, y):
     if not np.isfinite(ys).all():
         raise ValueError("lad_line: y contains NaN or infinite values; mask them before fitting")
     single = ys.ndim == 1
-    ys = np.atleast_2d(ys)
+    xs = np.ascontiguousarray(xs)
+    ys = np.ascontiguousarray(ys.reshape(-1, ys.shape[-1]))
     degenerate = ~(xs.max(axis=-1) > xs.min(axis=-1))
-    if np.any(degenerate):
+    if degenerate.any():
         where = "" if xs.ndim == 1 else f" (rows {np.flatnonzero(degenerate)[:5].tolist()})"
         raise ValueError(f"lad_line: fewer than 2 distinct x values{where}; the line is undefined")
     return xs, ys, single
+
+
+def _chunks(total, size):
+    """(start, stop) pairs covering range(total) in pieces of at most ``size``."""
+    return [(start, min(start + size, total)) for start in range(0, total, size)]
 
 
 def _rows_view(x, rows):
@@ -185,7 +205,8 @@ def _rows_view(x, rows):
 def _median_last(values):
     """Median along the last axis (mean of the two middle values for even n)."""
     n = values.shape[-1]
-    middle = np.partition(values, [(n - 1) // 2, n // 2], axis=-1)
+    middle = values.copy()
+    middle.partition([(n - 1) // 2, n // 2], axis=-1)
     return (middle[..., (n - 1) // 2] + middle[..., n // 2]) / 2
 
 
@@ -204,7 +225,7 @@ def _initial_pivot(x, y):
     else:
         slope = np.einsum("ij,ij->i", y, x_centred) / np.einsum("ij,ij->i", x_centred, x_centred)
     half = y.shape[1] // 2
-    return np.argpartition(y - slope[:, None] * x, half, axis=1)[:, half]
+    return (y - slope[:, None] * x).argpartition(half, axis=1)[:, half]
 
 
 def _best_line_through(x, y, pivot):
@@ -216,24 +237,24 @@ def _best_line_through(x, y, pivot):
     point with exactly that slope, so the result does not depend on how the
     sort orders equal slopes.
     """
-    rows = np.arange(y.shape[0])
+    m, n = y.shape
+    rows = np.arange(m)
     x_pivot = x[pivot] if x.ndim == 1 else x[rows, pivot]
     y_pivot = y[rows, pivot]
     dx = x - x_pivot[:, None]
-    weight = np.abs(dx)
     # Points with the pivot's x get weight 0 and slope +inf (not NaN, which
     # slows the sort): they never define the median and never equal the
     # (finite) median slope.
     with np.errstate(divide="ignore", invalid="ignore"):
         slopes = (y - y_pivot[:, None]) / dx
     np.copyto(slopes, np.inf, where=dx == 0)
-    order = np.argsort(slopes, axis=1)
-    cumulative = np.cumsum(weight[rows[:, None], order], axis=1)
-    median_at = np.argmax(2.0 * cumulative >= cumulative[:, -1:], axis=1)
-    slope = slopes[rows, order[rows, median_at]]
-    partner = np.argmax(slopes == slope[:, None], axis=1)
-    intercept = y_pivot - slope * x_pivot
-    return slope, intercept, partner
+    sorted_flat = slopes.argsort(axis=1)
+    sorted_flat += (rows * n)[:, None]  # flat indices, row by row in slope order
+    cumulative = np.abs(dx).ravel()[sorted_flat].cumsum(axis=1)
+    median_at = (cumulative >= 0.5 * cumulative[:, -1:]).argmax(axis=1)
+    slope = slopes.ravel()[sorted_flat[rows, median_at]]
+    partner = (slopes == slope[:, None]).argmax(axis=1)
+    return slope, y_pivot - slope * x_pivot, partner
 
 
 def _vertex_check(x, residual, pivot, partner, on_line_tol, margin_tol):
@@ -251,26 +272,25 @@ def _vertex_check(x, residual, pivot, partner, on_line_tol, margin_tol):
     residual[rows, partner] = 0.0
     sign = (residual > on_line_tol[:, None]).astype(np.float64)
     sign -= residual < -on_line_tol[:, None]
-    sum_sign = sign.sum(axis=1)
-    sum_sign_x = sign @ x if x.ndim == 1 else np.einsum("ij,ij->i", sign, x)
-
-    # Usual case, two points on the line: rotate about either.
     if x.ndim == 1:
-        x_pivot, x_partner = x[pivot], x[partner]
+        sum_sign, sum_sign_x = sign.sum(axis=1), sign @ x
+        x_partner = x[partner]
     else:
-        x_pivot, x_partner = x[rows, pivot], x[rows, partner]
-    spread = np.abs(x_partner - x_pivot)
-    margin_pivot = spread - np.abs(sum_sign_x - x_pivot * sum_sign)
-    margin_partner = spread - np.abs(sum_sign_x - x_partner * sum_sign)
-    worst = np.where(margin_partner <= margin_pivot, partner, pivot)
-    worst_margin = np.minimum(margin_partner, margin_pivot)
+        sum_sign, sum_sign_x = sign.sum(axis=1), np.einsum("ij,ij->i", sign, x)
+        x_partner = x[rows, partner]
+    n_off = np.einsum("ij,ij->i", sign, sign)
 
-    many = np.flatnonzero(np.count_nonzero(sign, axis=1) < n - 2)
+    # Usual case, two points on the line: the line is the best through the
+    # pivot, so only the rotation about the partner needs checking.
+    x_pivot = x[pivot] if x.ndim == 1 else x[rows, pivot]
+    margin = np.abs(x_partner - x_pivot) - np.abs(sum_sign_x - x_partner * sum_sign)
+    worst = partner
+    many = (n_off < n - 2).nonzero()[0]
     if many.size:
-        worst_margin[many], worst[many] = _worst_rotation(
+        margin[many], worst[many] = _worst_rotation(
             _rows_view(x, many), sign[many] == 0, sum_sign[many], sum_sign_x[many]
         )
-    return worst_margin < -margin_tol, worst
+    return margin < -margin_tol, worst
 
 
 def _worst_rotation(x, on_line, sum_sign, sum_sign_x):
@@ -284,16 +304,16 @@ def _worst_rotation(x, on_line, sum_sign, sum_sign_x):
     rows = np.arange(m)
     n_on = on_line.sum(axis=1)
     masked = np.where(on_line, x, np.inf)
-    order = np.argsort(masked, axis=1, kind="stable")
+    order = masked.argsort(axis=1, kind="stable")
     position = np.arange(n)
     valid = position < n_on[:, None]
     x_on = np.where(valid, masked[rows[:, None], order], 0.0)
-    before = np.cumsum(x_on, axis=1) - x_on
+    before = x_on.cumsum(axis=1) - x_on
     after = x_on.sum(axis=1)[:, None] - before - x_on
     spread = (x_on * position - before) + (after - x_on * (n_on[:, None] - position - 1))
     imbalance = np.abs(sum_sign_x[:, None] - x_on * sum_sign[:, None])
     margin = np.where(valid, spread - imbalance, np.inf)
-    worst = np.argmin(margin, axis=1)
+    worst = margin.argmin(axis=1)
     return margin[rows, worst], order[rows, worst]
 
 
@@ -303,11 +323,13 @@ def _lad_rows(x, y):
     slope = np.zeros(m)
     objective = np.full(m, np.inf)
     y_size = np.abs(y).max(axis=1)
+    # an accepted step must lower the objective by more than rounding
+    threshold_scale = 1.0 - _OBJECTIVE_RELATIVE
     rounding = (_OBJECTIVE_ROUNDING * _EPS * n) * y_size
     x_low, x_high = x.min(axis=-1), x.max(axis=-1)
     x_size = np.maximum(np.abs(x_low), np.abs(x_high))
     # rotation margins are sums of |x_i - x_p|, at most n (x_high - x_low)
-    margin_tol = np.broadcast_to((_MARGIN_RELATIVE * n) * (x_high - x_low), (m,))
+    margin_tol = (_MARGIN_RELATIVE * n) * (x_high - x_low) + np.zeros(m)
     pivot = _initial_pivot(x, y)
     active = np.arange(m)
 
@@ -323,9 +345,7 @@ def _lad_rows(x, y):
         new_objective = np.abs(residual).sum(axis=1)
         # objective is +inf before the first step, so the first line is always
         # taken; a row whose step does not lower the objective has converged.
-        improved = new_objective < (
-            objective[active] * (1.0 - _OBJECTIVE_RELATIVE) - rounding[active]
-        )
+        improved = new_objective < objective[active] * threshold_scale - rounding[active]
         if not improved.all():
             active = active[improved]
             if active.size == 0:
@@ -333,7 +353,7 @@ def _lad_rows(x, y):
             new_slope, new_intercept = new_slope[improved], new_intercept[improved]
             new_objective, partner = new_objective[improved], partner[improved]
             residual = residual[improved]
-            x_act, y_act = _rows_view(x, active), None
+            x_act = _rows_view(x, active)
         slope[active] = new_slope
         objective[active] = new_objective
         # |y| + |a + b x| bounds the numbers whose difference is the residual
@@ -349,5 +369,7 @@ def _lad_rows(x, y):
     else:  # pragma: no cover - the objective falls at every step, so this cannot happen
         raise RuntimeError(f"lad_line: descent did not converge in {_MAX_STEPS} steps")
 
-    intercept = _median_last(y - slope[:, None] * x)
+    residual = y - slope[:, None] * x
+    residual.partition([(n - 1) // 2, n // 2], axis=1)
+    intercept = (residual[:, (n - 1) // 2] + residual[:, n // 2]) / 2  # median, even n: mean
     return slope, intercept
