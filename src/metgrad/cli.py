@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "mock": (".mock.cli", "write a synthetic MaNGA survey with known truth"),
     "galaxy": (".commands.galaxy", "quick look at one galaxy: cuts, gradients, O/H map"),
     "ingest": (".commands.ingest", "MaNGA files to per-galaxy spaxel tables (resumable)"),
+    "analyse": (".commands.analyse", "gradients, models, metrics and the mass-size plane"),
     "fetch": (".commands.fetch", "download DR17 MAPS files and Pipe3D cubes (resumable)"),
 }
 

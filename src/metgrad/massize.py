@@ -51,7 +51,9 @@ def loess_map(log_mstar, log_re, values, *, frac: float = 0.2, degree: int = 1) 
     Returns
     -------
     ndarray, shape (n,)
-        Smoothed value at each galaxy. Axes are rotated and rescaled
+        Smoothed value at each galaxy (NaN for all if fewer than 4 galaxies, 7
+        for degree 2). Small samples use at least that many neighbours
+        whatever ``frac``. Axes are rotated and rescaled
         (``rescale=True``), and no input errors are given, so the robust weights
         come from the scatter of neighbouring points, as in the paper.
         Non-finite inputs give NaN and are left out of the fit.
@@ -61,8 +63,13 @@ def loess_map(log_mstar, log_re, values, *, frac: float = 0.2, degree: int = 1) 
         raise ValueError("log_mstar, log_re and values must be 1-D arrays of one length")
     good = np.isfinite(x) & np.isfinite(y) & np.isfinite(z)
     out = np.full(x.shape, np.nan)
-    if good.sum() >= 3 * (degree + 1):
-        out[good] = loess_2d(x[good], y[good], z[good], frac=frac, degree=degree, rescale=True)[0]
+    n = int(good.sum())
+    fewest = 4 if degree == 1 else 7  # a local fit needs more points than coefficients
+    if n >= fewest:
+        npoints = min(n, max(int(np.ceil(frac * n)), fewest))
+        out[good] = loess_2d(
+            x[good], y[good], z[good], degree=degree, rescale=True, npoints=npoints
+        )[0]
     return out
 
 
