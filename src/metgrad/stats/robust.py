@@ -128,12 +128,11 @@ def _even_median_rows(sorted_rows, counts):
     ``counts`` holds the number of finite (leading) values per row; rows with
     no finite value give NaN.
     """
-    rows = np.arange(sorted_rows.shape[0])
-    lower = np.maximum((counts - 1) // 2, 0)
-    upper = np.maximum(counts // 2 - (counts == 0), 0)
     if sorted_rows.shape[1] == 0:
         return np.full(sorted_rows.shape[0], np.nan)
-    median = (sorted_rows[rows, lower] + sorted_rows[rows, upper]) / 2
+    rows = np.arange(sorted_rows.shape[0])
+    lower = np.maximum((counts - 1) // 2, 0)  # row without data: index 0, masked below
+    median = (sorted_rows[rows, lower] + sorted_rows[rows, counts // 2]) / 2
     return np.where(counts > 0, median, np.nan)
 
 
