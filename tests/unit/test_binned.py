@@ -87,10 +87,11 @@ class TestOneDimensionalByHand:
 
     def test_rows_of_new_points(self):
         b = binned_statistics_1d(self.x, self.v, 0.05)
-        rows = b.rows_of([0.0, 0.049, 0.05, 0.31, 0.2, -1.0, np.nan, 0.35])
+        rows = b.rows_of([0.0, 0.049, 0.05, 0.31, 0.2, -1.0, np.nan, 0.35, 1e300, -np.inf])
         # 0.0, 0.049 -> bin 0 (row 0); 0.05 -> bin 1 (row 1); 0.31 -> bin 6 (row 2);
-        # 0.2 (bin 4, empty), -1 (outside), NaN, 0.35 (bin 7, empty) -> -1
-        assert_array_equal(rows, [0, 0, 1, 2, -1, -1, -1, -1])
+        # 0.2 (bin 4, empty), -1 (outside), NaN, 0.35 (bin 7, empty), 1e300, -inf -> -1
+        assert_array_equal(rows, [0, 0, 1, 2, -1, -1, -1, -1, -1, -1])
+        assert_array_equal(b.rows_of([[0.01, 0.3], [0.5, 0.06]]), [[0, 2], [-1, 1]])
 
     def test_origin_shifts_the_grid(self):
         # origin 0.03: edges -0.02, 0.03, 0.08, ...: 0.01, 0.02 -> bin -1; 0.06, 0.07 -> 0;

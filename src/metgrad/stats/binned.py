@@ -150,16 +150,16 @@ class BinnedStatistics:
                 f"rows_of: expected {len(self.width)} coordinate array(s), got {len(coords)}"
             )
         arrays = np.broadcast_arrays(*[np.asarray(c, dtype=np.float64) for c in coords])
-        shape = arrays[0].shape
-        finite = np.logical_and.reduce([np.isfinite(a) for a in arrays])
-        inside = finite.copy()
-        key = np.zeros(shape, dtype=np.int64)
+        inside = np.ones(arrays[0].shape, dtype=bool)
+        key = np.zeros(arrays[0].shape, dtype=np.int64)
         for a, w, o, low, span in zip(
             arrays, self.width, self.origin, self._low, self._span, strict=True
         ):
-            i = bin_index(np.where(finite, a, o), w, origin=o) - low
-            inside &= (i >= 0) & (i < span)
-            key = key * span + np.where(inside, i, 0)
+            # as bin_index, but far or non-finite points are simply outside the grid
+            with np.errstate(over="ignore", invalid="ignore"):
+                i = np.floor((a - o) / w + _EDGE_TOLERANCE) - low
+            inside &= (i >= 0) & (i < span)  # False for NaN
+            key = key * span + np.where(inside, i, 0).astype(np.int64)
         position = np.searchsorted(self._keys, key)
         position = np.minimum(position, max(self._keys.size - 1, 0))
         found = inside & (self._keys.size > 0)
@@ -196,7 +196,7 @@ def binned_statistics_1d(x, values, width, *, origin=0.0, min_count=1):
     Points where ``x`` or ``values`` is NaN or infinite are ignored (they
     get ``point_row = -1`` and count nowhere). See `bin_index` for how values
     on an edge are assigned. Everything is vectorised (``np.bincount`` and
-    one sort); no loop over bins.
+    sorting); no loop over bins.
 
     Examples
     --------
