@@ -156,8 +156,13 @@ def _stats(values) -> dict[str, float]:
 
 
 def _analyse_calibrator(
-    spaxels: pd.DataFrame, key: str, config: RunConfig, out: Path
-) -> dict[str, object]:
+    spaxels: pd.DataFrame,
+    key: str,
+    config: RunConfig,
+    out: Path,
+    *,
+    galaxy_sample: pd.Index | None = None,
+) -> tuple[dict[str, object], pd.Index]:
     oh_col, err_col = CALIBRATORS[key]
     sel, grad_cfg = config.selection, config.gradients
     seed, nref = grad_cfg.seed, grad_cfg.n_bootstrap
@@ -168,6 +173,11 @@ def _analyse_calibrator(
     oh, err = s[oh_col].to_numpy(), s[err_col].to_numpy()
     s = s[np.isfinite(oh) & np.isfinite(err) & (err > 0)]
     steps.add("calibrator", f"finite 12+log(O/H) and error from {key.upper()}", s["plateifu"])
+    if galaxy_sample is not None:
+        s = s[s["plateifu"].isin(galaxy_sample)]
+        steps.add(
+            "m13_sample", "galaxies of the final M13 sample (paper Appendix B)", s["plateifu"]
+        )
     s = s[s["ba"] >= sel.ba_min]
     steps.add("axis_ratio", f"galaxies with b/a >= {sel.ba_min}", s["plateifu"])
     s = s[galaxies_with_at_least(s["plateifu"], sel.min_spaxels)]
@@ -365,7 +375,7 @@ def _analyse_calibrator(
         "tableA1": tablea1.reset_index().to_dict(orient="records"),
     }  # fmt: skip
     write_json_atomic(out / "summary.json", summary)
-    return summary
+    return summary, gal.index
 
 
 def analyse_run(
@@ -381,7 +391,9 @@ def analyse_run(
     run_dir : str or path-like
         Folder written by ``metgrad ingest``.
     calibrators : tuple of str, optional
-        Keys of :data:`CALIBRATORS`.
+        Keys of :data:`CALIBRATORS`. When ``'m13'`` is among them it is analysed
+        first and the others are restricted to its final galaxy sample, as the
+        paper does for PG16 (Appendix B); alone, each uses its own sample.
     config : RunConfig, optional
         Selection, gradient and model options (default: the run's own
         configuration from ``manifest.json`` when present, else the paper's).
@@ -401,8 +413,14 @@ def analyse_run(
     spaxels, _ = load_selected_spaxels(run_dir)
     out_root = run_dir / "analysis"
     summaries = {}
-    for key in calibrators:
-        summaries[key] = _analyse_calibrator(spaxels, key, config, out_root / key)
+    reference = None
+    # M13 first: the other calibrators use its final galaxy sample, as in Appendix B.
+    for key in sorted(calibrators, key=lambda c: c != "m13"):
+        summaries[key], final = _analyse_calibrator(
+            spaxels, key, config, out_root / key, galaxy_sample=reference
+        )
+        if key == "m13":
+            reference = final
     manifest = {
         "stage": "analyse",
         "calibrators": list(calibrators),
