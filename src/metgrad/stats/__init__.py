@@ -8,6 +8,7 @@
 
 from .binned import BinnedStatistics, bin_index, binned_statistics_1d, binned_statistics_2d
 from .lad import LADLine, lad_line
+from .loess import loess_2d
 from .robust import robust_sigma
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "binned_statistics_1d",
     "binned_statistics_2d",
     "lad_line",
+    "loess_2d",
     "robust_sigma",
 ]
