@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/metgrad
+	$(BIN)/metgrad demo
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -17,10 +17,13 @@ __all__ = ["SUBCOMMANDS", "build_parser", "main"]
 #: name -> (module path, one-line help). Each module provides
 #: ``add_arguments(parser)`` and ``run(args) -> int``.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "demo": (".commands.demo", "synthetic survey -> ingest -> analyse -> report"),
+    "run": (".commands.run", "ingest + analyse + report from a survey TOML"),
     "mock": (".mock.cli", "write a synthetic MaNGA survey with known truth"),
     "galaxy": (".commands.galaxy", "quick look at one galaxy: cuts, gradients, O/H map"),
     "ingest": (".commands.ingest", "MaNGA files to per-galaxy spaxel tables (resumable)"),
     "analyse": (".commands.analyse", "gradients, models, metrics and the mass-size plane"),
+    "report": (".commands.report", "draw every figure and write report.html"),
     "fetch": (".commands.fetch", "download DR17 MAPS files and Pipe3D cubes (resumable)"),
 }
 

@@ -222,7 +222,7 @@ def _rows_to_table(rows: list[dict]) -> pa.Table:
 
 
 def generate_survey(
-    config: MockConfig, out_dir: str | os.PathLike, *, executor=None
+    config: MockConfig, out_dir: str | os.PathLike, *, executor=None, progress=None
 ) -> SurveyResult:
     """Write a whole synthetic survey.
 
@@ -238,6 +238,9 @@ def generate_survey(
         ``imap_unordered``, results re-ordered by index) or anything with a
         built-in-like ``map`` (e.g. ``concurrent.futures.ProcessPoolExecutor``).
         The files are byte-identical whichever runs.
+    progress : callable, optional
+        Called with no argument after each galaxy is written (e.g. a progress
+        bar's ``update``).
 
     Returns
     -------
@@ -247,13 +250,20 @@ def generate_survey(
     out.mkdir(parents=True, exist_ok=True)
     job = functools.partial(galaxy_job, config, str(out))
     indices = range(config.n_galaxies)
+    tick = progress if progress is not None else (lambda: None)
+
+    def ticking(results):
+        for item in results:
+            tick()
+            yield item
+
     if executor is None:
-        rows = list(map(job, indices))
+        rows = list(ticking(map(job, indices)))
     elif hasattr(executor, "imap_unordered"):  # metgrad.parallel.GalaxyExecutor
-        done = dict(executor.imap_unordered(job, ((i, i) for i in indices)))
+        done = dict(ticking(executor.imap_unordered(job, ((i, i) for i in indices))))
         rows = [done[i] for i in indices]
     else:
-        rows = list(executor.map(job, indices))  # small dicts only
+        rows = list(ticking(executor.map(job, indices)))  # small dicts only
 
     galaxies = [draw_galaxy(config, i) for i in range(config.n_galaxies)]
     drpall = io.BytesIO()

@@ -1,0 +1,24 @@
+"""``metgrad report RUN_DIR``: draw every figure and write the self-contained report.html."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..report import build_report
+
+__all__ = ["add_arguments", "run"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add this subcommand's options to ``parser``."""
+    parser.add_argument("run_dir", type=Path, help="folder written by ingest and analyse")
+    parser.add_argument("--out", type=Path, help="report path (default RUN/report/report.html)")
+    parser.add_argument("--no-draw", action="store_true", help="reuse the figures already drawn")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the subcommand; return the exit status."""
+    path = build_report(args.run_dir, out_path=args.out, draw=not args.no_draw)
+    print(f"report: {path}")
+    return 0
