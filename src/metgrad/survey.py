@@ -175,7 +175,9 @@ def ingest_galaxy(task: GalaxyTask) -> dict[str, object]:
             "pipe3d_md5": pipe_rec["md5"],
         }
         meta = {
-            _META_KEY: json.dumps(galaxy, sort_keys=True),
+            # keys in their natural order: a resumed run rebuilds galaxies.parquet from this
+            # record, and its columns must come out in the same order as a fresh run's
+            _META_KEY: json.dumps(galaxy),
             "metgrad.config_hash": task.config_hash,
             "metgrad.version": __version__,
         }
