@@ -109,6 +109,25 @@ class TestExactSurfaces:
         assert_array_equal(by_count[1], by_frac[1])
 
 
+class TestDegenerateGeometry:
+    def test_collinear_points_use_the_minimum_norm_fit(self):
+        # Points exactly on y = 2x make every local plane fit rank-deficient (v = 2u in the
+        # local coordinates); the minimum-norm solution still fits the values along the line,
+        # so z = 3 + x - 0.5 y (linear along it) is reproduced.
+        x = np.random.default_rng(15).uniform(0.0, 1.0, 80)
+        y = 2.0 * x
+        z = 3.0 + x - 0.5 * y
+        zout, _ = loess_2d(x, y, z, frac=0.3)
+        assert_allclose(zout, z, rtol=0, atol=1e-9)
+
+    def test_rescale_of_points_on_an_axis_is_refused(self):
+        # All y equal: after the best rotation (0 degrees) the second axis has zero spread,
+        # so it cannot be scaled to unit biweight dispersion.
+        x = np.random.default_rng(16).uniform(0.0, 1.0, 50)
+        with pytest.raises(ValueError, match="rescale=True"):
+            loess_2d(x, np.zeros(50), x, frac=0.5, rescale=True)
+
+
 class TestRobustness:
     def test_outlier_gets_zero_weight_and_does_not_pull_the_smooth(self):
         # A plane with 0.01 scatter and one point raised by 5: its residual is hundreds of
@@ -259,6 +278,16 @@ def test_matches_cappellari_with_errors(degree):
     sigz = np.random.default_rng(26).uniform(0.01, 0.05, 600)
     ref_z, ref_w = cappellari(x, y, z, sigz=sigz, frac=0.2, degree=degree, rescale=True)
     zout, wout = loess_2d(x, y, z, sigz=sigz, frac=0.2, degree=degree, rescale=True)
+    assert_allclose(zout, ref_z, rtol=0, atol=1e-8)
+    assert_allclose(wout, ref_w, rtol=0, atol=1e-8)
+
+
+def test_matches_cappellari_on_collinear_points():
+    x = np.random.default_rng(29).uniform(9.0, 11.0, 200)
+    y = 2.0 * x
+    z = 0.1 * x + np.random.default_rng(30).normal(0.0, 0.02, 200)
+    ref_z, ref_w = cappellari(x, y, z, frac=0.2)
+    zout, wout = loess_2d(x, y, z, frac=0.2)
     assert_allclose(zout, ref_z, rtol=0, atol=1e-8)
     assert_allclose(wout, ref_w, rtol=0, atol=1e-8)
 

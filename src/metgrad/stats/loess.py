@@ -3,10 +3,15 @@
 Every output point gets its own weighted least-squares plane (or quadric) fitted to its
 ``k`` nearest data points, with tricube weights in distance and biweight robustness
 weights refined by a few iterations. The options and results follow the ``loess_2d``
-smoother of Cappellari et al. (2013), which Boardman et al. (2022) use for their maps;
-this is an independent, vectorised implementation: all neighbourhoods are found with one
-partial sort and all local fits of an iteration are solved together as a stack of small
-normal-equation systems in centred, scaled local coordinates.
+smoother of Cappellari et al. (2013), which Boardman et al. (2022) use for their maps.
+
+This is an independent, vectorised implementation. The output points are visited in
+spatially compact blocks (Morton order). The neighbours of a block are found by a partial
+sort of the distances to the few data points that can provably be among them, and the
+local fits of a block are solved together, every robustness iteration at once, as a
+stack of small normal-equation systems in centred, scaled local coordinates; rows whose
+outliers have stopped changing leave the stack. All work arrays are reused from block
+to block.
 """
 
 import numpy as np
@@ -33,6 +38,8 @@ _LOCATION_MAX_ITERATIONS = 10
 _TIE_RELATIVE = 1e-12
 #: Working-set size (array elements) of one block of output points.
 _BLOCK_ELEMENTS = 2**16
+#: Rows still iterating are copied out of the work arrays once fewer than this fraction.
+_COMPACT_BELOW = 0.5
 #: Output points per group of the neighbour search.
 _GROUP_SIZE = 32
 
@@ -256,15 +263,27 @@ def _biweight_scale(values):
 
 
 def _biweight_scale_rows(rows):
-    """`_biweight_scale` of every row of a 2-D array (to rounding: the sums include zeros)."""
-    dev = rows - _row_median(rows)[:, None]
-    mad = _row_median(np.abs(dev))[:, None]
+    """`_biweight_scale` of every row of a 2-D array, to rounding; overwrites ``rows``.
+
+    Rows without spread (zero MAD) get ``-inf``.
+    """
+    n = rows.shape[1]
+    work = rows.copy()
+    rows -= _row_median(work)[:, None]  # deviations d
+    mad = _row_median(np.abs(rows, out=work))
     with np.errstate(divide="ignore", invalid="ignore"):
-        u2 = (dev / (_SCALE_TUNING * mad)) ** 2
-        one_minus = np.where(u2 < 1.0, 1.0 - u2, 0.0)
-        numerator = rows.shape[1] * np.sum((dev * one_minus**2) ** 2, axis=1)
-        denominator = np.sum(one_minus * (1.0 - 5.0 * u2), axis=1)
-        scale = np.sqrt(numerator / (denominator * (denominator - 1.0)))
+        np.multiply(rows, (1.0 / (_SCALE_TUNING * mad))[:, None], out=work)
+        work *= work
+        np.subtract(1.0, work, out=work)
+        np.maximum(work, 0.0, out=work)  # 1 - u**2 where |u| < 1, else 0
+        terms = work * 5.0  # (1 - u**2)(1 - 5 u**2) = w (5 w - 4) with w = 1 - u**2
+        terms -= 4.0
+        terms *= work
+        denominator = terms.sum(axis=1)
+        np.multiply(work, work, out=terms)
+        terms *= rows
+        terms *= terms
+        scale = np.sqrt(n * terms.sum(axis=1) / (denominator * (denominator - 1.0)))
     return np.where(np.isfinite(scale), scale, -np.inf)
 
 
@@ -292,19 +311,29 @@ def _biweight_location(values):
 def _robust_frame(x, y):
     """Return the ``rescale`` transform ``(x, y) -> (x', y')`` fitted to the data."""
     theta = np.radians(_ROTATION_ANGLES_DEG)
-    rotated_x = np.outer(np.cos(theta), x) - np.outer(np.sin(theta), y)
-    approx = _biweight_scale_rows(rotated_x)
+    cos, sin = np.cos(theta), np.sin(theta)
+    approx = np.empty(theta.size)
+    step = max(1, _BLOCK_ELEMENTS // x.size)  # angles per chunk: keeps the work in cache
+    for start in range(0, theta.size, step):
+        part = slice(start, start + step)
+        rotated_x = np.outer(cos[part], x)
+        rotated_x -= np.outer(sin[part], y)
+        approx[part] = _biweight_scale_rows(rotated_x)
     if not np.isfinite(approx.max()):
         raise ValueError("rescale=True needs points spread along some direction")
     # Confirm the maximum with the 1-D estimator among angles that tie to rounding,
     # so that the choice does not depend on the summation order of the row version.
     close = np.flatnonzero(approx >= approx.max() * (1.0 - 1e-9))
-    exact = [_biweight_scale(_rotate(x, y, int(angle))[0]) for angle in close]
-    angle = int(close[int(np.argmax(exact))])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exact = [_biweight_scale(_rotate(x, y, int(angle))[0]) for angle in close]
+    if not np.any(np.isfinite(exact)):
+        raise ValueError("rescale=True needs points spread along some direction")
+    angle = int(close[int(np.nanargmax(exact))])
 
     rx, ry = _rotate(x, y, angle)
-    centre = (_biweight_location(rx), _biweight_location(ry))
-    scale = (_biweight_scale(rx), _biweight_scale(ry))
+    with np.errstate(divide="ignore", invalid="ignore"):  # zero MAD: checked below
+        centre = (_biweight_location(rx), _biweight_location(ry))
+        scale = (_biweight_scale(rx), _biweight_scale(ry))
     if not all(np.isfinite(centre)) or not all(np.isfinite(s) and s > 0 for s in scale):
         raise ValueError(
             "rescale=True needs a non-zero biweight dispersion along both rotated axes"
@@ -394,12 +423,13 @@ def _nearest(x, y, qx, qy, k, out):
 # local fits
 #
 # For a fit of degree 1 the local design columns are (1, u, v); for degree 2 also
-# (u v, u**2, v**2). Each block of output points keeps one stacked array ``stack``
-# (m, q, k) with, in this order: the p design columns, z, the further monomials that
-# products of two design columns need, and z times the non-constant design columns.
-# The weighted sums ``stack @ w`` then hold every entry of the normal equations (the
-# normal matrix is a table lookup), and ``[-coeff, 1] @ stack[:, :p + 1]`` is the
-# residual ``z - fit``: one matrix product each.
+# (u v, u**2, v**2). Each block of m output points keeps one stacked array ``stack``
+# (q, m, k) of q layers with, in this order: the p design columns, z, the further
+# monomials that products of two design columns need, and z times the non-constant design
+# columns. The weighted sums ``stack @ w`` (per output point) then hold every entry of the
+# normal equations (the normal matrix is a table lookup), and ``[-coeff, 1] @ stack[:p + 1]``
+# is the residual ``z - fit``: one matrix product each. Layers first keeps every
+# element-wise operation on contiguous memory.
 
 _DESIGN = {
     1: ((0, 0), (1, 0), (0, 1)),
@@ -424,7 +454,7 @@ class _Layout:
             [[row_of[(a + c, b + d)] for c, d in design] for a, b in design]
         )
         self.rhs_rows = np.array([self.z_row, *self.zprod_rows])
-        # each higher monomial as (row, row of a lower factor, 'u' or 'v')
+        # each higher monomial as (its row, row of a lower factor, row of u or of v)
         self.recipe = []
         for i, exps in enumerate(self.monomials):
             if exps is None or i < 3:
@@ -442,7 +472,9 @@ class _Workspace:
 
     def __init__(self, rows, k, layout, with_sigma):
         self.idx = np.empty((rows, k), dtype=np.intp)
-        self.stack = [np.empty((rows, layout.n_rows, k)) for _ in range(2)]
+        self.stack = [np.empty((layout.n_rows, rows, k)) for _ in range(2)]
+        for stack in self.stack:
+            stack[0] = 1.0  # the constant design column, never overwritten otherwise
         self.tricube = [np.empty((rows, k)) for _ in range(2)]
         self.sigma = [np.empty((rows, k)) for _ in range(2)] if with_sigma else None
         self.outliers_before = [np.empty((rows, k), dtype=bool) for _ in range(2)]
@@ -457,7 +489,7 @@ class _Workspace:
 
 def _fit(stack, weight, layout, sums):
     """Weighted least-squares coefficients (m, p) of every row of a block."""
-    np.matmul(stack, weight[:, :, None], out=sums)
+    np.matmul(stack.transpose(1, 0, 2), weight[:, :, None], out=sums)
     normal = sums[:, layout.normal_rows, 0]
     rhs = sums[:, layout.rhs_rows]
     try:
@@ -472,7 +504,8 @@ def _residual(stack, coeff, layout, out):
     weights = np.empty((coeff.shape[0], 1, layout.n_coeff + 1))
     weights[:, 0, :-1] = -coeff
     weights[:, 0, -1] = 1.0
-    return np.matmul(weights, stack[:, : layout.n_coeff + 1], out=out)[:, 0]
+    design_and_z = stack[: layout.n_coeff + 1].transpose(1, 0, 2)
+    return np.matmul(weights, design_and_z, out=out)[:, 0]
 
 
 def _row_median(values):
@@ -509,8 +542,8 @@ def _biweights(residual, sigma, scratch, out):
 def _fill_block(ws, x, y, z, sigz, qx, qy, idx, layout):
     """Local coordinates, monomials, values and tricube weights of a block; in ``ws[0]``."""
     m = idx.shape[0]
-    stack, tricube, dist2 = ws.stack[0][:m], ws.tricube[0][:m], ws.scratch[:m]
-    u, v = stack[:, 1], stack[:, 2]
+    stack, tricube, dist2 = ws.stack[0][:, :m], ws.tricube[0][:m], ws.scratch[:m]
+    u, v = stack[1], stack[2]
     np.take(x, idx, out=u)
     u -= qx[:, None]
     np.take(y, idx, out=v)
@@ -528,61 +561,64 @@ def _fill_block(ws, x, y, z, sigz, qx, qy, idx, layout):
     dist2 /= dmax2
     np.sqrt(dist2, out=tricube)
     tricube *= dist2
-    np.subtract(1.0, tricube, out=tricube)
-    np.maximum(tricube, 0.0, out=tricube)
+    np.subtract(1.0, tricube, out=tricube)  # >= 0: no neighbour is beyond d_max
     np.multiply(tricube, tricube, out=dist2)
     tricube *= dist2
     if sigz is not None:
         sigma = ws.sigma[0][:m]
         np.take(sigz, idx, out=sigma)
         tricube /= sigma * sigma
-    stack[:, 0] = 1.0
-    np.take(z, idx, out=stack[:, layout.z_row])
+    np.take(z, idx, out=stack[layout.z_row])
     for row, lower, by in layout.recipe:
-        np.multiply(stack[:, lower], stack[:, by], out=stack[:, row])
+        np.multiply(stack[lower], stack[by], out=stack[row])
     for row, factor in zip(layout.zprod_rows, range(1, layout.n_coeff), strict=True):
-        np.multiply(stack[:, layout.z_row], stack[:, factor], out=stack[:, row])
+        np.multiply(stack[layout.z_row], stack[factor], out=stack[row])
 
 
 def _robust_block(ws, sigz, layout, m):
     """Robust iterations for the ``m`` rows filled by `_fill_block`: (value, own weight).
 
-    Rows whose outlier set has stopped changing are dropped; the others are copied to the
-    second set of buffers (``cur`` flips between 0 and 1).
+    A row stops (its results freeze) once its outlier set is the same as in the previous
+    iteration. Stopped rows are dropped from the work arrays, by copying the rows still
+    going to the second set of buffers (``cur`` flips between 0 and 1), once they are
+    fewer than `_COMPACT_BELOW` of the rows in the arrays.
     """
     cur = 0
-    stack, tricube = ws.stack[cur][:m], ws.tricube[cur][:m]
+    stack, tricube = ws.stack[cur][:, :m], ws.tricube[cur][:m]
     sigma = None if sigz is None else ws.sigma[cur][:m]
     value = np.empty(m)
     own_weight = np.empty(m)
-    live = np.arange(m)
+    rows = np.arange(m)  # output row of each work row
+    going = np.ones(m, dtype=bool)
     coeff = _fit(stack, tricube, layout, ws.sums[:m])
     for iteration in range(_MAX_ROBUST_ITERATIONS):
-        n = live.size
+        n = rows.size
         residual = _residual(stack, coeff, layout, ws.residual[:n])
         biweight = _biweights(residual, sigma, ws.scratch[:n], ws.biweight[:n])
         weight = np.multiply(tricube, biweight, out=ws.weight[:n])
         coeff = _fit(stack, weight, layout, ws.sums[:n])
-        value[live] = coeff[:, 0]
-        own_weight[live] = biweight[:, 0]
+        value[rows[going]] = coeff[going, 0]
+        own_weight[rows[going]] = biweight[going, 0]
         outliers = np.less(biweight, _OUTLIER_BIWEIGHT, out=ws.outliers_now[:n])
         before = ws.outliers_before[cur][:n]
-        if iteration == 0:
-            np.copyto(before, outliers)
-            continue
-        going = np.flatnonzero(np.not_equal(outliers, before, out=ws.changed[:n]).any(axis=1))
-        if going.size == 0:
-            break
-        if going.size == n:
-            np.copyto(before, outliers)
-            continue
-        nxt, kept = 1 - cur, going.size
-        stack = np.take(stack, going, axis=0, out=ws.stack[nxt][:kept], mode="clip")
-        tricube = np.take(tricube, going, axis=0, out=ws.tricube[nxt][:kept], mode="clip")
-        if sigma is not None:
-            sigma = np.take(sigma, going, axis=0, out=ws.sigma[nxt][:kept], mode="clip")
-        np.take(outliers, going, axis=0, out=ws.outliers_before[nxt][:kept], mode="clip")
-        coeff, live, cur = coeff[going], live[going], nxt
+        if iteration > 0:
+            going &= np.not_equal(outliers, before, out=ws.changed[:n]).any(axis=1)
+            n_going = np.count_nonzero(going)
+            if n_going == 0:
+                break
+            if n_going < _COMPACT_BELOW * n:
+                nxt, kept = 1 - cur, np.flatnonzero(going)
+                for layer, target in zip(stack, ws.stack[nxt], strict=True):
+                    np.take(layer, kept, axis=0, out=target[:n_going], mode="clip")
+                stack = ws.stack[nxt][:, :n_going]
+                tricube = np.take(tricube, kept, axis=0, out=ws.tricube[nxt][:n_going])
+                if sigma is not None:
+                    sigma = np.take(sigma, kept, axis=0, out=ws.sigma[nxt][:n_going])
+                np.take(outliers, kept, axis=0, out=ws.outliers_before[nxt][:n_going])
+                coeff, rows, cur = coeff[kept], rows[kept], nxt
+                going = np.ones(n_going, dtype=bool)
+                continue
+        np.copyto(before, outliers)
     return value, own_weight
 
 
