@@ -6,7 +6,7 @@ weights refined by a few iterations. The options and results follow the ``loess_
 smoother of Cappellari et al. (2013), which Boardman et al. (2022) use for their maps.
 
 This is an independent, vectorised implementation. The output points are visited in
-spatially compact blocks (Morton order). The neighbours of a block are found by a partial
+spatially compact blocks (Hilbert order). The neighbours of a block are found by a partial
 sort of the distances to the few data points that can provably be among them, and the
 local fits of a block are solved together, every robustness iteration at once, as a
 stack of small normal-equation systems in centred, scaled local coordinates; rows whose
@@ -351,25 +351,32 @@ def _robust_frame(x, y):
 
 
 def _spatial_order(x, y):
-    """Permutation that sorts points along a Z-order (Morton) curve."""
-    codes = np.zeros(x.size, dtype=np.uint64)
-    for shift, coord in enumerate((x, y)):
+    """Permutation that sorts points along a Hilbert curve (consecutive points are close).
+
+    The coordinates are quantised to a 65536 x 65536 grid over their bounding box; the
+    Hilbert index is built two bits per level, from the coarsest level down.
+    """
+    side = 1 << 16
+    cells = []
+    for coord in (x, y):
         span = np.ptp(coord)
-        level = np.zeros(x.size) if span == 0 else (coord - coord.min()) / span
-        bits = (level * 65535.0).astype(np.uint64)
-        for mask, step in _MORTON_SPREAD:
-            bits = (bits | (bits << np.uint64(step))) & np.uint64(mask)
-        codes |= bits << np.uint64(shift)
-    return np.argsort(codes, kind="stable")
-
-
-_MORTON_SPREAD = (
-    (0x0000FFFF0000FFFF, 16),
-    (0x00FF00FF00FF00FF, 8),
-    (0x0F0F0F0F0F0F0F0F, 4),
-    (0x3333333333333333, 2),
-    (0x5555555555555555, 1),
-)
+        level = np.zeros(coord.size) if span == 0 else (coord - coord.min()) / span
+        cells.append(np.minimum((level * side).astype(np.int64), side - 1))
+    cx, cy = cells
+    index = np.zeros(x.size, dtype=np.int64)
+    half = side >> 1
+    while half:
+        right = (cx & half) > 0
+        top = (cy & half) > 0
+        index += half * half * ((3 * right) ^ top)
+        # rotate the quadrant so that the curve inside it has the standard orientation
+        turn = ~top
+        mirrored = turn & right
+        cx = np.where(mirrored, half - 1 - cx, cx)
+        cy = np.where(mirrored, half - 1 - cy, cy)
+        cx, cy = np.where(turn, cy, cx), np.where(turn, cx, cy)
+        half >>= 1
+    return np.argsort(index, kind="stable")
 
 
 def _coincident(x, y):
