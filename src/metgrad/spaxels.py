@@ -14,6 +14,7 @@ is all True and ``skipped_cuts`` says so).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,6 +106,14 @@ class SpaxelTable:
         counts.update({f"first_{c}": int((t["reject_reason"] == c).sum()) for c in CUTS})
         counts["selected"] = int(t["selected"].sum())
         return counts
+
+
+@functools.lru_cache(maxsize=8)
+def _cosmology(h0: float, om0: float):
+    """``FlatLambdaCDM(H0=h0, Om0=om0)``, built once per pair (astropy needs ~30 ms per build)."""
+    from astropy.cosmology import FlatLambdaCDM
+
+    return FlatLambdaCDM(H0=h0, Om0=om0)
 
 
 def _flux(dap: DapMaps, names: tuple[str, ...], attr: str):
@@ -211,9 +220,7 @@ def spaxel_table(
         cols[f"corr_{short}"] = physics.deredden(cols[f"flux_{short}"], wave, ebv, r_v=phys.r_v)
     cols["corr_ha_np"] = physics.deredden(ha_np, waves["Ha-6564"], ebv, r_v=phys.r_v)
 
-    from astropy.cosmology import FlatLambdaCDM
-
-    cosmology = FlatLambdaCDM(H0=phys.h0, Om0=phys.om0)
+    cosmology = _cosmology(phys.h0, phys.om0)
     cols["sigma_sfr"] = physics.sigma_sfr_halpha(
         cols["corr_ha_np"],
         galaxy.z,

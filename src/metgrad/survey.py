@@ -28,7 +28,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
-from astropy.cosmology import FlatLambdaCDM
 
 from . import __version__, physics
 from .config import PhysicsConfig, RunConfig, SelectionConfig
@@ -43,7 +42,7 @@ from .io.errors import InputFileError
 from .io.maps import read_dap_maps
 from .io.pipe3d import read_pipe3d
 from .parallel import open_executor
-from .spaxels import GalaxyInfo, spaxel_table
+from .spaxels import GalaxyInfo, _cosmology, spaxel_table
 
 __all__ = [
     "GalaxyTask",
@@ -151,7 +150,7 @@ def ingest_galaxy(task: GalaxyTask) -> dict[str, object]:
         st = spaxel_table(dap, info, pipe3d, selection=task.selection, physics_config=task.physics)
         if not len(st.table):
             raise InputFileError(task.maps_path, "no covered spaxels (every Halpha spaxel NOCOV)")
-        cosmology = FlatLambdaCDM(H0=task.physics.h0, Om0=task.physics.om0)
+        cosmology = _cosmology(task.physics.h0, task.physics.om0)
         kpc_per_arcsec = float(physics.angular_diameter_distance_kpc(info.z, cosmology=cosmology))
         kpc_per_arcsec /= 206264.80624709636
         counts = st.cut_counts()
