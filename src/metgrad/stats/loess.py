@@ -131,6 +131,8 @@ def loess_2d(
     iterations stop when the set of neighbours with ``B_i < 0.34`` is the same as in the
     previous iteration (never before the second) or after ten. When a median absolute
     residual is exactly zero, points with zero residual keep weight 1 and the others get 0.
+    With the fewest neighbours allowed (one more than the coefficients) each fit
+    interpolates, and its residuals, hence ``wout``, are rounding noise.
 
     The neighbourhoods and weights are the same as in Cappellari's ``loess_2d``, including
     which of several equidistant points fills the last neighbour slot: such ties (common
@@ -139,7 +141,8 @@ def loess_2d(
     points, which decides whose weight is ``wout``. The local coordinates are centred on
     the output point and divided by ``d_max``, so the fitted value there is the constant
     term; a rank-deficient neighbourhood (e.g. collinear points) gets the minimum-norm
-    solution in these coordinates.
+    solution in these coordinates. Unlike the reference, ``frac=0`` is an error rather
+    than a request to return ``z`` unchanged.
 
     References
     ----------
