@@ -1,0 +1,276 @@
+"""Time ``ingest_galaxy`` per galaxy against the I/O floor, and whole runs on 1 and 2 workers.
+
+Usage::
+
+    python benchmarks/bench_ingest.py [--galaxies 40] [--seed 1] [--repeats 3]
+                                      [--survey /tmp/metgrad-bench-ingest]
+
+1. Writes (or reuses) a synthetic survey of ``--galaxies`` galaxies.
+2. Per galaxy, the median of ``--repeats`` timings of
+
+   - ingest: :func:`metgrad.survey.ingest_galaxy` (checksums, both readers, the
+     spaxel table, the atomic Parquet write), serially in this process;
+   - floor: gzip-decompress the MAPS file and the Pipe3D cube and have astropy
+     read just the HDUs the readers use into numpy arrays (``EMLINE_GFLUX``,
+     ``EMLINE_SFLUX``, ``EMLINE_SEW`` each with ``_IVAR`` and ``_MASK``,
+     ``SPX_ELLCOO``, ``BINID``, ``SPX_SNR``; ``SSP``, ``INDICES``, ``SELECT_REG``),
+
+   and their ratio (target: ingest within 1.5x of the floor).
+3. Where ingest spends its time: the same stages timed one by one, and a
+   cProfile of ingest over every galaxy when the ratio is above 1.5.
+4. Whole ``run_ingest`` runs with ``workers=1`` and ``workers=2``.
+
+Prints the tables and writes them to ``benchmarks/out/ingest.md`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import dataclasses
+import gzip
+import io
+import os
+import platform
+import pstats
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+import astropy
+import numpy as np
+from astropy.io import fits
+
+from metgrad.config import RunConfig, load_config
+from metgrad.io.atomic import write_parquet_atomic
+from metgrad.io.maps import read_dap_maps
+from metgrad.io.pipe3d import read_pipe3d
+from metgrad.mock import MockConfig, generate_survey
+from metgrad.parallel import open_executor
+from metgrad.spaxels import spaxel_table
+from metgrad.survey import (
+    GalaxyTask,
+    _catalog_tasks,  # the task list run_ingest maps (private, but exactly what is timed)
+    _file_record,
+    ingest_galaxy,
+    run_ingest,
+)
+
+MAPS_HDUS = (
+    "SPX_ELLCOO", "SPX_SNR", "BINID",
+    "EMLINE_GFLUX", "EMLINE_GFLUX_IVAR", "EMLINE_GFLUX_MASK",
+    "EMLINE_SFLUX", "EMLINE_SFLUX_IVAR", "EMLINE_SFLUX_MASK",
+    "EMLINE_SEW", "EMLINE_SEW_IVAR", "EMLINE_SEW_MASK",
+)  # fmt: skip
+PIPE3D_HDUS = ("SSP", "INDICES", "SELECT_REG")
+TARGET_RATIO = 1.5
+OUT_MD = Path(__file__).resolve().parent / "out" / "ingest.md"
+
+
+def read_floor(path: Path, extnames: tuple[str, ...]) -> list[np.ndarray]:
+    """Decompress one file and read the named HDUs' data into numpy arrays (the floor)."""
+    raw = gzip.decompress(path.read_bytes())
+    with fits.open(io.BytesIO(raw), memmap=False) as hdul:
+        return [np.asarray(hdul[name].data) for name in extnames]
+
+
+def floor(task: GalaxyTask) -> None:
+    read_floor(task.maps_path, MAPS_HDUS)
+    read_floor(task.pipe3d_path, PIPE3D_HDUS)
+
+
+def timed(fn, *args) -> float:
+    start = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - start
+
+
+def ensure_survey(folder: Path, n_galaxies: int, seed: int) -> Path:
+    """The survey's ``survey.toml``; the survey is (re)written unless it matches."""
+    toml = folder / "survey.toml"
+    if toml.is_file():
+        mock = tomllib.loads(toml.read_text()).get("mock", {})
+        if mock.get("galaxies") == n_galaxies and mock.get("seed") == seed:
+            return toml
+        shutil.rmtree(folder)
+    print(f"writing a synthetic survey of {n_galaxies} galaxies to {folder} ...", flush=True)
+    with open_executor(workers=min(2, os.cpu_count() or 1)) as executor:
+        generate_survey(MockConfig(n_galaxies=n_galaxies, seed=seed), folder, executor=executor)
+    return toml
+
+
+def with_output(config: RunConfig, out: Path) -> RunConfig:
+    return dataclasses.replace(config, output=dataclasses.replace(config.output, dir=out))
+
+
+def per_galaxy_timings(tasks: list[GalaxyTask], repeats: int) -> list[dict]:
+    ingest_galaxy(tasks[0])  # warm-up: imports, caches
+    floor(tasks[0])
+    times = {t.info.plateifu: {"ingest": [], "floor": []} for t in tasks}
+    for _ in range(repeats):  # interleaved, so both see the same machine load
+        for task in tasks:
+            entry = times[task.info.plateifu]
+            entry["floor"].append(timed(floor, task))
+            entry["ingest"].append(timed(ingest_galaxy, task))
+    rows = []
+    for task in tasks:
+        entry = times[task.info.plateifu]
+        ingest_s, floor_s = (statistics.median(entry[k]) for k in ("ingest", "floor"))
+        header = fits.getheader(task.maps_path, "SPX_ELLCOO")
+        ny, nx = header["NAXIS2"], header["NAXIS1"]
+        rows.append(
+            {
+                "plateifu": task.info.plateifu,
+                "grid": f"{ny}x{nx}",
+                "mb": (task.maps_path.stat().st_size + task.pipe3d_path.stat().st_size) / 1e6,
+                "ingest_ms": 1e3 * ingest_s,
+                "floor_ms": 1e3 * floor_s,
+                "ratio": ingest_s / floor_s,
+            }
+        )
+    return rows
+
+
+def stage_timings(tasks: list[GalaxyTask]) -> dict[str, float]:
+    """Mean ms per galaxy of each stage of ingest_galaxy, timed separately."""
+    totals = dict.fromkeys(
+        ("checksums", "read MAPS", "read Pipe3D", "spaxel table", "write Parquet"), 0.0
+    )
+    scratch = Path(tempfile.mkdtemp(prefix="metgrad-bench-stage-"))
+    try:
+        for task in tasks:
+            start = time.perf_counter()
+            _file_record(task.maps_path)
+            _file_record(task.pipe3d_path)
+            t1 = time.perf_counter()
+            dap = read_dap_maps(task.maps_path)
+            t2 = time.perf_counter()
+            cube = read_pipe3d(task.pipe3d_path)
+            t3 = time.perf_counter()
+            table = spaxel_table(dap, task.info, cube, selection=task.selection,
+                                 physics_config=task.physics).table  # fmt: skip
+            t4 = time.perf_counter()
+            write_parquet_atomic(scratch / f"{task.info.plateifu}.parquet", table)
+            t5 = time.perf_counter()
+            for key, dt in zip(totals, (t1 - start, t2 - t1, t3 - t2, t4 - t3, t5 - t4),
+                               strict=True):  # fmt: skip
+                totals[key] += dt
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return {k: 1e3 * v / len(tasks) for k, v in totals.items()}
+
+
+def profile_ingest(tasks: list[GalaxyTask], n_lines: int = 20) -> str:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for task in tasks:
+        ingest_galaxy(task)
+    profiler.disable()
+    text = io.StringIO()
+    stats = pstats.Stats(profiler, stream=text).strip_dirs()
+    stats.sort_stats("cumulative").print_stats(n_lines)
+    stats.sort_stats("tottime").print_stats(n_lines)
+    lines = [ln for ln in text.getvalue().splitlines() if ln.strip()]
+    return "\n".join(lines)
+
+
+def whole_runs(config: RunConfig, workers: tuple[int, ...], repeats: int) -> dict[int, float]:
+    out = {}
+    scratch = Path(tempfile.mkdtemp(prefix="metgrad-bench-run-"))
+    try:
+        for n in workers:
+            times = []
+            for r in range(repeats):
+                run_dir = scratch / f"w{n}-{r}"
+                start = time.perf_counter()
+                run_ingest(with_output(config, run_dir), workers=n, progress=False)
+                times.append(time.perf_counter() - start)
+                shutil.rmtree(run_dir)
+            out[n] = statistics.median(times)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return out
+
+
+def report(rows, stages, runs, n_tasks, args, profile_text) -> str:
+    total_ingest = sum(r["ingest_ms"] for r in rows)
+    total_floor = sum(r["floor_ms"] for r in rows)
+    ratio = total_ingest / total_floor
+    load = os.getloadavg()
+    lines = [
+        f"## ingest per galaxy vs the I/O floor ({n_tasks} galaxies, median of {args.repeats})",
+        "",
+        f"- machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}, numpy {np.__version__}, astropy {astropy.__version__}; "
+        f"load average at the end {load[0]:.1f} / {load[1]:.1f} (1 / 5 min)",
+        f"- survey: metgrad mock --galaxies {args.galaxies} --seed {args.seed} ({args.survey})",
+        f"- ingest total {total_ingest / 1e3:.2f} s, floor total {total_floor / 1e3:.2f} s: "
+        f"**ratio {ratio:.2f}** (target <= {TARGET_RATIO}); median per-galaxy ratio "
+        f"{statistics.median(r['ratio'] for r in rows):.2f}",
+        "",
+        "| plate-ifu | grid | MB (gz) | ingest ms | floor ms | ratio |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['plateifu']} | {r['grid']} | {r['mb']:.2f} | {r['ingest_ms']:.0f} "
+            f"| {r['floor_ms']:.0f} | {r['ratio']:.2f} |"
+        )
+    lines += [
+        "",
+        "### Stages of ingest_galaxy, timed separately (mean ms per galaxy)",
+        "",
+        "| stage | ms |",
+        "|---|---:|",
+        *(f"| {k} | {v:.1f} |" for k, v in stages.items()),
+        f"| floor (decompress + needed HDUs) | {total_floor / len(rows):.1f} |",
+        "",
+        f"### Whole run_ingest ({n_tasks} galaxies, fresh output, median of {args.run_repeats})",
+        "",
+        "| workers | wall s | s per galaxy | speed-up |",
+        "|---:|---:|---:|---:|",
+    ]
+    for n, wall in runs.items():
+        lines.append(f"| {n} | {wall:.2f} | {wall / n_tasks:.3f} | {runs[1] / wall:.2f} |")
+    if profile_text:
+        lines += ["", "### cProfile of ingest_galaxy over every galaxy (ratio above target)",
+                  "", "```", profile_text, "```"]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--galaxies", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=3, help="timings per galaxy")
+    parser.add_argument("--run-repeats", type=int, default=1, help="whole runs per worker count")
+    parser.add_argument("--survey", type=Path, default=Path("/tmp/metgrad-bench-ingest"))
+    args = parser.parse_args()
+
+    toml = ensure_survey(args.survey, args.galaxies, args.seed)
+    config = load_config(toml)
+    scratch = Path(tempfile.mkdtemp(prefix="metgrad-bench-ingest-"))
+    try:
+        tasks, failures, _ = _catalog_tasks(config, scratch)
+        print(f"{len(tasks)} galaxies to ingest ({len(failures)} fail at the catalogue stage)")
+        rows = per_galaxy_timings(tasks, args.repeats)
+        stages = stage_timings(tasks)
+        ratio = sum(r["ingest_ms"] for r in rows) / sum(r["floor_ms"] for r in rows)
+        profile_text = profile_ingest(tasks) if ratio > TARGET_RATIO else ""
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    runs = whole_runs(config, (1, 2), args.run_repeats)
+    text = report(rows, stages, runs, len(tasks), args, profile_text)
+    print(text)
+    OUT_MD.parent.mkdir(exist_ok=True)
+    OUT_MD.write_text(text)
+    print(f"wrote {OUT_MD}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
