@@ -1,0 +1,74 @@
+"""Paper Fig A1: how much the SFH models change when their parameters are taken in another order.
+
+Histograms, over the spaxels that all three models predict, of the SFH model
+minus the SFH-a (top) and SFH-b (bottom) models, with the mean (red solid)
+and the mean +- robust dispersion (blue dashed), next to the data-model
+dispersion of the SFH models from ``tableA1.csv`` for scale.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+
+from ..stats import robust_sigma
+from ._style import SINGLE_COLUMN, new_figure, read_table, styled
+
+__all__ = ["draw_model_order"]
+
+
+@styled
+def draw_model_order(analysis_dir: Path):
+    """Paper Fig A1: SFH minus SFH-a (top) and SFH minus SFH-b (bottom) model metallicities.
+
+    Parameters
+    ----------
+    analysis_dir : Path
+        ``RUN/analysis/<calibrator>``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Notes
+    -----
+    The dispersion is :func:`metgrad.stats.robust_sigma`, as for every
+    dispersion of the paper.
+    """
+    analysis_dir = Path(analysis_dir)
+    spaxels = read_table(analysis_dir, "spaxels.parquet")
+    preds = {m: spaxels[f"pred_{m}"].to_numpy(dtype=float) for m in ("SFH", "SFH_a", "SFH_b")}
+    common = np.logical_and.reduce([np.isfinite(v) for v in preds.values()])
+    if common.sum() < 10:
+        raise ValueError(f"only {int(common.sum())} spaxels have SFH, SFH-a and SFH-b models")
+    data_model = np.nan
+    try:
+        table = read_table(analysis_dir, "tableA1.csv").set_index("model")
+        data_model = float(table.loc["SFH", "residual_dispersion"])
+    except (FileNotFoundError, KeyError):
+        pass
+    fig, axes = new_figure(SINGLE_COLUMN, 4.2, 2, 1)
+    for ax, other, tag in zip(axes, ("SFH_a", "SFH_b"), ("a", "b"), strict=True):
+        diff = preds["SFH"][common] - preds[other][common]
+        mean, sigma = float(np.mean(diff)), float(robust_sigma(diff))
+        half = max(5.0 * sigma, 1e-3)
+        edges = np.linspace(mean - half, mean + half, 61)
+        ax.hist(np.clip(diff, edges[0], edges[-1]), bins=edges, color="0.75",
+                edgecolor="0.35", linewidth=0.4)  # fmt: skip
+        ax.axvline(mean, color="tab:red", lw=1.1, label=f"mean = {mean:+.4f} dex")
+        for x in (mean - sigma, mean + sigma):
+            ax.axvline(x, color="tab:blue", ls="--", lw=1.0)
+        ax.plot([], [], color="tab:blue", ls="--", label=f"dispersion = {sigma:.4f} dex")
+        ax.set_xlim(edges[0], edges[-1])
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+        ax.set_ylim(0, ax.get_ylim()[1] * 1.6)
+        ax.set_xlabel(rf"log(O/H)$_{{\rm SFH}}$ $-$ log(O/H)$_{{\rm SFH\text{{-}}{tag}}}$ (dex)")
+        ax.set_ylabel("spaxels per bin")
+        note = f"{int(common.sum())} spaxels"
+        if np.isfinite(data_model):
+            note += f"\nobs $-$ SFH dispersion: {data_model:.4f} dex"
+        ax.legend(loc="upper left", handlelength=1.8, title=note, title_fontsize=6,
+                  alignment="left", frameon=True, framealpha=0.9, edgecolor="none")  # fmt: skip
+    return fig
