@@ -8,6 +8,7 @@ same file serves the HTML report (PNG) and a manuscript (PDF).
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,6 +165,17 @@ def new_figure(width: float, height: float, nrows: int = 1, ncols: int = 1, **kw
 def read_table(analysis_dir: Path, name: str) -> pd.DataFrame:
     """Read ``analysis_dir/name`` (CSV or Parquet); a clear error if it is missing.
 
+    Parameters
+    ----------
+    analysis_dir : Path
+        ``RUN/analysis/<calibrator>``.
+    name : str
+        File name, e.g. ``'galaxies.parquet'`` or ``'map_base.csv'``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
     Raises
     ------
     FileNotFoundError
@@ -179,8 +191,6 @@ def read_table(analysis_dir: Path, name: str) -> pd.DataFrame:
 
 def read_json(analysis_dir: Path, name: str) -> dict:
     """Read a JSON file of the analysis folder (e.g. ``summary.json``)."""
-    import json
-
     path = Path(analysis_dir) / name
     if not path.is_file():
         raise FileNotFoundError(f"{path.parent.name}/{name} is missing from the analysis tables")
@@ -365,6 +375,15 @@ def add_density_contours(ax, x, y, *, color: str = "0.15", label: bool = True, *
 
 def save_figure(fig: Figure, stem: Path, formats: Iterable[str]) -> dict[str, Path]:
     """Write ``fig`` as ``stem.<format>`` for each format, atomically and without timestamps.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        A figure drawn by one of the ``draw`` functions.
+    stem : Path
+        Output path without suffix (e.g. ``RUN/report/figures/fig01``).
+    formats : iterable of str
+        ``'png'`` (200 dpi), ``'pdf'`` (TrueType fonts embedded) or ``'svg'``.
 
     Returns
     -------

@@ -114,8 +114,8 @@ def _specs() -> list[FigureSpec]:
                    f"Observed minus base-model 12+log(O/H) ({m13}). Top: against sSFR_local, "
                    f"points are medians with robust dispersions in bins of at least 100 "
                    f"spaxels. Bottom: smoothed mean residual in bins of Sigma_* and Sigma_SFR "
-                   f"(at least 10 spaxels per bin), a local fundamental metallicity relation "
-                   f"at fixed density shows as a colour gradient along Sigma_SFR. {_CONTOURS}",
+                   f"(at least 10 spaxels per bin); a local fundamental metallicity relation "
+                   f"shows as a colour change along Sigma_SFR at fixed Sigma_*. {_CONTOURS}",
                    "m13", maps.draw_sfr_residuals),
         FigureSpec("fig06", "6", "Base-model residuals against D4000 and EW(Halpha)",
                    f"Observed minus base-model 12+log(O/H) ({m13}) against D4000 (top) and "

@@ -153,8 +153,7 @@ def profile_grid(profiles: pd.DataFrame, quantity: str, *, ylabel: str,
             ax.set_xlim(r_lo - 0.05, r_hi + 0.05)
             if i == len(SIZE_LABELS) - 1:
                 ax.set_xlabel(LABELS["r_re"])
-            if j == 0:
-                ax.set_ylabel(ylabel)
+    fig.supylabel(ylabel, fontsize=8)  # one label: a long one does not fit each row
     handles = [Line2D([], [], color=SUBSAMPLE_COLOURS[s], marker="o", ms=3, ls="",
                       label=f"{SUBSAMPLE_NAMES[s]} galaxies") for s in SUBSAMPLES]  # fmt: skip
     fig.legend(handles=handles, loc="outside upper center", ncol=3,
