@@ -27,6 +27,7 @@ __all__ = ["channel_index", "channel_names", "get_hdu", "native", "open_fits", "
 _GZIP_MAGIC = b"\x1f\x8b"
 _FITS_MAGIC = b"SIMPLE  ="
 _CHANNEL_KEY = re.compile(r"^C(\d+)$")
+_TRUNCATED = "File may have been truncated"
 
 
 def read_bytes(path: str | PathLike[str]) -> bytes:
@@ -92,15 +93,22 @@ def open_fits(path: str | PathLike[str]) -> fits.HDUList:
     Raises
     ------
     InputFileError
-        See :func:`read_bytes`; also if astropy cannot parse the headers.
+        See :func:`read_bytes`; also if astropy cannot parse the headers, or
+        the data of an HDU end before their declared size (a file cut at a
+        2880-byte block boundary).
     """
     raw = read_bytes(path)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", AstropyUserWarning)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", AstropyUserWarning)
             hdul = fits.open(io.BytesIO(raw), memmap=False, lazy_load_hdus=False)
     except (OSError, ValueError, TypeError) as exc:
         raise InputFileError(path, f"unreadable FITS structure ({exc})") from None
+    # A file cut at a 2880-byte block boundary passes read_bytes; astropy only warns that
+    # the last HDU's data is short (and silently drops what follows).
+    short = [str(w.message) for w in caught if _TRUNCATED in str(w.message)]
+    if short:
+        raise InputFileError(path, f"truncated FITS file ({short[0].split(': ', 1)[-1]})")
     return hdul
 
 
