@@ -159,6 +159,11 @@ def _plane(hdul: fits.HDUList, extname: str, names, path: Path, *, dtype=np.floa
     data = hdu.data
     if data is None:
         raise InputFileError(path, f"extension {extname} has no data")
+    if np.issubdtype(dtype, np.integer) and data.dtype.kind not in "iu":
+        # mask bits: a float plane (NaN, fractions) has no meaningful integer cast
+        raise InputFileError(
+            path, f"extension {extname} holds {data.dtype.name} values, expected integer bits"
+        )
     if data.ndim == 2:
         return hdu.header, native(data, dtype)
     if data.ndim != 3:
@@ -210,8 +215,8 @@ def read_dap_maps(
     ------
     InputFileError
         One line naming the file and the problem: unreadable or truncated
-        file, missing extension, channel or header key, or maps whose shapes
-        disagree.
+        file, missing extension, channel or header key, a mask extension
+        that does not hold integers, or maps whose shapes disagree.
     """
     path = Path(path)
     hdul = open_fits(path)
