@@ -22,6 +22,7 @@ import pandas as pd
 
 from . import physics
 from .config import PhysicsConfig, SelectionConfig
+from .io.errors import InputFileError
 from .io.maps import DapMaps
 from .io.maskbits import has_bits
 from .io.pipe3d import Pipe3DMaps
@@ -177,12 +178,20 @@ def spaxel_table(
           1-sigma errors (dex) propagated from the flux errors through the Balmer
           correction and the calibrator;
         - ``ok_<cut>`` for every cut of :data:`CUTS`; ``selected``; ``reject_reason``.
+
+    Raises
+    ------
+    InputFileError
+        If the Pipe3D maps and the DAP maps differ in shape (the message names
+        the cube).
     """
     sel = SelectionConfig() if selection is None else selection
     phys = PhysicsConfig() if physics_config is None else physics_config
     if pipe3d is not None and pipe3d.shape != dap.shape:
-        raise ValueError(
-            f"{galaxy.plateifu}: Pipe3D maps {pipe3d.shape} and DAP maps {dap.shape} differ"
+        raise InputFileError(
+            pipe3d.path,
+            f"maps of shape {pipe3d.shape} do not match the {dap.shape} maps of "
+            f"{dap.path.name} (a cube of another galaxy?)",
         )
     ha_mask = dap.gflux["Ha-6564"].mask
     covered = ~has_bits(ha_mask, "NOCOV")
