@@ -26,6 +26,7 @@ __all__ = [
     "CatalogMatch",
     "match_gswlc",
     "read_drpall",
+    "read_drpall_rows",
     "read_gswlc",
 ]
 
@@ -55,6 +56,65 @@ _DRPALL_COLUMNS = {
 }
 
 
+_DRPALL_TEXT_COLUMNS = ("plateifu", "mangaid")
+
+
+def read_drpall_rows(path: str | PathLike[str]) -> pd.DataFrame:
+    """Read the galaxy geometry and redshift of every row of a drpall file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        ``drpall-v3_1_1.fits`` or a file with the same columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per table row, in file order (a plate-ifu listed twice gives
+        two rows), with columns ``plateifu``, ``mangaid``, ``ra``, ``dec``,
+        ``z``, ``re_arcsec``, ``ba`` and ``pa_deg`` as in :func:`read_drpall`.
+
+    Raises
+    ------
+    InputFileError
+        If the file is unreadable, has no table, lacks a needed column, or a
+        needed numeric column does not hold one number per row.
+    """
+    path = Path(path)
+    hdul = open_fits(path)
+    hdu = (
+        hdul["MANGA"]
+        if "MANGA" in hdul
+        else next((h for h in hdul[1:] if getattr(h, "columns", None) is not None), None)
+    )
+    if hdu is None or hdu.data is None or getattr(hdu, "columns", None) is None:
+        raise InputFileError(path, "no table HDU (expected MANGA)")
+    names = {n.lower(): n for n in hdu.columns.names}
+    missing = [c for c in _DRPALL_COLUMNS if c not in names]
+    if missing:
+        raise InputFileError(path, f"missing column(s) {', '.join(missing)}")
+    data = {}
+    for col, ours in _DRPALL_COLUMNS.items():
+        values = np.asarray(hdu.data[names[col]])
+        if col in _DRPALL_TEXT_COLUMNS:
+            values = np.char.strip(values.astype(str))
+        elif values.dtype.kind not in "iuf":
+            kind = "text" if values.dtype.kind in "SU" else values.dtype.name
+            raise InputFileError(path, f"column {names[col]} holds {kind}, expected numbers")
+        elif values.ndim != 1:
+            raise InputFileError(
+                path, f"column {names[col]} holds {values.shape[1:]} arrays, expected one number"
+            )
+        else:
+            values = values.astype(np.float64)
+        data[ours] = values
+    df = pd.DataFrame(data)
+    for col in ("re_arcsec", "ba", "z"):
+        df.loc[~(df[col] > 0), col] = np.nan
+    df.loc[df["ba"] > 1, "ba"] = np.nan
+    return df
+
+
 def read_drpall(path: str | PathLike[str]) -> pd.DataFrame:
     """Read the galaxy geometry and redshift from a drpall file.
 
@@ -75,34 +135,12 @@ def read_drpall(path: str | PathLike[str]) -> pd.DataFrame:
     Raises
     ------
     InputFileError
-        If the file is unreadable, has no table, lacks a needed column, or
-        lists a plate-ifu twice.
+        If the file is unreadable, has no table, lacks a needed column, holds
+        something other than numbers in a numeric column, or lists a plate-ifu
+        twice (:func:`read_drpall_rows` reads such a file).
     """
     path = Path(path)
-    hdul = open_fits(path)
-    hdu = (
-        hdul["MANGA"]
-        if "MANGA" in hdul
-        else next((h for h in hdul[1:] if getattr(h, "columns", None) is not None), None)
-    )
-    if hdu is None or hdu.data is None:
-        raise InputFileError(path, "no table HDU (expected MANGA)")
-    names = {n.lower(): n for n in hdu.columns.names}
-    missing = [c for c in _DRPALL_COLUMNS if c not in names]
-    if missing:
-        raise InputFileError(path, f"missing column(s) {', '.join(missing)}")
-    data = {}
-    for col, ours in _DRPALL_COLUMNS.items():
-        values = np.asarray(hdu.data[names[col]])
-        if values.dtype.kind in "SUO":
-            values = np.char.strip(values.astype(str))
-        else:
-            values = values.astype(np.float64)
-        data[ours] = values
-    df = pd.DataFrame(data)
-    for col in ("re_arcsec", "ba", "z"):
-        df.loc[~(df[col] > 0), col] = np.nan
-    df.loc[df["ba"] > 1, "ba"] = np.nan
+    df = read_drpall_rows(path)
     dup = df["plateifu"][df["plateifu"].duplicated()].unique()
     if len(dup):
         raise InputFileError(path, f"plate-ifu listed more than once: {', '.join(dup[:5])}")
