@@ -37,7 +37,7 @@ from .io.atomic import (
     write_json_atomic,
     write_parquet_atomic,
 )
-from .io.catalogs import match_gswlc, read_drpall, read_gswlc
+from .io.catalogs import match_gswlc, read_drpall_rows, read_gswlc
 from .io.errors import InputFileError
 from .io.maps import read_dap_maps
 from .io.pipe3d import read_pipe3d
@@ -237,7 +237,11 @@ def _catalog_tasks(config: RunConfig, out_dir: Path):
     inp = config.inputs
     if inp.drpall is None or inp.gswlc is None or inp.maps is None:
         raise ValueError("ingest needs inputs.drpall, inputs.gswlc and inputs.maps")
-    drpall = read_drpall(inp.drpall)
+    rows = read_drpall_rows(inp.drpall)
+    # a plate-ifu listed twice has no single geometry: its galaxy fails, the others go on
+    listed = rows["plateifu"].value_counts()
+    repeated = listed[listed > 1]
+    drpall = rows[~rows["plateifu"].isin(repeated.index)].set_index("plateifu")
     gswlc = read_gswlc(inp.gswlc)
     match = match_gswlc(drpall, gswlc, radius_arcsec=config.match.radius_arcsec)
     maps = discover_maps(inp.maps, inp.daptype)
@@ -255,6 +259,10 @@ def _catalog_tasks(config: RunConfig, out_dir: Path):
             fail(
                 plateifu, "discover", paths[0].name, f"{len(paths)} MAPS files for this plate-ifu"
             )
+            continue
+        if plateifu in repeated.index:
+            reason = f"plate-ifu listed {repeated[plateifu]} times in drpall"
+            fail(plateifu, "catalog", Path(inp.drpall).name, reason)
             continue
         if plateifu not in drpall.index:
             fail(plateifu, "catalog", Path(inp.drpall).name, "galaxy not in drpall")
@@ -308,6 +316,7 @@ def _catalog_tasks(config: RunConfig, out_dir: Path):
         )
     provenance = {
         "drpall": _file_record(inp.drpall),
+        "drpall_repeated_plateifus": sorted(repeated.index),
         "gswlc": _file_record(inp.gswlc),
         "n_maps_files": sum(len(v) for v in maps.values()),
         "n_pipe3d_files": sum(len(v) for v in cubes.values()),
