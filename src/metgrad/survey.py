@@ -136,8 +136,8 @@ def ingest_galaxy(task: GalaxyTask) -> dict[str, object]:
     info = task.info
     stage, current = "read MAPS", task.maps_path
     try:
+        dap = read_dap_maps(task.maps_path)  # first: its errors say what is wrong
         maps_rec = _file_record(task.maps_path)
-        dap = read_dap_maps(task.maps_path)
         if dap.plateifu != info.plateifu:
             raise InputFileError(
                 task.maps_path,
@@ -184,6 +184,8 @@ def ingest_galaxy(task: GalaxyTask) -> dict[str, object]:
         write_parquet_atomic(task.out_path, st.table, metadata=meta)
         return {"status": "done", "galaxy": galaxy}
     except (InputFileError, ValueError, OSError) as exc:
+        if isinstance(exc, InputFileError):  # the file the reader blames
+            current = exc.path
         return {
             "status": "failed",
             "plateifu": info.plateifu,
