@@ -98,6 +98,12 @@ def discover_maps(folder: Path | None, daptype: str) -> dict[str, list[Path]]:
     return _discover(folder, _MAPS_NAME, "manga-*-MAPS-*.fits*", daptype)
 
 
+def _daptypes(folder: Path) -> list[str]:
+    """DAP types of the MAPS files under ``folder``, for an error message."""
+    names = (_MAPS_NAME.match(p.name) for p in folder.rglob("manga-*-MAPS-*.fits*"))
+    return sorted({m.group(3) for m in names if m})
+
+
 def discover_pipe3d(folder: Path | None) -> dict[str, list[Path]]:
     """Pipe3D cubes under ``folder`` (recursive), keyed by plate-ifu."""
     return _discover(folder, _PIPE3D_NAME, "manga-*.Pipe3D.cube.fits*", None)
@@ -247,6 +253,12 @@ def _catalog_tasks(config: RunConfig, out_dir: Path):
     gswlc = read_gswlc(inp.gswlc)
     match = match_gswlc(drpall, gswlc, radius_arcsec=config.match.radius_arcsec)
     maps = discover_maps(inp.maps, inp.daptype)
+    if not maps:  # an empty run would look like a successful one
+        present = _daptypes(inp.maps)
+        hint = f"DAP types present: {', '.join(present)}" if present else "no MAPS files at all"
+        raise InputFileError(
+            inp.maps, f"no MAPS files of inputs.daptype = {inp.daptype!r} ({hint})"
+        )
     cubes = discover_pipe3d(inp.pipe3d)
     failures, tasks = [], []
     chash = config_hash(config)
@@ -376,7 +388,8 @@ def run_ingest(
     ------
     InputFileError, ValueError
         Only for problems that stop the whole run (unreadable catalogues,
-        missing input folders); per-galaxy problems go to ``failures.csv``.
+        missing input folders, no MAPS file of ``inputs.daptype``); per-galaxy
+        problems go to ``failures.csv``.
     """
     start = time.perf_counter()
     out_dir = Path(config.output.dir)
