@@ -24,6 +24,7 @@ Relative paths are taken relative to the folder of the TOML file.
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 import types
 import typing
@@ -325,6 +326,8 @@ def _coerce(section: str, key: str, value: Any, annotation, base: Path) -> Any:
     if target is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"{name} must be a number, got {value!r}")
+        if not math.isfinite(value):  # TOML has nan and inf; every comparison with nan is False
+            raise ConfigError(f"{name} must be a finite number, got {value!r}")
         return float(value)
     if target is str:
         if not isinstance(value, str):
