@@ -22,6 +22,7 @@ import numpy as np
 
 from ..config import RunConfig, load_config
 from ..gradients import galaxy_rng, observed_gradient
+from ..io.errors import InputFileError
 from ..io.maps import read_dap_maps
 from ..io.pipe3d import read_pipe3d
 from ..spaxels import CUTS, GalaxyInfo, SpaxelTable, spaxel_table
@@ -130,7 +131,8 @@ def _plot(st: SpaxelTable, summary: dict, shape: tuple[int, int], path: Path) ->
     axes[1].set_xlabel("R / R$_e$")
     axes[1].set_ylabel("12+log(O/H)")
     axes[1].set_title("radial profile and LAD gradients")
-    axes[1].legend(loc="best", fontsize=8)
+    if axes[1].get_legend_handles_labels()[0]:  # no gradient drawn: no legend (and no warning)
+        axes[1].legend(loc="best", fontsize=8)
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
@@ -144,8 +146,14 @@ def run(args: argparse.Namespace) -> int:
     ba = args.ba if args.ba is not None else dap.axis_ratio
     if not np.isfinite(z):
         raise ValueError(f"{args.maps.name}: no SCINPVEL in the header; give --z")
+    if args.z is None and not z > 0:  # header values: the message names the file
+        raise InputFileError(args.maps, f"SCINPVEL gives redshift {z:.6g} <= 0; give --z")
+    if args.ba is None and not 0 < ba <= 1:
+        raise InputFileError(args.maps, f"ECOOELL gives b/a = {ba:.6g}, not in (0, 1]; give --ba")
     info = GalaxyInfo(dap.plateifu, z=z, ba=ba, re_arcsec=dap.reff_arcsec)
     st = spaxel_table(dap, info, pipe3d, selection=config.selection, physics_config=config.physics)
+    if not len(st.table):  # as ingest: a MAPS file without a footprint is unusable
+        raise InputFileError(args.maps, "no covered spaxels (every Halpha spaxel NOCOV)")
     summary = galaxy_summary(st, config=config, plateifu=dap.plateifu)
     summary["z"], summary["ba"] = float(z), float(ba)
     if args.json:
