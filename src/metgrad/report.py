@@ -26,7 +26,7 @@ _LABELS = {"m13": "M13 O3N2", "pg16": "PG16 R"}
 
 
 def _fmt(value, digits: int = 4) -> str:
-    """Numbers as a reader wants them: integers plain, large values in e-notation."""
+    """Numbers as a reader wants them: integers plain, dex to 4 decimals, large in e-notation."""
     if value is None:
         return "—"
     if isinstance(value, bool):
@@ -39,11 +39,22 @@ def _fmt(value, digits: int = 4) -> str:
         return str(value)
     if not math.isfinite(v):
         return "—"
-    if v != 0 and (abs(v) >= 1e5 or abs(v) < 1e-3):
+    if abs(v) >= 1e5:
         return f"{v:.3g}"
     if v == int(v) and abs(v) >= 10:
         return f"{int(v):d}"
-    return f"{v:.{digits}g}" if abs(v) >= 1 else f"{v:.{digits - 1}f}"
+    if abs(v) < 1:
+        return f"{v:.{digits}f}"
+    return f"{v:.{digits}g}"
+
+
+_PRETTY = (("Sigma_*", "Σ*"), ("EW(Halpha)", "EW(Hα)"), ("t_LW", "t_LW"))
+
+
+def _pretty(text: str) -> str:
+    for plain, nice in _PRETTY:
+        text = text.replace(plain, nice)
+    return text
 
 
 def _lookup(summary: dict, path: str):
@@ -71,7 +82,9 @@ def _table_rows(frame: pd.DataFrame, paper: dict | None) -> list[dict]:
         rows.append(
             {
                 "model": name,
-                "parameters": ", ".join(MODEL_SETS[name].parameters) if name in MODEL_SETS else "",
+                "parameters": _pretty(", ".join(MODEL_SETS[name].parameters))
+                if name in MODEL_SETS
+                else "",
                 "median_residual": _fmt(rec["median_residual"]),
                 "residual_dispersion": _fmt(rec["residual_dispersion"]),
                 "chi2": _fmt(rec["chi2"]),
@@ -183,7 +196,7 @@ def build_report(
     for path, description, paper, where in PAPER_HEADLINES:
         values = [_fmt(_lookup(c["summary"], path)) for c in calibrators]
         headlines.append(
-            {"description": description, "values": values, "paper": _fmt(paper), "where": where}
+            {"description": description, "cells": values, "paper": _fmt(paper), "where": where}
         )
     inputs = ingest.get("inputs", {})
     catalog_inputs = [
@@ -191,7 +204,10 @@ def build_report(
     ]
     counts = dict(ingest.get("counts", {}))
     counts.update({k: inputs[k] for k in ("n_maps_files", "n_pipe3d_files") if k in inputs})
-    config = analysis.get("config") or ingest.get("config") or {}
+    config = dict(analysis.get("config") or ingest.get("config") or {})
+    for section in ("inputs", "output"):  # analyse does not record where the files were
+        if section in ingest.get("config", {}):
+            config[section] = ingest["config"][section]
     config_sections = [
         (section, [(k, v) for k, v in values.items()]) for section, values in config.items()
     ]

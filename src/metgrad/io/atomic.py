@@ -30,6 +30,14 @@ __all__ = [
     "write_parquet_atomic",
 ]
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
 #: Substring of every temporary name, so stale ones can be recognised and removed.
 TMP_MARK = ".metgrad-tmp-"
 
@@ -49,6 +57,7 @@ def atomic_path(path: str | PathLike[str]) -> Iterator[Path]:
         yield tmp_path
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual mode
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():
