@@ -533,7 +533,7 @@ def _biweights(residual, sigma, scratch, out):
     """Robustness weights ``(1 - u**2)**2`` (zero for ``|u| >= 1``) written to ``out``."""
     if sigma is None:
         spread = _MAD_MULTIPLE * _row_median(np.abs(residual, out=scratch))
-        if np.all(spread > 0):
+        if spread.min() > 0:
             np.multiply(residual, (1.0 / spread)[:, None], out=out)
         else:  # zero MAD: exact residuals keep full weight, the others get none
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -550,7 +550,11 @@ def _biweights(residual, sigma, scratch, out):
 
 
 def _fill_block(ws, x, y, z, sigz, qx, qy, idx, layout):
-    """Local coordinates, monomials, values and tricube weights of a block; in ``ws[0]``."""
+    """Local coordinates, monomials, values and tricube weights of a block, in ``ws[0]``.
+
+    Returns the column of the nearest neighbour of each row: the output point itself
+    when it is a data point, or, among exactly coincident points, the first in ``idx``.
+    """
     m = idx.shape[0]
     stack, tricube, dist2 = ws.stack[0][:, :m], ws.tricube[0][:m], ws.scratch[:m]
     u, v = stack[1], stack[2]
@@ -561,6 +565,7 @@ def _fill_block(ws, x, y, z, sigz, qx, qy, idx, layout):
     np.multiply(u, u, out=dist2)
     np.multiply(v, v, out=tricube)
     dist2 += tricube
+    nearest = np.argmin(dist2, axis=1)
     dmax2 = dist2.max(axis=1, keepdims=True)
     if not np.all(dmax2 > 0):
         raise ValueError("all neighbours of a point coincide with it: increase frac or npoints")
@@ -583,10 +588,14 @@ def _fill_block(ws, x, y, z, sigz, qx, qy, idx, layout):
         np.multiply(stack[lower], stack[by], out=stack[row])
     for row, factor in zip(layout.zprod_rows, range(1, layout.n_coeff), strict=True):
         np.multiply(stack[layout.z_row], stack[factor], out=stack[row])
+    return nearest
 
 
-def _robust_block(ws, sigz, layout, m):
-    """Robust iterations for the ``m`` rows filled by `_fill_block`: (value, own weight).
+def _robust_block(ws, sigz, layout, m, nearest):
+    """Robust iterations for the ``m`` rows filled by `_fill_block`.
+
+    Returns the fitted value at each output point and the final biweight of its nearest
+    neighbour (column ``nearest`` of each row).
 
     A row stops (its results freeze) once its outlier set is the same as in the previous
     iteration. Stopped rows are dropped from the work arrays, by copying the rows still
@@ -608,7 +617,7 @@ def _robust_block(ws, sigz, layout, m):
         weight = np.multiply(tricube, biweight, out=ws.weight[:n])
         coeff = _fit(stack, weight, layout, ws.sums[:n])
         value[rows[going]] = coeff[going, 0]
-        own_weight[rows[going]] = biweight[going, 0]
+        own_weight[rows[going]] = biweight[going, nearest[going]]
         outliers = np.less(biweight, _OUTLIER_BIWEIGHT, out=ws.outliers_now[:n])
         before = ws.outliers_before[cur][:n]
         if iteration > 0:
@@ -625,7 +634,7 @@ def _robust_block(ws, sigz, layout, m):
                 if sigma is not None:
                     sigma = np.take(sigma, kept, axis=0, out=ws.sigma[nxt][:n_going])
                 np.take(outliers, kept, axis=0, out=ws.outliers_before[nxt][:n_going])
-                coeff, rows, cur = coeff[kept], rows[kept], nxt
+                coeff, rows, nearest, cur = coeff[kept], rows[kept], nearest[kept], nxt
                 going = np.ones(n_going, dtype=bool)
                 continue
         np.copyto(before, outliers)
@@ -650,17 +659,13 @@ def _smooth(x, y, z, qx, qy, k, degree, sigz, at_data):
         bx, by = qx[block], qy[block]
         idx = ws.idx[:m]
         by_tree = _nearest(x, y, bx, by, k, out=idx) | tie_rows[block]
-        if at_data:  # the point itself in column 0 (the tree does it for its rows)
-            col = np.argmax(idx == block[:, None], axis=1)
-            idx[np.arange(m), col] = idx[:, 0]
-            idx[:, 0] = block
         if np.any(by_tree):  # ties: break them the way scipy's KDTree does
             if tree is None:
                 tree = KDTree(np.column_stack((x, y)))
             hard = np.flatnonzero(by_tree)
             idx[hard] = tree.query(np.column_stack((bx[hard], by[hard])), k=k)[1]
-        _fill_block(ws, x, y, z, sigz, bx, by, idx, layout)
-        value, own_weight = _robust_block(ws, sigz, layout, m)
+        nearest = _fill_block(ws, x, y, z, sigz, bx, by, idx, layout)
+        value, own_weight = _robust_block(ws, sigz, layout, m, nearest)
         zout[block] = value
         if at_data:
             wout[block] = own_weight
