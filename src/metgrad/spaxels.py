@@ -32,9 +32,9 @@ __all__ = ["CUTS", "GalaxyInfo", "SpaxelTable", "spaxel_table"]
 #: Selection cuts in the order used for ``reject_reason`` (design §5).
 CUTS: tuple[str, ...] = (
     "mask",  # DONOTUSE clear in every map used
-    "snr",  # S/N > snr_min in Ha, Hb, [OIII]5008, [NII]6585 and the summed [OII]
+    "snr",  # S/N > snr_min in Ha, Hb, [OIII]5008, [NII]6585, summed [OII] (finite values)
     "bpt",  # Kauffmann et al. (2003) star-forming
-    "ew",  # EW(Ha) > ew_ha_min
+    "ew",  # finite EW(Ha) > ew_ha_min
     "balmer",  # Ha/Hb >= balmer_min before correction
     "radius",  # r_re_min <= R/Re <= r_re_max
     "d4000",  # d4000_min < D4000 < d4000_max (Pipe3D; skipped without a cube)
@@ -118,15 +118,21 @@ def _cosmology(h0: float, om0: float):
 
 
 def _flux(dap: DapMaps, names: tuple[str, ...], attr: str):
-    """Summed value, error and DONOTUSE of one line (a doublet is summed)."""
+    """Summed value, error and DONOTUSE of one line (a doublet is summed).
+
+    A component whose value is not finite, or whose inverse variance is not
+    finite and positive, has an infinite error, so the S/N of the line is 0 or
+    NaN and the spaxel fails the S/N cut.
+    """
     value = np.zeros(dap.shape)
     var = np.zeros(dap.shape)
     bad = np.zeros(dap.shape, dtype=bool)
     for name in names:
         m = getattr(dap, attr)[name]
-        value = value + m.value
-        with np.errstate(divide="ignore", invalid="ignore"):
-            var = var + np.where(m.ivar > 0, 1.0 / m.ivar, np.inf)
+        usable = np.isfinite(m.value) & np.isfinite(m.ivar) & (m.ivar > 0)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            value = value + m.value
+            var = var + np.where(usable, 1.0 / m.ivar, np.inf)
         bad |= has_bits(m.mask, "DONOTUSE")
     return value, np.sqrt(var), bad
 
@@ -279,7 +285,7 @@ def spaxel_table(
             "bpt": physics.is_star_forming_k03(
                 c["flux_nii"], c["flux_ha"], c["flux_oiii"], c["flux_hb"]
             ),
-            "ew": ew > sel.ew_ha_min,
+            "ew": np.isfinite(ew) & (ew > sel.ew_ha_min),
             "balmer": balmer >= sel.balmer_min,
             "radius": (dap.r_re >= sel.r_re_min) & (dap.r_re <= sel.r_re_max),
             "d4000": (c["d4000"] > sel.d4000_min) & (c["d4000"] < sel.d4000_max),
