@@ -448,30 +448,30 @@ _DESIGN = {
 
 
 class _Layout:
-    """Rows of the stacked local array for one degree, and the normal-equation tables."""
+    """Layers of the local stack for one degree, and the normal-equation tables."""
 
     def __init__(self, degree):
         design = _DESIGN[degree]
         self.n_coeff = len(design)
         products = {(a + c, b + d) for a, b in design for c, d in design}
         higher = sorted(products - set(design), key=lambda e: (sum(e), -e[0]))
-        self.monomials = [*design, None, *higher]  # None marks the z row
-        self.z_row = self.n_coeff
-        self.zprod_rows = range(len(self.monomials), len(self.monomials) + self.n_coeff - 1)
-        self.n_rows = len(self.monomials) + self.n_coeff - 1
-        row_of = {e: i for i, e in enumerate(self.monomials) if e is not None}
-        self.normal_rows = np.array(
-            [[row_of[(a + c, b + d)] for c, d in design] for a, b in design]
+        self.monomials = [*design, None, *higher]  # None marks the z layer
+        self.z_layer = self.n_coeff
+        self.zprod_layers = range(len(self.monomials), len(self.monomials) + self.n_coeff - 1)
+        self.n_layers = len(self.monomials) + self.n_coeff - 1
+        layer_of = {e: i for i, e in enumerate(self.monomials) if e is not None}
+        self.normal_layers = np.array(
+            [[layer_of[(a + c, b + d)] for c, d in design] for a, b in design]
         )
-        self.rhs_rows = np.array([self.z_row, *self.zprod_rows])
-        # each higher monomial as (its row, row of a lower factor, row of u or of v)
+        self.rhs_layers = np.array([self.z_layer, *self.zprod_layers])
+        # each higher monomial as (its layer, layer of a lower factor, layer of u or of v)
         self.recipe = []
-        for i, exps in enumerate(self.monomials):
-            if exps is None or i < 3:
+        for layer, exps in enumerate(self.monomials):
+            if exps is None or layer < 3:
                 continue
             a, b = exps
             lower, by = ((a - 1, b), 1) if a else ((a, b - 1), 2)
-            self.recipe.append((i, row_of[lower], by))
+            self.recipe.append((layer, layer_of[lower], by))
 
 
 _LAYOUTS = {1: _Layout(1), 2: _Layout(2)}
@@ -482,7 +482,7 @@ class _Workspace:
 
     def __init__(self, rows, k, layout, with_sigma):
         self.idx = np.empty((rows, k), dtype=np.intp)
-        self.stack = [np.empty((layout.n_rows, rows, k)) for _ in range(2)]
+        self.stack = [np.empty((layout.n_layers, rows, k)) for _ in range(2)]
         for stack in self.stack:
             stack[0] = 1.0  # the constant design column, never overwritten otherwise
         self.tricube = [np.empty((rows, k)) for _ in range(2)]
@@ -494,14 +494,14 @@ class _Workspace:
         self.scratch = np.empty((rows, k))
         self.biweight = np.empty((rows, k))
         self.weight = np.empty((rows, k))
-        self.sums = np.empty((rows, layout.n_rows, 1))
+        self.sums = np.empty((rows, layout.n_layers, 1))
 
 
 def _fit(stack, weight, layout, sums):
     """Weighted least-squares coefficients (m, p) of every row of a block."""
     np.matmul(stack.transpose(1, 0, 2), weight[:, :, None], out=sums)
-    normal = sums[:, layout.normal_rows, 0]
-    rhs = sums[:, layout.rhs_rows]
+    normal = sums[:, layout.normal_layers, 0]
+    rhs = sums[:, layout.rhs_layers]
     try:
         coeff = np.linalg.solve(normal, rhs)
     except np.linalg.LinAlgError:  # a degenerate neighbourhood somewhere in the block
@@ -583,11 +583,11 @@ def _fill_block(ws, x, y, z, sigz, qx, qy, idx, layout):
         sigma = ws.sigma[0][:m]
         np.take(sigz, idx, out=sigma)
         tricube /= sigma * sigma
-    np.take(z, idx, out=stack[layout.z_row])
-    for row, lower, by in layout.recipe:
-        np.multiply(stack[lower], stack[by], out=stack[row])
-    for row, factor in zip(layout.zprod_rows, range(1, layout.n_coeff), strict=True):
-        np.multiply(stack[layout.z_row], stack[factor], out=stack[row])
+    np.take(z, idx, out=stack[layout.z_layer])
+    for layer, lower, by in layout.recipe:
+        np.multiply(stack[lower], stack[by], out=stack[layer])
+    for layer, factor in zip(layout.zprod_layers, range(1, layout.n_coeff), strict=True):
+        np.multiply(stack[layout.z_layer], stack[factor], out=stack[layer])
     return nearest
 
 
