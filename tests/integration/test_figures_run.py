@@ -8,12 +8,7 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from metgrad.analysis import analyse_run
-from metgrad.config import load_config
 from metgrad.figures import FIGURES, draw_figures
-from metgrad.mock.config import MockConfig
-from metgrad.mock.survey import generate_survey
-from metgrad.survey import run_ingest
 
 pytestmark = pytest.mark.slow
 
@@ -22,15 +17,9 @@ SMALL_RUN_GAPS = {"fig13": "mid-extended"}
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
-    """A 36-galaxy synthetic survey, ingested and analysed for both calibrators."""
-    root = tmp_path_factory.mktemp("figures")
-    generate_survey(MockConfig(n_galaxies=36, seed=3), root)
-    config = load_config(root / "survey.toml")
-    run_ingest(config, workers=1, progress=False)
-    run = config.output.dir
-    analyse_run(run)
-    return run
+def run_dir(demo_run):
+    """The shared 36-galaxy demo run (conftest), analysed for both calibrators."""
+    return demo_run.run
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,96 @@
+"""`metgrad demo`'s pipeline writes a report that a browser renders completely, offline."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from metgrad.figures import FIGURES
+
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--allow-file-access-from-files",
+]  # fmt: skip
+
+# Appended to a copy of the report: after every image has loaded, record what the browser
+# rendered (natural image sizes, table sizes) in an attribute that --dump-dom prints.
+PROBE = """
+<script>
+window.addEventListener("load", function () {
+  var imgs = Array.from(document.images).map(function (i) {
+    return {alt: i.alt, w: i.naturalWidth, h: i.naturalHeight, complete: i.complete}; });
+  var tables = Array.from(document.querySelectorAll("table")).map(function (t) {
+    return {rows: t.rows.length, h: t.getBoundingClientRect().height}; });
+  var external = Array.from(document.querySelectorAll("[src],[href]")).map(function (e) {
+    return e.getAttribute("src") || e.getAttribute("href"); }).filter(function (u) {
+    return !(u.startsWith("#") || u.startsWith("data:")); });
+  document.body.setAttribute("data-probe", JSON.stringify(
+    {images: imgs, tables: tables, external: external}));
+});
+</script>
+"""
+
+
+def _chromium():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    pytest.skip("headless Chromium not installed (make test installs Debian's chromium)")
+
+
+def test_pipeline_said_every_stage(demo_run):
+    said = "\n".join(demo_run.messages)
+    for stage in ("[0/3] synthetic MaNGA survey", "[1/3] ingest", "[2/3] analyse", "[3/3] report"):
+        assert stage in said
+    assert demo_run.report == demo_run.run / "report" / "report.html"
+
+
+def test_report_is_self_contained(demo_run):
+    html = demo_run.report.read_text()
+    # no scripts, stylesheets, images or links that leave the page
+    assert "<script" not in html
+    assert not re.search(r'(src|href)="(?!#|data:)', html)
+    for spec in FIGURES:
+        assert f'id="{spec.id}"' in html
+    for heading in ("Table 1", "Table A1", "Headline numbers", "Sample", "Inputs and configuration"):
+        assert heading in html
+    assert "Synthetic survey" in html  # labelled as such, paper values are context
+
+
+def test_headless_chromium_renders_every_image_and_table(demo_run, tmp_path):
+    chromium = _chromium()
+    page = tmp_path / "probe.html"
+    page.write_text(demo_run.report.read_text().replace("</body>", PROBE + "</body>"))
+    profile = tmp_path / "profile"
+    cmd = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=10000"]
+    dom = subprocess.run(
+        [*cmd, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=180
+    ).stdout
+    match = re.search(r'data-probe="([^"]*)"', dom)
+    assert match, "the page's load handler did not run"
+    probe = json.loads(match.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    assert len(probe["images"]) >= len(FIGURES) - 1  # Fig 13 may be missing in a small run
+    for image in probe["images"]:
+        assert image["complete"] and image["w"] > 0 and image["h"] > 0, image["alt"]
+    assert len(probe["tables"]) >= 10
+    for table in probe["tables"]:
+        assert table["rows"] >= 2 and table["h"] > 0
+    assert probe["external"] == []
+
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [*cmd, "--window-size=1280,2400", f"--screenshot={shot}", demo_run.report.as_uri()],
+        capture_output=True,
+        timeout=180,
+    )
+    from matplotlib.image import imread
+
+    pixels = imread(shot)
+    assert pixels.shape[0] >= 2000 and pixels.shape[1] >= 1200
+    assert float(pixels[..., :3].var()) > 1e-3  # not a blank page
