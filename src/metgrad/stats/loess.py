@@ -425,12 +425,15 @@ def _nearest(x, y, qx, qy, k, out):
         sel = np.argpartition(dist2, k - 1, axis=1)[:, :k]
         kth_dist2 = np.take_along_axis(dist2, sel[:, -1:], axis=1)
         tied[part] = np.count_nonzero(dist2 <= kth_dist2 * (1.0 + _TIE_RELATIVE), axis=1) > k
-        np.take(cand, sel, out=out[part])
+        np.take(cand, sel, out=out[part], mode="clip")
     return tied
 
 
 # --------------------------------------------------------------------------------------
 # local fits
+#
+# (``np.take(..., out=..., mode="clip")`` writes straight into the work arrays; the default
+# mode would buffer the output. The indices are always in range.)
 #
 # For a fit of degree 1 the local design columns are (1, u, v); for degree 2 also
 # (u v, u**2, v**2). Each block of m output points keeps one stacked array ``stack``
@@ -558,9 +561,9 @@ def _fill_block(ws, x, y, z, sigz, qx, qy, idx, layout):
     m = idx.shape[0]
     stack, tricube, dist2 = ws.stack[0][:, :m], ws.tricube[0][:m], ws.scratch[:m]
     u, v = stack[1], stack[2]
-    np.take(x, idx, out=u)
+    np.take(x, idx, out=u, mode="clip")
     u -= qx[:, None]
-    np.take(y, idx, out=v)
+    np.take(y, idx, out=v, mode="clip")
     v -= qy[:, None]
     np.multiply(u, u, out=dist2)
     np.multiply(v, v, out=tricube)
@@ -581,9 +584,9 @@ def _fill_block(ws, x, y, z, sigz, qx, qy, idx, layout):
     tricube *= dist2
     if sigz is not None:
         sigma = ws.sigma[0][:m]
-        np.take(sigz, idx, out=sigma)
+        np.take(sigz, idx, out=sigma, mode="clip")
         tricube /= sigma * sigma
-    np.take(z, idx, out=stack[layout.z_layer])
+    np.take(z, idx, out=stack[layout.z_layer], mode="clip")
     for layer, lower, by in layout.recipe:
         np.multiply(stack[lower], stack[by], out=stack[layer])
     for layer, factor in zip(layout.zprod_layers, range(1, layout.n_coeff), strict=True):
@@ -630,10 +633,12 @@ def _robust_block(ws, sigz, layout, m, nearest):
                 for layer, target in zip(stack, ws.stack[nxt], strict=True):
                     np.take(layer, kept, axis=0, out=target[:n_going], mode="clip")
                 stack = ws.stack[nxt][:, :n_going]
-                tricube = np.take(tricube, kept, axis=0, out=ws.tricube[nxt][:n_going])
+                tricube = np.take(
+                    tricube, kept, axis=0, out=ws.tricube[nxt][:n_going], mode="clip"
+                )
                 if sigma is not None:
-                    sigma = np.take(sigma, kept, axis=0, out=ws.sigma[nxt][:n_going])
-                np.take(outliers, kept, axis=0, out=ws.outliers_before[nxt][:n_going])
+                    sigma = np.take(sigma, kept, axis=0, out=ws.sigma[nxt][:n_going], mode="clip")
+                np.take(outliers, kept, axis=0, out=ws.outliers_before[nxt][:n_going], mode="clip")
                 coeff, rows, nearest, cur = coeff[kept], rows[kept], nearest[kept], nxt
                 going = np.ones(n_going, dtype=bool)
                 continue
