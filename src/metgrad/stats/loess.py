@@ -7,11 +7,11 @@ smoother of Cappellari et al. (2013), which Boardman et al. (2022) use for their
 
 This is an independent, vectorised implementation. The output points are visited in
 spatially compact blocks (Hilbert order). The neighbours of a block are found by a partial
-sort of the distances to the few data points that can provably be among them, and the
-local fits of a block are solved together, every robustness iteration at once, as a
-stack of small normal-equation systems in centred, scaled local coordinates; rows whose
-outliers have stopped changing leave the stack. All work arrays are reused from block
-to block.
+sort of the distances to the few data points that can provably be among them. The
+local fits of a block are solved together, one robustness iteration at a time, as a
+stack of small normal-equation systems in centred, scaled local coordinates; points
+whose outliers have stopped changing leave the stack. All work arrays are reused from
+block to block.
 """
 
 import numpy as np
@@ -22,7 +22,8 @@ __all__ = ["loess_2d"]
 #: Most robustness iterations per output point (Cleveland 1979 recommends two; the
 #: reference implementation allows up to ten and stops once the outliers stop changing).
 _MAX_ROBUST_ITERATIONS = 10
-#: A neighbour is an outlier when its biweight is below this (|r| > ~4.7 MAD, ~99 %).
+#: A neighbour is an outlier when its biweight is below this: |r| > 3.87 MAD, about
+#: 2.6 sigma for Gaussian residuals (99 % two-sided).
 _OUTLIER_BIWEIGHT = 0.34
 #: Residual scale of the biweight: 6 MAD of the local residuals (Cleveland 1979) ...
 _MAD_MULTIPLE = 6.0
