@@ -72,6 +72,10 @@ TREND_MIN_COUNT = 100
 #: 2-D residual map of Fig 5 (log Sigma_* x log Sigma_SFR): widths (dex) and minimum count.
 SFR_MAP_WIDTHS = (0.05, 0.05)
 SFR_MAP_MIN_COUNT = 10
+#: Steep / shallow subsamples: at or below / above these percentiles of the SFH gradient
+#: offset in each mass-size bin; small residual: |offset| <= this (dex/R_e) (paper §4.2).
+SUBSAMPLE_PERCENTILES = (10.0, 90.0)
+SUBSAMPLE_SMALL_OFFSET = 0.02
 
 
 def galaxy_gradients(
@@ -263,7 +267,11 @@ def _analyse_calibrator(
     gal["extended"], relation = extended_flags(m, lr)
     gal["massize_bin"] = massize_bins(m, lr)
     gal["subsample"] = offset_subsamples(
-        gal["offset_sfh"].to_numpy(), gal["massize_bin"].to_numpy()
+        gal["offset_sfh"].to_numpy(),
+        gal["massize_bin"].to_numpy(),
+        low_percentile=SUBSAMPLE_PERCENTILES[0],
+        high_percentile=SUBSAMPLE_PERCENTILES[1],
+        small=SUBSAMPLE_SMALL_OFFSET,
     )
     profile_rows = []
     f_bins = gal["massize_bin"].reindex(f["plateifu"]).to_numpy()
@@ -324,17 +332,23 @@ def _analyse_calibrator(
 
     # --- write -----------------------------------------------------------------------------
     out.mkdir(parents=True, exist_ok=True)
+    provenance = {
+        "metgrad.calibrator": key,
+        "metgrad.seed": str(seed),
+        "metgrad.config_hash": config_hash(config),
+        "metgrad.versions": json.dumps(package_versions(), sort_keys=True),
+    }
     step_table = steps.table()
     write_csv_atomic(out / "sample_steps.csv", step_table)
     gal_out = gal.reset_index()
-    write_parquet_atomic(out / "galaxies.parquet", gal_out)
+    write_parquet_atomic(out / "galaxies.parquet", gal_out, metadata=provenance)
     write_csv_atomic(out / "galaxies.csv", gal_out)
     keep_cols = [
         "plateifu", "r_re", "log_mstar", "log_re", "log_sigma_star", "log_sigma_sfr",
         "log_ssfr", "log_ew_ha", "d4000", "log_age_lw", "a_v", oh_col, err_col,
         *[c for name in models for c in (f"pred_{name}", f"err_{name}")], "final",
     ]  # fmt: skip
-    write_parquet_atomic(out / "spaxels.parquet", s[keep_cols])
+    write_parquet_atomic(out / "spaxels.parquet", s[keep_cols], metadata=provenance)
     for name, table in (("model_metrics", metrics), ("table1", table1), ("tableA1", tablea1)):
         write_csv_atomic(out / f"{name}.csv", table.reset_index())
     write_csv_atomic(out / "correlations.csv", correlations)
@@ -348,6 +362,19 @@ def _analyse_calibrator(
     counts = gal["massize_bin"].value_counts().to_dict()
     summary = {
         "calibrator": key,
+        "seed": seed,
+        "n_bootstrap": grad_cfg.n_bootstrap,
+        "n_noise": grad_cfg.n_noise,
+        "config_hash": provenance["metgrad.config_hash"],
+        "versions": package_versions(),
+        "subsample_percentiles": list(SUBSAMPLE_PERCENTILES),
+        "subsample_small_offset": SUBSAMPLE_SMALL_OFFSET,
+        "map_widths": {
+            "base": [config.models.base_bin_mstar, config.models.base_bin_sigma],
+            "sfh_correction": [config.models.sfh_bin_d4000, config.models.sfh_bin_log_age],
+            "sfh_ha_correction": [config.models.sfh_bin_log_ew, config.models.sfh_bin_log_age],
+            "sigma_sfr_residual": list(SFR_MAP_WIDTHS),
+        },
         "sample_steps": step_table.to_dict(orient="records"),
         "n_spaxels_after_cuts": _step(step_table, "min_spaxels", "n_spaxels"),
         "n_galaxies_removed_low_mass": _step(step_table, "gradient_error", "n_galaxies")

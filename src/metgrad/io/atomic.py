@@ -30,6 +30,7 @@ __all__ = [
     "write_parquet_atomic",
 ]
 
+
 def _current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
