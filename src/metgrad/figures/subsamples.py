@@ -9,6 +9,7 @@ mass-size bin; Figs 14 and 15 show the stacked radial profiles of
 from __future__ import annotations
 
 import inspect
+import json
 from pathlib import Path
 
 import numpy as np
@@ -37,10 +38,20 @@ __all__ = [
 #: The mass-size bin of the paper's Fig 13.
 DEMO_BIN = "mid-extended"
 _DEFAULTS = inspect.signature(offset_subsamples).parameters
-#: Percentiles and the small-offset half width (dex/R_e) that the analysis selects with.
+#: Percentiles and the small-offset half width (dex/R_e), used when a run's summary.json
+#: does not record the ones the analysis selected with.
 LOW_PERCENTILE = float(_DEFAULTS["low_percentile"].default)
 HIGH_PERCENTILE = float(_DEFAULTS["high_percentile"].default)
 SMALL_OFFSET = float(_DEFAULTS["small"].default)
+
+
+def _thresholds(analysis_dir: Path) -> tuple[float, float, float]:
+    """(low percentile, high percentile, small offset) the analysis used for this run."""
+    path = Path(analysis_dir) / "summary.json"
+    summary = json.loads(path.read_text()) if path.is_file() else {}
+    low, high = summary.get("subsample_percentiles", (LOW_PERCENTILE, HIGH_PERCENTILE))
+    small = summary.get("subsample_small_offset", SMALL_OFFSET)
+    return float(low), float(high), float(small)
 SUBSAMPLES = ("steep", "small", "shallow")
 SUBSAMPLE_NAMES = {"steep": "steep gradient", "small": "small residual",
                    "shallow": "shallow gradient"}  # fmt: skip
@@ -70,14 +81,15 @@ def draw_subsample_selection(analysis_dir: Path, *, massize_bin: str = DEMO_BIN)
     off = off[np.isfinite(off)]
     if off.size < 5:
         raise ValueError(f"only {off.size} galaxies in the {massize_bin} bin; need 5")
-    lo, hi = np.percentile(off, [LOW_PERCENTILE, HIGH_PERCENTILE])
+    low_pct, high_pct, small = _thresholds(analysis_dir)
+    lo, hi = np.percentile(off, [low_pct, high_pct])
     counts = member["subsample"].value_counts()
     fig, ax = new_figure(SINGLE_COLUMN, 2.5)
     edges = np.histogram_bin_edges(off, bins="auto")
     ax.hist(off, bins=edges, color="0.75", edgecolor="0.35", linewidth=0.5)
     for x in (lo, hi):
         ax.axvline(x, color="tab:red", ls="--", lw=1.0)
-    for x in (-SMALL_OFFSET, SMALL_OFFSET):
+    for x in (-small, small):
         ax.axvline(x, color="tab:blue", ls="-", lw=1.0)
     ax.set_xlabel(r"$\nabla$[O/H]$_{\rm obs}$ $-$ $\nabla$[O/H]$_{\rm SFH}$ (dex/R$_e$)")
     ax.set_ylabel("galaxies per bin")
@@ -86,10 +98,10 @@ def draw_subsample_selection(analysis_dir: Path, *, massize_bin: str = DEMO_BIN)
     ax.set_title(f"{size} {mass}-mass bin: {off.size} galaxies")
     n = {sub: int(counts.get(sub, 0)) for sub in SUBSAMPLES}
     ax.plot([], [], color="tab:red", ls="--",
-            label=f"{LOW_PERCENTILE:.0f}th / {HIGH_PERCENTILE:.0f}th percentiles "
+            label=f"{low_pct:.0f}th / {high_pct:.0f}th percentiles "
                   f"(steep {n['steep']}, shallow {n['shallow']})")  # fmt: skip
     ax.plot([], [], color="tab:blue", ls="-",
-            label=rf"$\pm${SMALL_OFFSET:g} dex/R$_e$ (small residual {n['small']})")  # fmt: skip
+            label=rf"$\pm${small:g} dex/R$_e$ (small residual {n['small']})")  # fmt: skip
     ax.legend(loc="upper left", frameon=True, framealpha=0.9, edgecolor="none",
               handlelength=2.0)  # fmt: skip
     return fig
