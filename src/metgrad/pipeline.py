@@ -17,7 +17,7 @@ from .survey import run_ingest
 __all__ = ["DEMO_GALAXIES", "demo", "run_pipeline"]
 
 #: Default size of ``metgrad demo``: a few minutes on 2 cores. 4000 gives a paper-scale sample.
-DEMO_GALAXIES = 300
+DEMO_GALAXIES = 400
 
 
 def _say(message: str) -> None:
