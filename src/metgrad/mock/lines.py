@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..physics import calzetti_k
 from .config import MockConfig
 
 __all__ = [
@@ -62,14 +63,6 @@ BALMER_HDELTA_HBETA = 0.259
 _PG16_UPPER = (8.589, 0.022, 0.399, -0.137, 0.164, 0.589)
 _PG16_LOWER = (7.932, 0.944, 0.695, 0.970, -0.291, -0.019)
 _PG16_TYPICAL_LOG_R2 = 0.4  # picks the physical root of the quadratic
-
-
-def calzetti_k(wave_aa: np.ndarray | float, r_v: float = 3.1) -> np.ndarray:
-    """Calzetti et al. (2000) attenuation curve k(lambda) (0.12-2.2 micron)."""
-    lam = np.asarray(wave_aa, dtype=float) / 1e4
-    blue = 2.659 * (-2.156 + 1.509 / lam - 0.198 / lam**2 + 0.011 / lam**3) + r_v
-    red = 2.659 * (-1.857 + 1.040 / lam) + r_v
-    return np.where(lam < 0.63, blue, red)
 
 
 def sf_bpt_position(oh_m13: np.ndarray, offset: float) -> tuple[np.ndarray, np.ndarray]:
