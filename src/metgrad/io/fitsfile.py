@@ -13,6 +13,7 @@ import io
 import re
 import warnings
 import zlib
+from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 
@@ -22,7 +23,16 @@ from astropy.utils.exceptions import AstropyUserWarning
 
 from .errors import InputFileError
 
-__all__ = ["channel_index", "channel_names", "get_hdu", "native", "open_fits", "read_bytes"]
+__all__ = [
+    "Channels",
+    "channel_index",
+    "channel_names",
+    "get_hdu",
+    "native",
+    "open_fits",
+    "parse_fits",
+    "read_bytes",
+]
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _FITS_MAGIC = b"SIMPLE  ="
@@ -77,6 +87,41 @@ def read_bytes(path: str | PathLike[str]) -> bytes:
     return raw
 
 
+def parse_fits(raw: bytes, path: str | PathLike[str]) -> fits.HDUList:
+    """Have astropy parse a decompressed FITS stream, every HDU, with one-line errors.
+
+    Parameters
+    ----------
+    raw : bytes
+        The FITS byte stream (from :func:`read_bytes`).
+    path : str or path-like
+        The file it came from, for the messages.
+
+    Returns
+    -------
+    `~astropy.io.fits.HDUList`
+        All HDUs, loaded from memory (no file handle stays open).
+
+    Raises
+    ------
+    InputFileError
+        If astropy cannot parse the headers, or the data of an HDU end before
+        their declared size (a file cut at a 2880-byte block boundary).
+    """
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", AstropyUserWarning)
+            hdul = fits.open(io.BytesIO(raw), memmap=False, lazy_load_hdus=False)
+    except (OSError, ValueError, TypeError) as exc:
+        raise InputFileError(path, f"unreadable FITS structure ({exc})") from None
+    # A file cut at a 2880-byte block boundary passes read_bytes; astropy only warns that
+    # the last HDU's data is short (and silently drops what follows).
+    short = [str(w.message) for w in caught if _TRUNCATED in str(w.message)]
+    if short:
+        raise InputFileError(path, f"truncated FITS file ({short[0].split(': ', 1)[-1]})")
+    return hdul
+
+
 def open_fits(path: str | PathLike[str]) -> fits.HDUList:
     """Open a FITS or gzipped FITS file from memory.
 
@@ -93,23 +138,9 @@ def open_fits(path: str | PathLike[str]) -> fits.HDUList:
     Raises
     ------
     InputFileError
-        See :func:`read_bytes`; also if astropy cannot parse the headers, or
-        the data of an HDU end before their declared size (a file cut at a
-        2880-byte block boundary).
+        See :func:`read_bytes` and :func:`parse_fits`.
     """
-    raw = read_bytes(path)
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", AstropyUserWarning)
-            hdul = fits.open(io.BytesIO(raw), memmap=False, lazy_load_hdus=False)
-    except (OSError, ValueError, TypeError) as exc:
-        raise InputFileError(path, f"unreadable FITS structure ({exc})") from None
-    # A file cut at a 2880-byte block boundary passes read_bytes; astropy only warns that
-    # the last HDU's data is short (and silently drops what follows).
-    short = [str(w.message) for w in caught if _TRUNCATED in str(w.message)]
-    if short:
-        raise InputFileError(path, f"truncated FITS file ({short[0].split(': ', 1)[-1]})")
-    return hdul
+    return parse_fits(read_bytes(path), path)
 
 
 def get_hdu(hdul: fits.HDUList, extname: str, path: str | PathLike[str]):
@@ -162,6 +193,41 @@ def _normalise(name: str) -> str:
     return re.sub(r"[\s_\-]+", "", name).lower()
 
 
+@dataclass(frozen=True)
+class Channels:
+    """The channel names of one multi-channel extension, ready for matching by name.
+
+    Attributes
+    ----------
+    names : list of str
+        :func:`channel_names` of the header.
+    lookup : dict of str to int
+        Normalised name (case, spaces, hyphens and underscores ignored) -> 0-based
+        plane of its first channel.
+    """
+
+    names: list[str]
+    lookup: dict[str, int]
+
+    @classmethod
+    def of(cls, header) -> Channels:
+        """Read the channels of ``header`` (an astropy header or a header-like mapping)."""
+        names = channel_names(header)
+        return cls(names, {_normalise(n): i for i, n in reversed(list(enumerate(names)))})
+
+    def index(
+        self, names: str | tuple[str, ...], *, path: str | PathLike[str], extname: str
+    ) -> int:
+        """0-based plane of the first channel matching one of ``names`` (:func:`channel_index`)."""
+        wanted = (names,) if isinstance(names, str) else tuple(names)
+        for name in wanted:
+            i = self.lookup.get(_normalise(name))
+            if i is not None:
+                return i
+        shown = ", ".join(n for n in self.names if n) or "none"
+        raise InputFileError(path, f"{extname} has no channel {wanted[0]!r} (channels: {shown})")
+
+
 def channel_index(
     header: fits.Header,
     names: str | tuple[str, ...],
@@ -179,15 +245,7 @@ def channel_index(
     InputFileError
         If no channel matches; the message lists the channels present.
     """
-    wanted = (names,) if isinstance(names, str) else tuple(names)
-    present = channel_names(header)
-    lookup = {_normalise(n): i for i, n in reversed(list(enumerate(present)))}
-    for name in wanted:
-        i = lookup.get(_normalise(name))
-        if i is not None:
-            return i
-    shown = ", ".join(n for n in present if n) or "none"
-    raise InputFileError(path, f"{extname} has no channel {wanted[0]!r} (channels: {shown})")
+    return Channels.of(header).index(names, path=path, extname=extname)
 
 
 def native(array: np.ndarray, dtype: type | str = np.float64) -> np.ndarray:

@@ -13,10 +13,10 @@ from os import PathLike
 from pathlib import Path
 
 import numpy as np
-from astropy.io import fits
 
 from .errors import InputFileError
-from .fitsfile import channel_index, get_hdu, native, open_fits
+from .fitsfile import native
+from .fitsimages import FitsImages, open_images
 
 __all__ = [
     "GAUSSIAN_LINES",
@@ -131,7 +131,7 @@ class DapMaps:
         return self.r_re.shape
 
 
-def _primary_value(header: fits.Header, key: str, path: Path, *, kind=str):
+def _primary_value(header, key: str, path: Path, *, kind=str):
     if key not in header:
         raise InputFileError(path, f"primary header lacks {key}")
     value = header[key]
@@ -146,7 +146,7 @@ def _primary_value(header: fits.Header, key: str, path: Path, *, kind=str):
     return str(value).strip()
 
 
-def _optional_float(header: fits.Header, key: str) -> float:
+def _optional_float(header, key: str) -> float:
     try:
         value = float(header.get(key, np.nan))
     except (TypeError, ValueError):
@@ -154,9 +154,9 @@ def _optional_float(header: fits.Header, key: str) -> float:
     return value if np.isfinite(value) else float("nan")
 
 
-def _plane(hdul: fits.HDUList, extname: str, names, path: Path, *, dtype=np.float64):
-    hdu = get_hdu(hdul, extname, path)
-    data = hdu.data
+def _plane(images: FitsImages, extname: str, names, *, dtype=np.float64) -> np.ndarray:
+    path = images.path
+    data = images.data(extname)
     if data is None:
         raise InputFileError(path, f"extension {extname} has no data")
     if np.issubdtype(dtype, np.integer) and data.dtype.kind not in "iu":
@@ -165,29 +165,30 @@ def _plane(hdul: fits.HDUList, extname: str, names, path: Path, *, dtype=np.floa
             path, f"extension {extname} holds {data.dtype.name} values, expected integer bits"
         )
     if data.ndim == 2:
-        return hdu.header, native(data, dtype)
+        return native(data, dtype)
     if data.ndim != 3:
         raise InputFileError(
             path, f"extension {extname} has {data.ndim} dimensions, expected 2 or 3"
         )
-    i = channel_index(hdu.header, names, path=path, extname=extname)
+    i = images.channel_index(extname, names)
     if i >= data.shape[0]:
         raise InputFileError(
             path, f"{extname} names channel {i + 1} but holds only {data.shape[0]} planes"
         )
-    return hdu.header, native(data[i], dtype)
+    return native(data[i], dtype)
 
 
-def _line_map(hdul: fits.HDUList, base: str, line: str, path: Path, shape) -> LineMap:
-    header, value = _plane(hdul, base, line, path)
-    _, ivar = _plane(hdul, f"{base}_IVAR", line, path)
-    _, mask = _plane(hdul, f"{base}_MASK", line, path, dtype=np.int64)
+def _line_map(images: FitsImages, base: str, line: str, shape) -> LineMap:
+    value = _plane(images, base, line)
+    ivar = _plane(images, f"{base}_IVAR", line)
+    mask = _plane(images, f"{base}_MASK", line, dtype=np.int64)
     for name, arr in ((base, value), (f"{base}_IVAR", ivar), (f"{base}_MASK", mask)):
         if arr.shape != shape:
             raise InputFileError(
-                path, f"{name} channel {line} has shape {arr.shape}, expected {shape}"
+                images.path, f"{name} channel {line} has shape {arr.shape}, expected {shape}"
             )
-    return LineMap(value=value, ivar=ivar, mask=mask, unit=str(header.get("BUNIT", "")).strip())
+    unit = str(images.header(base).get("BUNIT", "")).strip()
+    return LineMap(value=value, ivar=ivar, mask=mask, unit=unit)
 
 
 def read_dap_maps(
@@ -219,34 +220,32 @@ def read_dap_maps(
         that does not hold integers, or maps whose shapes disagree.
     """
     path = Path(path)
-    hdul = open_fits(path)
-    primary = hdul[0].header
+    images = open_images(path)
+    primary = images.header(0)
     plateifu = _primary_value(primary, "PLATEIFU", path)
     reff = _primary_value(primary, "REFF", path, kind=float)
     ecoopa = _primary_value(primary, "ECOOPA", path, kind=float)
     ecooell = _primary_value(primary, "ECOOELL", path, kind=float)
 
-    ell = get_hdu(hdul, "SPX_ELLCOO", path)
-    if ell.data is None or ell.data.ndim != 3:
+    ell = images.data("SPX_ELLCOO")
+    if ell is None or ell.ndim != 3:
         raise InputFileError(path, "SPX_ELLCOO is not a 3-D channel stack")
-    layout = "DR17" if ell.data.shape[0] >= 4 else "DR15"
-    _, r_re = _plane(hdul, "SPX_ELLCOO", ("R/Re", "r_re"), path)
-    _, r_arcsec = _plane(hdul, "SPX_ELLCOO", ("Elliptical radius", "elliptical_radius"), path)
-    _, azimuth = _plane(hdul, "SPX_ELLCOO", ("Elliptical azimuth", "elliptical_azimuth"), path)
+    layout = "DR17" if ell.shape[0] >= 4 else "DR15"
+    r_re = _plane(images, "SPX_ELLCOO", ("R/Re", "r_re"))
+    r_arcsec = _plane(images, "SPX_ELLCOO", ("Elliptical radius", "elliptical_radius"))
+    azimuth = _plane(images, "SPX_ELLCOO", ("Elliptical azimuth", "elliptical_azimuth"))
     shape = r_re.shape
 
-    gflux = {line: _line_map(hdul, "EMLINE_GFLUX", line, path, shape) for line in gflux_lines}
-    sflux = {line: _line_map(hdul, "EMLINE_SFLUX", line, path, shape) for line in sflux_lines}
-    sew = {line: _line_map(hdul, "EMLINE_SEW", line, path, shape) for line in sew_lines}
+    gflux = {line: _line_map(images, "EMLINE_GFLUX", line, shape) for line in gflux_lines}
+    sflux = {line: _line_map(images, "EMLINE_SFLUX", line, shape) for line in sflux_lines}
+    sew = {line: _line_map(images, "EMLINE_SEW", line, shape) for line in sew_lines}
 
     binid = None
-    if "BINID" in hdul:
-        _, binid = _plane(
-            hdul, "BINID", ("Em. line models", "emline_models"), path, dtype=np.int64
-        )
+    if "BINID" in images:
+        binid = _plane(images, "BINID", ("Em. line models", "emline_models"), dtype=np.int64)
     spx_snr = None
-    if "SPX_SNR" in hdul:
-        _, spx_snr = _plane(hdul, "SPX_SNR", (), path)
+    if "SPX_SNR" in images:
+        spx_snr = _plane(images, "SPX_SNR", ())
 
     return DapMaps(
         path=path,

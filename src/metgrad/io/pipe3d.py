@@ -18,10 +18,10 @@ from os import PathLike
 from pathlib import Path
 
 import numpy as np
-from astropy.io import fits
 
 from .errors import InputFileError
-from .fitsfile import get_hdu, native, open_fits
+from .fitsfile import native
+from .fitsimages import FitsImages, open_images
 
 __all__ = ["SSP_PLANES", "Pipe3DMaps", "read_pipe3d"]
 
@@ -106,14 +106,14 @@ class Pipe3DMaps:
         return self.d4000.shape
 
 
-def _cube(hdul: fits.HDUList, extname: str, path: Path) -> tuple[fits.Header, np.ndarray]:
-    hdu = get_hdu(hdul, extname, path)
-    if hdu.data is None or hdu.data.ndim != 3:
-        raise InputFileError(path, f"{extname} is not a 3-D plane stack")
-    return hdu.header, hdu.data
+def _cube(images: FitsImages, extname: str):
+    data = images.data(extname)
+    if data is None or data.ndim != 3:
+        raise InputFileError(images.path, f"{extname} is not a 3-D plane stack")
+    return images.header(extname), data
 
 
-def _described(header: fits.Header, prefix: str) -> dict[int, str]:
+def _described(header, prefix: str) -> dict[int, str]:
     pattern = re.compile(rf"^{prefix}_?(\d+)$")
     out = {}
     for key, value in header.items():
@@ -123,7 +123,7 @@ def _described(header: fits.Header, prefix: str) -> dict[int, str]:
     return out
 
 
-def _ssp_planes(header: fits.Header, nplanes: int, path: Path) -> tuple[dict[str, int], bool]:
+def _ssp_planes(header, nplanes: int, path: Path) -> tuple[dict[str, int], bool]:
     desc = _described(header, "DESC")
     if not desc:
         if nplanes <= max(SSP_PLANES.values()):
@@ -138,7 +138,7 @@ def _ssp_planes(header: fits.Header, nplanes: int, path: Path) -> tuple[dict[str
     return planes, True
 
 
-def _index_planes(header: fits.Header, nplanes: int, path: Path) -> tuple[int, int, bool]:
+def _index_planes(header, nplanes: int, path: Path) -> tuple[int, int, bool]:
     names = _described(header, "INDEX")
     if not names:
         if nplanes <= _D4000_ERR_PLANE:
@@ -174,9 +174,9 @@ def read_pipe3d(path: str | PathLike[str]) -> Pipe3DMaps:
         of different shapes).
     """
     path = Path(path)
-    hdul = open_fits(path)
-    ssp_header, ssp = _cube(hdul, "SSP", path)
-    idx_header, indices = _cube(hdul, "INDICES", path)
+    images = open_images(path)
+    ssp_header, ssp = _cube(images, "SSP")
+    idx_header, indices = _cube(images, "INDICES")
     planes, ssp_by_header = _ssp_planes(ssp_header, ssp.shape[0], path)
     i_d4000, i_err, idx_by_header = _index_planes(idx_header, indices.shape[0], path)
     for name, i in (*planes.items(), ("D4000", i_d4000), ("D4000 error", i_err)):
@@ -192,8 +192,8 @@ def read_pipe3d(path: str | PathLike[str]) -> Pipe3DMaps:
     d4000_err = native(indices[i_err])
 
     select = None
-    if "SELECT_REG" in hdul:
-        reg = hdul["SELECT_REG"].data
+    if "SELECT_REG" in images:
+        reg = images.data("SELECT_REG")
         if reg is None or reg.shape != d4000.shape:
             shape = None if reg is None else reg.shape
             raise InputFileError(path, f"SELECT_REG has shape {shape}, expected {d4000.shape}")
