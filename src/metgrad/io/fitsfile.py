@@ -8,6 +8,7 @@ compares against.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import re
@@ -189,6 +190,7 @@ def channel_names(header: fits.Header) -> list[str]:
     return [found.get(i, "") for i in range(1, n + 1)]
 
 
+@functools.lru_cache(maxsize=4096)  # channel names repeat in every extension and file
 def _normalise(name: str) -> str:
     return re.sub(r"[\s_\-]+", "", name).lower()
 

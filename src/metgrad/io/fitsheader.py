@@ -17,6 +17,7 @@ System", FITS Standard 4.0 text, §4.1-4.2).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -39,6 +40,7 @@ _COMMENTARY = frozenset({"COMMENT", "HISTORY", ""})  # astropy keeps their text 
 COMPOSITE_KEYWORDS = frozenset({"CONTINUE", "HIERARCH"})
 
 
+@functools.lru_cache(maxsize=8192)  # the same cards recur in every extension and file
 def card_value(image: str):
     """The value of one header card, as astropy returns it.
 

@@ -27,7 +27,7 @@ System", FITS Standard 4.0 text).
 from __future__ import annotations
 
 import math
-import string
+import re
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -43,14 +43,14 @@ __all__ = ["FitsImages", "open_images"]
 
 BLOCK_SIZE = 2880
 _CARDS_PER_BLOCK = BLOCK_SIZE // CARD_LENGTH
-_END_CARD = "END".ljust(CARD_LENGTH)
 #: numpy type of each BITPIX, as astropy reads unscaled image data.
 _IMAGE_DTYPES = {
     8: np.dtype("u1"), 16: np.dtype(">i2"), 32: np.dtype(">i4"), 64: np.dtype(">i8"),
     -32: np.dtype(">f4"), -64: np.dtype(">f8"),
 }  # fmt: skip
 _SCALING_KEYWORDS = ("BSCALE", "BZERO", "BLANK")
-_KEYWORD_CHARACTERS = frozenset(string.ascii_uppercase + string.digits + "_-")
+#: "END" not followed by a keyword character: astropy's test for an END card (valid or not).
+_END_RE = re.compile(r"END(?![A-Z0-9_-])")
 _EXTENSION_TYPES = ("IMAGE", "BINTABLE", "TABLE")
 
 
@@ -86,14 +86,14 @@ def _read_header(raw: bytes, start: int) -> tuple[list[str], int]:
         if not block.isprintable():
             raise _NotPlain("header not printable")
         pos += BLOCK_SIZE
-        for i in range(0, BLOCK_SIZE, CARD_LENGTH):
-            card = block[i : i + CARD_LENGTH]
-            if card.startswith("END") and card[3] not in _KEYWORD_CHARACTERS:
-                # an END card (astropy also takes "END" + junk as one, with a warning)
-                if card != _END_CARD or block[i:].strip(" ") != "END":
+        for m in _END_RE.finditer(block):  # an END card (astropy also takes "END" + junk)
+            end = m.start()
+            if end % CARD_LENGTH == 0:
+                if block[end:].rstrip(" ") != "END":
                     raise _NotPlain("END card")
+                images += [block[i : i + CARD_LENGTH] for i in range(0, end, CARD_LENGTH)]
                 return images, pos
-            images.append(card)
+        images += [block[i : i + CARD_LENGTH] for i in range(0, BLOCK_SIZE, CARD_LENGTH)]
     raise _NotPlain("no END card")
 
 
