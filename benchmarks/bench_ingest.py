@@ -3,22 +3,28 @@
 Usage::
 
     python benchmarks/bench_ingest.py [--galaxies 40] [--seed 1] [--repeats 3]
-                                      [--survey /tmp/metgrad-bench-ingest]
+                                      [--run-repeats 3] [--survey /tmp/metgrad-bench-ingest]
 
 1. Writes (or reuses) a synthetic survey of ``--galaxies`` galaxies.
 2. Per galaxy, the median of ``--repeats`` timings of
 
    - ingest: :func:`metgrad.survey.ingest_galaxy` (checksums, both readers, the
      spaxel table, the atomic Parquet write), serially in this process;
-   - floor: gzip-decompress the MAPS file and the Pipe3D cube and have astropy
-     read just the HDUs the readers use into numpy arrays (``EMLINE_GFLUX``,
-     ``EMLINE_SFLUX``, ``EMLINE_SEW`` each with ``_IVAR`` and ``_MASK``,
-     ``SPX_ELLCOO``, ``BINID``, ``SPX_SNR``; ``SSP``, ``INDICES``, ``SELECT_REG``),
+   - floor: gzip-decompress the MAPS file and the Pipe3D cube (``gzip.decompress``,
+     the decompressor metgrad uses) and have astropy read just the HDUs the readers
+     use into numpy arrays (``EMLINE_GFLUX``, ``EMLINE_SFLUX``, ``EMLINE_SEW`` each
+     with ``_IVAR`` and ``_MASK``, ``SPX_ELLCOO``, ``BINID``, ``SPX_SNR``; ``SSP``,
+     ``INDICES``, ``SELECT_REG``),
 
    and their ratio (target: ingest within 1.5x of the floor).
-3. Where ingest spends its time: the same stages timed one by one, and a
-   cProfile of ingest over every galaxy when the ratio is above 1.5.
-4. Whole ``run_ingest`` runs with ``workers=1`` and ``workers=2``.
+3. Where ingest spends its time: the same stages timed one by one, decompression
+   alone, and a cProfile of ingest over every galaxy when the ratio is above 1.5.
+4. Parquet options on the same spaxel tables (codec, dictionary encoding, float32
+   storage): ms to write and KB per galaxy, the evidence for the writer's settings.
+5. Whole ``run_ingest`` runs (median of ``--run-repeats``, interleaved): 1 process,
+   2 processes and a 2-worker Dask ``LocalCluster`` (``--scheduler local``), beside
+   the speed-up the machine gives a pure-Python CPU loop on 2 processes at the same
+   time (the machine may be shared).
 
 Prints the tables and writes them to ``benchmarks/out/ingest.md`` (git-ignored).
 """
@@ -43,10 +49,14 @@ from pathlib import Path
 
 import astropy
 import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from astropy.io import fits
 
 from metgrad.config import RunConfig, load_config
 from metgrad.io.atomic import write_parquet_atomic
+from metgrad.io.fitsfile import read_bytes
 from metgrad.io.maps import read_dap_maps
 from metgrad.io.pipe3d import read_pipe3d
 from metgrad.mock import MockConfig, generate_survey
@@ -135,11 +145,13 @@ def per_galaxy_timings(tasks: list[GalaxyTask], repeats: int) -> list[dict]:
     return rows
 
 
-def stage_timings(tasks: list[GalaxyTask]) -> dict[str, float]:
-    """Mean ms per galaxy of each stage of ingest_galaxy, timed separately."""
+def stage_timings(tasks: list[GalaxyTask]) -> tuple[dict[str, float], list[pd.DataFrame]]:
+    """Mean ms per galaxy of each stage of ingest_galaxy, timed separately; and the tables."""
     totals = dict.fromkeys(
         ("checksums", "read MAPS", "read Pipe3D", "spaxel table", "write Parquet"), 0.0
     )
+    decompress = 0.0
+    tables = []
     scratch = Path(tempfile.mkdtemp(prefix="metgrad-bench-stage-"))
     try:
         for task in tasks:
@@ -159,9 +171,60 @@ def stage_timings(tasks: list[GalaxyTask]) -> dict[str, float]:
             for key, dt in zip(totals, (t1 - start, t2 - t1, t3 - t2, t4 - t3, t5 - t4),
                                strict=True):  # fmt: skip
                 totals[key] += dt
+            decompress += timed(read_bytes, task.maps_path) + timed(read_bytes, task.pipe3d_path)
+            tables.append(table)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return {k: 1e3 * v / len(tasks) for k, v in totals.items()}
+    out = {k: 1e3 * v / len(tasks) for k, v in totals.items()}
+    out["sum of the stages"] = sum(out.values())
+    out["decompression alone (both files, in read MAPS and read Pipe3D)"] = (
+        1e3 * decompress / len(tasks)
+    )
+    return out, tables
+
+
+def _float32(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype({c: np.float32 for c in frame.columns if frame[c].dtype == np.float64})
+
+
+def parquet_options(
+    tables: list[pd.DataFrame], repeats: int = 3
+) -> list[tuple[str, float, float]]:
+    """(option, ms to write one table, KB per table) for Parquet settings, median of repeats.
+
+    The first row is what :func:`metgrad.io.atomic.write_parquet_atomic` does (without its
+    temporary file, fsync and rename, which every option would pay alike).
+    """
+    arrow = [pa.Table.from_pandas(t, preserve_index=False) for t in tables]
+    arrow32 = [pa.Table.from_pandas(_float32(t), preserve_index=False) for t in tables]
+    not_float = [f.name for f in arrow[0].schema if not pa.types.is_floating(f.type)]
+    options = {
+        "zstd, dictionary on non-float columns (metgrad)": (arrow, {"compression": "zstd",
+                                                            "use_dictionary": not_float}),
+        "zstd, dictionary on every column (pyarrow default)": (arrow, {"compression": "zstd"}),
+        "lz4, dictionary on non-float columns": (arrow, {"compression": "lz4",
+                                                  "use_dictionary": not_float}),
+        "snappy, dictionary on non-float columns": (arrow, {"compression": "snappy",
+                                                     "use_dictionary": not_float}),
+        "zstd, non-float dictionary, float32 values": (arrow32, {"compression": "zstd",
+                                                        "use_dictionary": not_float}),
+    }  # fmt: skip
+    times: dict[str, list[float]] = {name: [] for name in options}
+    sizes: dict[str, float] = {}
+    scratch = Path(tempfile.mkdtemp(prefix="metgrad-bench-parquet-"))
+    try:
+        for _ in range(repeats):  # interleaved
+            for name, (tabs, kwargs) in options.items():
+                start = time.perf_counter()
+                for i, table in enumerate(tabs):
+                    pq.write_table(table, scratch / f"{i}.parquet", **kwargs)
+                times[name].append((time.perf_counter() - start) / len(tabs))
+                sizes[name] = sum(
+                    (scratch / f"{i}.parquet").stat().st_size for i in range(len(tabs))
+                ) / len(tabs)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return [(n, 1e3 * statistics.median(times[n]), sizes[n] / 1e3) for n in options]
 
 
 def profile_ingest(tasks: list[GalaxyTask], n_lines: int = 20) -> str:
@@ -178,25 +241,63 @@ def profile_ingest(tasks: list[GalaxyTask], n_lines: int = 20) -> str:
     return "\n".join(lines)
 
 
-def whole_runs(config: RunConfig, workers: tuple[int, ...], repeats: int) -> dict[int, float]:
-    out = {}
+def _spin(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+
+def cpu_speedup(n: int = 3_000_000, tasks: int = 4) -> float:
+    """Speed-up of 2 processes over 1 on a pure-Python loop: what the machine gives now."""
+    start = time.perf_counter()
+    for _ in range(tasks):
+        _spin(n)
+    serial = time.perf_counter() - start
+    with open_executor(workers=2) as executor:
+        start = time.perf_counter()
+        list(executor.imap_unordered(_spin, ((k, n) for k in range(tasks))))
+        parallel = time.perf_counter() - start
+    return serial / parallel
+
+
+RUNS = {  # label: (workers, scheduler)
+    "1 process": (1, None),
+    "2 processes": (2, None),
+    "Dask LocalCluster, 2 workers": (2, "local"),
+}
+
+
+def whole_runs(config: RunConfig, repeats: int) -> dict[str, float]:
+    """Median wall time of a fresh run_ingest for each of RUNS (repeats interleaved)."""
+    times: dict[str, list[float]] = {label: [] for label in RUNS}
     scratch = Path(tempfile.mkdtemp(prefix="metgrad-bench-run-"))
     try:
-        for n in workers:
-            times = []
-            for r in range(repeats):
-                run_dir = scratch / f"w{n}-{r}"
+        for r in range(repeats):
+            for label, (workers, scheduler) in RUNS.items():
+                run_dir = scratch / f"run-{r}"
                 start = time.perf_counter()
-                run_ingest(with_output(config, run_dir), workers=n, progress=False)
-                times.append(time.perf_counter() - start)
+                run_ingest(with_output(config, run_dir), workers=workers, scheduler=scheduler,
+                           progress=False)  # fmt: skip
+                times[label].append(time.perf_counter() - start)
                 shutil.rmtree(run_dir)
-            out[n] = statistics.median(times)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return out
+    return {label: statistics.median(t) for label, t in times.items()}
 
 
-def report(rows, stages, runs, n_tasks, args, profile_text) -> str:
+def cluster_start(repeats: int) -> float:
+    """Median seconds to start and close a 2-worker LocalCluster with no work."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        with open_executor(workers=2, scheduler="local"):
+            pass
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def report(rows, stages, options, runs, n_tasks, args, profile_text, machine) -> str:
     total_ingest = sum(r["ingest_ms"] for r in rows)
     total_floor = sum(r["floor_ms"] for r in rows)
     ratio = total_ingest / total_floor
@@ -205,8 +306,9 @@ def report(rows, stages, runs, n_tasks, args, profile_text) -> str:
         f"## ingest per galaxy vs the I/O floor ({n_tasks} galaxies, median of {args.repeats})",
         "",
         f"- machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}, numpy {np.__version__}, astropy {astropy.__version__}; "
-        f"load average at the end {load[0]:.1f} / {load[1]:.1f} (1 / 5 min)",
+        f"{platform.python_version()}, numpy {np.__version__}, astropy {astropy.__version__}, "
+        f"pyarrow {pa.__version__}; load average at the end {load[0]:.1f} / {load[1]:.1f} "
+        "(1 / 5 min)",
         f"- survey: metgrad mock --galaxies {args.galaxies} --seed {args.seed} ({args.survey})",
         f"- ingest total {total_ingest / 1e3:.2f} s, floor total {total_floor / 1e3:.2f} s: "
         f"**ratio {ratio:.2f}** (target <= {TARGET_RATIO}); median per-galaxy ratio "
@@ -229,13 +331,26 @@ def report(rows, stages, runs, n_tasks, args, profile_text) -> str:
         *(f"| {k} | {v:.1f} |" for k, v in stages.items()),
         f"| floor (decompress + needed HDUs) | {total_floor / len(rows):.1f} |",
         "",
-        f"### Whole run_ingest ({n_tasks} galaxies, fresh output, median of {args.run_repeats})",
+        "### Parquet options on the same tables (write only; median of 3)",
         "",
-        "| workers | wall s | s per galaxy | speed-up |",
-        "|---:|---:|---:|---:|",
+        "| option | ms per table | KB per table |",
+        "|---|---:|---:|",
+        *(f"| {name} | {ms:.2f} | {kb:.0f} |" for name, ms, kb in options),
+        "",
+        f"### Whole run_ingest ({n_tasks} galaxies, fresh output, median of "
+        f"{args.run_repeats}, interleaved)",
+        "",
+        f"- a pure-Python CPU loop runs {machine['cpu_speedup']:.2f}x faster on 2 processes "
+        "than on 1 on this machine now (2.00 on two idle cores)",
+        f"- starting and closing a 2-worker LocalCluster alone takes "
+        f"{machine['cluster_s']:.2f} s (in the Dask row)",
+        "",
+        "| executor | wall s | s per galaxy | speed-up over 1 process |",
+        "|---|---:|---:|---:|",
     ]
-    for n, wall in runs.items():
-        lines.append(f"| {n} | {wall:.2f} | {wall / n_tasks:.3f} | {runs[1] / wall:.2f} |")
+    base = runs["1 process"]
+    for label, wall in runs.items():
+        lines.append(f"| {label} | {wall:.2f} | {wall / n_tasks:.3f} | {base / wall:.2f} |")
     if profile_text:
         lines += ["", "### cProfile of ingest_galaxy over every galaxy (ratio above target)",
                   "", "```", profile_text, "```"]  # fmt: skip
@@ -247,7 +362,7 @@ def main() -> int:
     parser.add_argument("--galaxies", type=int, default=40)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=3, help="timings per galaxy")
-    parser.add_argument("--run-repeats", type=int, default=1, help="whole runs per worker count")
+    parser.add_argument("--run-repeats", type=int, default=3, help="whole runs per executor")
     parser.add_argument("--survey", type=Path, default=Path("/tmp/metgrad-bench-ingest"))
     args = parser.parse_args()
 
@@ -258,13 +373,15 @@ def main() -> int:
         tasks, failures, _ = _catalog_tasks(config, scratch)
         print(f"{len(tasks)} galaxies to ingest ({len(failures)} fail at the catalogue stage)")
         rows = per_galaxy_timings(tasks, args.repeats)
-        stages = stage_timings(tasks)
+        stages, tables = stage_timings(tasks)
+        options = parquet_options(tables)
         ratio = sum(r["ingest_ms"] for r in rows) / sum(r["floor_ms"] for r in rows)
         profile_text = profile_ingest(tasks) if ratio > TARGET_RATIO else ""
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    runs = whole_runs(config, (1, 2), args.run_repeats)
-    text = report(rows, stages, runs, len(tasks), args, profile_text)
+    machine = {"cpu_speedup": cpu_speedup(), "cluster_s": cluster_start(args.run_repeats)}
+    runs = whole_runs(config, args.run_repeats)
+    text = report(rows, stages, options, runs, len(tasks), args, profile_text, machine)
     print(text)
     OUT_MD.parent.mkdir(exist_ok=True)
     OUT_MD.write_text(text)
