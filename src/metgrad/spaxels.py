@@ -117,23 +117,25 @@ def _cosmology(h0: float, om0: float):
     return FlatLambdaCDM(H0=h0, Om0=om0)
 
 
-def _flux(dap: DapMaps, names: tuple[str, ...], attr: str):
-    """Summed value, error and DONOTUSE of one line (a doublet is summed).
+def _flux(dap: DapMaps, names: tuple[str, ...], attr: str, covered: np.ndarray):
+    """Summed value, error and DONOTUSE of one line (a doublet is summed), covered spaxels.
 
     A component whose value is not finite, or whose inverse variance is not
     finite and positive, has an infinite error, so the S/N of the line is 0 or
     NaN and the spaxel fails the S/N cut.
     """
-    value = np.zeros(dap.shape)
-    var = np.zeros(dap.shape)
-    bad = np.zeros(dap.shape, dtype=bool)
+    n = int(np.count_nonzero(covered))
+    value = np.zeros(n)
+    var = np.zeros(n)
+    bad = np.zeros(n, dtype=bool)
     for name in names:
         m = getattr(dap, attr)[name]
-        usable = np.isfinite(m.value) & np.isfinite(m.ivar) & (m.ivar > 0)
+        line, ivar = m.value[covered], m.ivar[covered]
+        usable = np.isfinite(line) & np.isfinite(ivar) & (ivar > 0)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            value = value + m.value
-            var = var + np.where(usable, 1.0 / m.ivar, np.inf)
-        bad |= has_bits(m.mask, "DONOTUSE")
+            value = value + line
+            var = var + np.where(usable, 1.0 / ivar, np.inf)
+        bad |= has_bits(m.mask[covered], "DONOTUSE")
     return value, np.sqrt(var), bad
 
 
@@ -201,18 +203,19 @@ def spaxel_table(
         )
     ha_mask = dap.gflux["Ha-6564"].mask
     covered = ~has_bits(ha_mask, "NOCOV")
-    ys, xs = np.nonzero(covered)
+    ys, xs = np.nonzero(covered)  # every quantity below is per covered spaxel, in this order
+    n = ys.size
 
     cols: dict[str, np.ndarray] = {}
-    bad = np.zeros(dap.shape, dtype=bool)
+    bad = np.zeros(n, dtype=bool)
     for short, names in _LINES.items():
-        value, err, line_bad = _flux(dap, names, "gflux")
+        value, err, line_bad = _flux(dap, names, "gflux", covered)
         cols[f"flux_{short}"], cols[f"err_{short}"] = value, err
         with np.errstate(divide="ignore", invalid="ignore"):
             cols[f"snr_{short}"] = np.where(err > 0, value / err, np.nan)
         bad |= line_bad
-    ha_np, _, ha_np_bad = _flux(dap, ("Ha-6564",), "sflux")
-    ew, _, ew_bad = _flux(dap, ("Ha-6564",), "sew")
+    ha_np, _, ha_np_bad = _flux(dap, ("Ha-6564",), "sflux", covered)
+    ew, _, ew_bad = _flux(dap, ("Ha-6564",), "sew", covered)
     bad |= ha_np_bad | ew_bad
     cols["flux_ha_np"], cols["ew_ha"] = ha_np, ew
 
@@ -245,18 +248,18 @@ def spaxel_table(
     )
     if pipe3d is not None:
         cols["sigma_star"] = physics.sigma_star_pipe3d(
-            pipe3d.log_mass_density_dust,
-            pipe3d.dezonification,
+            pipe3d.log_mass_density_dust[covered],
+            pipe3d.dezonification[covered],
             galaxy.z,
             galaxy.ba,
             imf_factor=phys.salpeter_to_kroupa,
             spaxel_arcsec=phys.spaxel_arcsec,
             cosmology=cosmology,
         )
-        cols["d4000"] = pipe3d.d4000
-        cols["log_age_lw"] = pipe3d.log_age_lw
+        cols["d4000"] = pipe3d.d4000[covered]
+        cols["log_age_lw"] = pipe3d.log_age_lw[covered]
     else:
-        nan = np.full(dap.shape, np.nan)
+        nan = np.full(n, np.nan)
         cols["sigma_star"], cols["d4000"], cols["log_age_lw"] = nan, nan, nan
     with np.errstate(divide="ignore", invalid="ignore"):
         cols["ssfr_local"] = cols["sigma_sfr"] / cols["sigma_star"]
@@ -278,6 +281,7 @@ def spaxel_table(
         intrinsic=phys.balmer_intrinsic, r_v=phys.r_v,
     )  # fmt: skip
 
+    r_re = dap.r_re[covered]
     with np.errstate(invalid="ignore"):
         ok = {
             "mask": ~bad,
@@ -287,25 +291,25 @@ def spaxel_table(
             ),
             "ew": np.isfinite(ew) & (ew > sel.ew_ha_min),
             "balmer": balmer >= sel.balmer_min,
-            "radius": (dap.r_re >= sel.r_re_min) & (dap.r_re <= sel.r_re_max),
+            "radius": (r_re >= sel.r_re_min) & (r_re <= sel.r_re_max),
             "d4000": (c["d4000"] > sel.d4000_min) & (c["d4000"] < sel.d4000_max),
             "oh_m13": (c["oh_m13"] >= sel.oh_m13_min) & (c["oh_m13"] <= sel.oh_m13_max),
         }  # fmt: skip
     skipped: tuple[str, ...] = ()
     if pipe3d is None:
-        ok["d4000"] = np.ones(dap.shape, dtype=bool)
+        ok["d4000"] = np.ones(n, dtype=bool)
         skipped = ("d4000",)
 
     data: dict[str, np.ndarray] = {
-        "plateifu": np.full(ys.size, galaxy.plateifu, dtype=object),
+        "plateifu": np.full(n, galaxy.plateifu, dtype=object),
         "x": xs.astype(np.int16),
         "y": ys.astype(np.int16),
-        "r_re": dap.r_re[ys, xs],
-        "r_arcsec": dap.r_arcsec[ys, xs],
+        "r_re": r_re,
+        "r_arcsec": dap.r_arcsec[covered],
     }
     for name, arr in cols.items():
-        data[name] = np.asarray(arr, dtype=np.float64)[ys, xs]
-    flags = np.stack([np.asarray(ok[cut], dtype=bool)[ys, xs] for cut in CUTS])
+        data[name] = np.asarray(arr, dtype=np.float64)
+    flags = np.stack([np.asarray(ok[cut], dtype=bool) for cut in CUTS])
     for cut, flag in zip(CUTS, flags, strict=True):
         data[f"ok_{cut}"] = flag
     selected = flags.all(axis=0)
