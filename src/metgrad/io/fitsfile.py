@@ -2,8 +2,10 @@
 
 MaNGA products are distributed as ``.fits.gz``. Seeking backwards in a gzip
 stream restarts decompression, so the whole file is decompressed once into
-memory and handed to astropy; this is also the I/O floor the ingest benchmark
-compares against.
+memory (:func:`read_bytes`, ``gzip.decompress``, the decompressor the ingest
+benchmark's I/O floor also uses). The MAPS and Pipe3D readers index those bytes
+with :mod:`metgrad.io.fitsimages`; :func:`parse_fits` hands them to astropy
+(tables, and any stream the index leaves to astropy).
 """
 
 from __future__ import annotations
