@@ -70,7 +70,7 @@ class GalaxyExecutor(AbstractContextManager):
                     threads_per_worker=1,
                     processes=True,
                     host="127.0.0.1",
-                    dashboard_address=None,
+                    dashboard_address=":0",  # any free port: never collide with a running 8787
                 )
                 self._client = Client(self._cluster)
             else:
