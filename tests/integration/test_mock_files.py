@@ -7,7 +7,6 @@ access pattern is run on the real DR15 MAPS file in ``shared/data/real``.
 
 import re
 import tomllib
-from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -17,10 +16,6 @@ from astropy.io import fits
 
 from metgrad.mock import MockConfig, generate_survey
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-REAL_MAPS = (
-    SHARED / "data/real/mangadap_example_7815-3702/manga-7815-3702-MAPS-HYB10-GAU-MILESHC.fits.gz"
-)
 NOCOV, LOWCOV, FORESTAR, NOVALUE, FITFAILED, DONOTUSE = 1, 2, 8, 16, 128, 1 << 30
 DAPTYPE = "HYB10-MILESHC-MASTARSSP"
 DR17_LINES = (
@@ -105,8 +100,8 @@ def check_maps_access(path):
         }
 
 
-def test_real_dr15_file_reads_with_the_same_pattern():
-    facts = check_maps_access(REAL_MAPS)
+def test_real_dr15_file_reads_with_the_same_pattern(real_maps_dr15):
+    facts = check_maps_access(real_maps_dr15)
     assert len(facts["lines"]) == 22
     assert facts["ellcoo"] == ["Elliptical radius", "R/Re", "Elliptical azimuth"]
     assert ((facts["ha_mask"] & DONOTUSE) > 0).any()
