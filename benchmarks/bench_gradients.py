@@ -189,7 +189,6 @@ def main() -> int:
     parser.add_argument("--refits", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    load_at_start = os.getloadavg()[0]
     plateifu, r_re, oh, errors, sizes = synthetic_sample(args.galaxies, args.seed)
     options = {"seed": args.seed, "n_refits": args.refits}
     stack_max = STACK_MAX_VALUES / args.refits
@@ -217,9 +216,8 @@ def main() -> int:
         "## Gradient fits: per-galaxy loop vs batched (`galaxy_gradients`)",
         "",
         f"- machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}, numpy {np.__version__}; load average (1 min) "
-        f"{load_at_start:.2f} at the start, {os.getloadavg()[0]:.2f} at the end (other jobs "
-        "may share the machine: compare CPU times when the two differ from 1)",
+        f"{platform.python_version()}, numpy {np.__version__}; load average at the end "
+        f"{os.getloadavg()[0]:.2f} (other jobs may share the machine)",
         f"- sample: {args.galaxies} synthetic galaxies, {r_re.size} spaxels (mean "
         f"{sizes.mean():.0f}, median {np.median(sizes):.0f}, min {sizes.min()}, max "
         f"{sizes.max()} per galaxy; {np.mean(sizes <= stack_max):.1%} of galaxies, "

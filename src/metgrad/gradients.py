@@ -332,29 +332,12 @@ def batch_gradients(
     positive-weight points alone, bit for bit, so padding changes nothing;
     the resampled data are built with the same floating-point operations
     as the single-galaxy functions, and ``robust_sigma(..., axis=1)`` gives
-    each row the scalar result. The one difference from the single-galaxy
-    functions is the solver's path: stacked fits take the weighted path,
-    which follows the unweighted one step for step (same start, tie rules
-    and tolerances) but rounds its least-squares start and its sums
-    differently. Where the LAD optimum is unique both end on the same line,
-    bit for bit. Where it is not (exact ties, common in resamples of
-    galaxies with repeated radii) both end on an optimal line, nearly always
-    the same one; otherwise the stacked result can differ slightly (seen:
-    1e-16 in a bootstrap error; benchmarks/bench_gradients.py finds every
-    number of 2,100 synthetic galaxies equal to the bit).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from metgrad.gradients import batch_gradients, galaxy_rng, observed_gradient
-    >>> rng = np.random.default_rng(0)
-    >>> r = rng.uniform(0.5, 2.0, 70)
-    >>> oh = 8.6 - 0.1 * r + rng.normal(0.0, 0.05, 70)
-    >>> batch = batch_gradients(r, oh, lengths=[30, 40], n_refits=20,
-    ...                         rngs=[galaxy_rng(1, name, "obs") for name in ("a", "b")])
-    >>> one = observed_gradient(r[30:], oh[30:], n_bootstrap=20, rng=galaxy_rng(1, "b", "obs"))
-    >>> bool(batch.slope_err[1] == one.slope_err), batch.fitted.tolist()
-    (True, [True, True])
+    each row the scalar result. The only difference is that the single-galaxy
+    functions use the unweighted solver: the two give the same line
+    whenever the LAD optimum is unique (continuous data: always), and
+    otherwise equally optimal lines that may differ (exact ties; at most
+    rounding-level differences for the near-collinear points of residual
+    resamples).
     """
     r = np.asarray(r_re, dtype=np.float64)
     y = np.asarray(values, dtype=np.float64)
