@@ -34,7 +34,6 @@ from .stats.lad import lad_line
 from .stats.robust import robust_sigma
 
 __all__ = [
-    "STACK_MAX_VALUES",
     "Gradient",
     "GradientBatch",
     "batch_gradients",
@@ -44,13 +43,12 @@ __all__ = [
     "size_chunks",
 ]
 
-#: A galaxy is stacked by :func:`batch_gradients` if its refits hold at most this many values
-#: (spaxels x refits: 100 spaxels at the paper's 100 refits); larger galaxies are fitted one
-#: at a time, as their refits already fill a call. Measured in benchmarks/bench_gradients.py
-#: (cost per spaxel and refit): stacked fits cost about 200-270 ns whatever the size (padded
-#: 2-D arrays, weights); a galaxy alone costs about 160-210 ns once it has a few hundred
-#: spaxels, plus the cost of its calls, which dominates below about 100 spaxels (750 ns at 20).
-STACK_MAX_VALUES = 10_000
+#: Galaxies with at most this many spaxels are stacked by :func:`batch_gradients`; larger
+#: ones are fitted one at a time, as their 100 refits already fill a call (measured in
+#: benchmarks/bench_gradients.py: stacking is faster below about 60 spaxels and slower
+#: above, because the padded weighted fit of 2-D arrays costs more per value than the
+#: unweighted fit of one galaxy's refits, which share their x).
+STACK_MAX_SPAXELS = 64
 #: Stacked galaxies are fitted in chunks of at most about this many values per array
 #: (8 bytes each), small enough to stay in cache.
 CHUNK_ELEMENTS = 2**17
@@ -279,15 +277,15 @@ def batch_gradients(
     lengths,
     rngs: Sequence[np.random.Generator],
     n_refits: int = 100,
-    stack_max_spaxels: float | None = None,
+    stack_max_spaxels: int | None = STACK_MAX_SPAXELS,
 ) -> GradientBatch:
     """Gradients of many galaxies at once: the numbers of the single-galaxy functions.
 
     For galaxy ``k`` (spaxels ``sum(lengths[:k])`` to ``sum(lengths[:k+1])``)
     the result is that of ``observed_gradient(r, oh, n_bootstrap=n_refits,
     rng=rngs[k])`` if ``errors`` is None, else of ``model_gradient(r, oh,
-    err, n_noise=n_refits, rng=rngs[k])``. Galaxies with more than
-    ``stack_max_spaxels`` spaxels are fitted by those functions; smaller ones have
+    err, n_noise=n_refits, rng=rngs[k])``. Galaxies larger than
+    ``stack_max_spaxels`` are fitted by those functions; smaller ones have
     their resamples or noise drawn from their own generators exactly as
     there, and are then stacked with galaxies of similar size into arrays
     padded with zero-weight points and fitted together (see Notes).
@@ -308,9 +306,9 @@ def batch_gradients(
         once, only for a galaxy that is fitted.
     n_refits : int, optional
         Resamples (or noisy copies) per galaxy, >= 2.
-    stack_max_spaxels : float, optional
-        Galaxies with more spaxels are fitted one at a time (``math.inf``:
-        stack every galaxy); default ``STACK_MAX_VALUES / n_refits``.
+    stack_max_spaxels : int or None, optional
+        Galaxies with more spaxels are fitted one at a time; None stacks
+        every galaxy.
 
     Returns
     -------
@@ -356,9 +354,7 @@ def batch_gradients(
     starts = np.cumsum(lengths) - lengths
     fitted = _fittable(r, y, err, starts, lengths)
     slope, intercept, slope_err = np.full(g, np.nan), np.full(g, np.nan), np.full(g, np.nan)
-    if stack_max_spaxels is None:
-        stack_max_spaxels = STACK_MAX_VALUES / n_refits
-    stacked = fitted & (lengths <= stack_max_spaxels)
+    stacked = fitted & (lengths <= (np.inf if stack_max_spaxels is None else stack_max_spaxels))
     for k in (fitted & ~stacked).nonzero()[0]:
         part = slice(starts[k], starts[k] + lengths[k])
         if err is None:
