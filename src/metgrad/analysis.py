@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .config import RunConfig
-from .gradients import batch_gradients, galaxy_rng
+from .gradients import galaxy_rng, model_gradient, observed_gradient
 from .io.atomic import write_csv_atomic, write_json_atomic, write_parquet_atomic
 from .massize import (
     extended_flags,
@@ -108,36 +108,27 @@ def galaxy_gradients(
     pandas.DataFrame
         Indexed by plate-ifu: ``slope``, ``slope_err`` (dex/R_e), ``intercept`` (dex),
         ``n_spaxels``. Galaxies whose fit is impossible (fewer than 2 distinct
-        radii, non-finite values, negative errors) are left out.
-
-    Raises
-    ------
-    ValueError
-        If ``n_refits < 2``.
-
-    Notes
-    -----
-    Each galaxy's numbers are those of `~metgrad.gradients.observed_gradient` or
-    `~metgrad.gradients.model_gradient` with the generator ``galaxy_rng(seed,
-    plateifu, stream)``; the galaxies are fitted together by
-    `~metgrad.gradients.batch_gradients` (small galaxies stacked into padded arrays).
+        radii) are left out.
     """
     keys, starts = np.unique(plateifu, return_index=True)
     order = np.argsort(starts)
     keys, starts = keys[order], starts[order]
-    lengths = np.diff(np.append(starts, len(plateifu)))
-    rngs = [galaxy_rng(seed, str(key), stream) for key in keys]
-    fits = batch_gradients(r_re, values, errors, lengths=lengths, rngs=rngs, n_refits=n_refits)
-    done = fits.fitted
-    frame = pd.DataFrame(
-        {
-            "slope": fits.slope[done],
-            "slope_err": fits.slope_err[done],
-            "intercept": fits.intercept[done],
-            "n_spaxels": fits.n_spaxels[done],
-        },
-        index=pd.Index(keys[done], name="plateifu"),
+    ends = np.append(starts[1:], len(plateifu))
+    rows = {}
+    for key, a, b in zip(keys, starts, ends, strict=True):
+        rng = galaxy_rng(seed, str(key), stream)
+        try:
+            if errors is None:
+                g = observed_gradient(r_re[a:b], values[a:b], n_bootstrap=n_refits, rng=rng)
+            else:
+                g = model_gradient(r_re[a:b], values[a:b], errors[a:b], n_noise=n_refits, rng=rng)
+        except ValueError:
+            continue
+        rows[key] = (g.slope, g.slope_err, g.intercept, g.n_spaxels)
+    frame = pd.DataFrame.from_dict(
+        rows, orient="index", columns=["slope", "slope_err", "intercept", "n_spaxels"]
     )
+    frame.index.name = "plateifu"
     return frame
 
 
