@@ -235,8 +235,16 @@ def _analyse_calibrator(
 
     # --- gradients on the final spaxels ------------------------------------------------
     pif, r = f["plateifu"].to_numpy(), f["r_re"].to_numpy()
-    obs = galaxy_gradients(pif, r, f[oh_col].to_numpy(), seed=seed, stream=f"observed-{key}",
-                           n_refits=nref)  # fmt: skip
+    # A galaxy that kept all its spaxels through the model restriction has the same data,
+    # seed and stream as in the first pass: its gradient is reused, identical to a refit.
+    n_now = f.groupby("plateifu", sort=False).size()
+    same = n_now.index[n_now.to_numpy() == obs0["n_spaxels"].reindex(n_now.index).to_numpy()]
+    changed = ~f["plateifu"].isin(same).to_numpy()
+    refit = galaxy_gradients(
+        pif[changed], r[changed], f[oh_col].to_numpy()[changed],
+        seed=seed, stream=f"observed-{key}", n_refits=nref,
+    )  # fmt: skip
+    obs = pd.concat([obs0.loc[same], refit]).reindex(n_now.index).dropna(subset=["slope"])
     grads = {"obs": obs}
     for name in ("base", "SFH"):
         grads[name] = galaxy_gradients(
