@@ -2,10 +2,10 @@
 
 MaNGA products are distributed as ``.fits.gz``. Seeking backwards in a gzip
 stream restarts decompression, so the whole file is decompressed once into
-memory (:func:`read_bytes`, ``gzip.decompress``, the decompressor the ingest
-benchmark's I/O floor also uses). The MAPS and Pipe3D readers index those bytes
-with :mod:`metgrad.io.fitsimages`; :func:`parse_fits` hands them to astropy
-(tables, and any stream the index leaves to astropy).
+memory (:func:`read_bytes`, with zlib-ng in :func:`gunzip`; the ingest
+benchmark's I/O floor decompresses with the same function). The MAPS and Pipe3D
+readers index those bytes with :mod:`metgrad.io.fitsimages`; :func:`parse_fits`
+hands them to astropy (tables, and any stream the index leaves to astropy).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 from astropy.utils.exceptions import AstropyUserWarning
+from zlib_ng import gzip_ng, zlib_ng
 
 from .errors import InputFileError
 
@@ -31,6 +32,7 @@ __all__ = [
     "channel_index",
     "channel_names",
     "get_hdu",
+    "gunzip",
     "native",
     "open_fits",
     "parse_fits",
@@ -41,6 +43,43 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _FITS_MAGIC = b"SIMPLE  ="
 _CHANNEL_KEY = re.compile(r"^C(\d+)$")
 _TRUNCATED = "File may have been truncated"
+
+
+def gunzip(data: bytes, path: str | PathLike[str]) -> bytes:
+    """Decompress a whole gzip stream (every member) with zlib-ng.
+
+    zlib-ng inflates MaNGA files about 2.5 times faster than the standard
+    library's zlib, with the same output. A stream it cannot decompress is
+    decompressed again by :func:`gzip.decompress`, whose error names the
+    problem (so the messages do not depend on the library that found it).
+
+    Parameters
+    ----------
+    data : bytes
+        The gzip file's content.
+    path : str or path-like
+        The file, for the messages.
+
+    Returns
+    -------
+    bytes
+        The decompressed stream.
+
+    Raises
+    ------
+    InputFileError
+        ``gzip stream is truncated`` or ``corrupt gzip stream (...)``.
+    """
+    try:
+        return gzip_ng.decompress(data)
+    except (EOFError, OSError, zlib_ng.error):
+        pass
+    try:
+        return gzip.decompress(data)
+    except EOFError:
+        raise InputFileError(path, "gzip stream is truncated") from None
+    except (OSError, zlib.error) as exc:
+        raise InputFileError(path, f"corrupt gzip stream ({exc})") from None
 
 
 def read_bytes(path: str | PathLike[str]) -> bytes:
@@ -75,12 +114,7 @@ def read_bytes(path: str | PathLike[str]) -> bytes:
     if not raw:
         raise InputFileError(path, "file is empty")
     if raw[:2] == _GZIP_MAGIC:
-        try:
-            raw = gzip.decompress(raw)
-        except EOFError:
-            raise InputFileError(path, "gzip stream is truncated") from None
-        except (OSError, zlib.error) as exc:
-            raise InputFileError(path, f"corrupt gzip stream ({exc})") from None
+        raw = gunzip(raw, path)
     if not raw.startswith(_FITS_MAGIC):
         raise InputFileError(path, "not a FITS file (no SIMPLE card at the start)")
     if len(raw) % 2880:
