@@ -16,7 +16,8 @@ from .survey import run_ingest
 
 __all__ = ["DEMO_GALAXIES", "demo", "run_pipeline"]
 
-#: Default size of ``metgrad demo``: a few minutes on 2 cores. 4000 gives a paper-scale sample.
+#: Default size of ``metgrad demo``: a few minutes on 2 cores. 5000 gives a paper-scale
+#: sample (about 2,100 galaxies after the cuts).
 DEMO_GALAXIES = 400
 
 

@@ -16,7 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--galaxies",
         type=int,
         default=DEMO_GALAXIES,
-        help=f"synthetic galaxies (default {DEMO_GALAXIES}; 4000 gives a paper-scale sample)",
+        help=f"synthetic galaxies (default {DEMO_GALAXIES}; 5000 gives a paper-scale sample)",
     )
     parser.add_argument("--out", type=Path, default=Path("demo"), help="folder (default ./demo)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic survey")
