@@ -152,3 +152,44 @@ def test_missing_primary_key(real_maps_dr15, tmp_path):
         real_maps_dr15, tmp_path / "noreff.fits.gz", lambda h: h[0].header.remove("REFF")
     )
     assert "REFF" in _error(bad)
+
+
+def test_channel_names_match_ignoring_case_and_separators(real_maps_dr15, direct):
+    # 'ha_6564' is the header's 'Ha-6564' (C19, plane 18) with case and '-'/'_' ignored.
+    maps = read_dap_maps(real_maps_dr15, gflux_lines=("ha_6564",), sflux_lines=(), sew_lines=())
+    np.testing.assert_array_equal(maps.gflux["ha_6564"].value, direct["EMLINE_GFLUX"][1][18])
+
+
+def _fits_error(path) -> str:
+    with pytest.raises(InputFileError) as info:
+        read_dap_maps(path)
+    return str(info.value)
+
+
+def test_broken_fits_structure(real_maps_dr15, tmp_path):
+    raw = gzip.decompress(real_maps_dr15.read_bytes())
+    # The last 2880-byte block missing: the stream is still a whole number of blocks, and
+    # the cut falls in SPECINDEX_WGT_MODEL (HDU 63), which the reader never uses.
+    cut = tmp_path / "cut.fits"
+    cut.write_bytes(raw[:-2880])
+    assert _fits_error(cut).startswith("cut.fits: truncated FITS file (")
+    # Every END card overwritten: astropy cannot find where the primary header ends.
+    no_end = tmp_path / "no-end.fits"
+    no_end.write_bytes(raw.replace(b"END" + b" " * 77, b"XND" + b" " * 77))
+    assert _fits_error(no_end).startswith("no-end.fits: unreadable FITS structure (")
+
+
+def test_mask_with_blank_values_is_not_integer_bits(real_maps_dr15, tmp_path):
+    # An integer image with BLANK is read by astropy as float64 with NaN at the blanks.
+    def blank(hdul):
+        hdul["EMLINE_GFLUX_MASK"].header["BLANK"] = 1073741826
+
+    bad = _rewrite(real_maps_dr15, tmp_path / "blank.fits.gz", blank)
+    assert "EMLINE_GFLUX_MASK holds float64 values, expected integer bits" in _error(bad)
+
+
+def test_extra_bytes_after_the_last_hdu_are_ignored(real_maps_dr15, maps, tmp_path):
+    padded = tmp_path / "padded.fits"
+    padded.write_bytes(gzip.decompress(real_maps_dr15.read_bytes()) + b"\0" * 2880)
+    got = read_dap_maps(padded)
+    np.testing.assert_array_equal(got.gflux["Ha-6564"].value, maps.gflux["Ha-6564"].value)

@@ -116,3 +116,50 @@ def test_missing_indices_and_d4000(tmp_path):
 def test_select_reg_of_wrong_shape(tmp_path):
     bad = fits.ImageHDU(np.ones((3, 3), np.int32), name="SELECT_REG")
     assert "SELECT_REG" in _message(_write(tmp_path / "c.fits", [_ssp(True), _indices(True), bad]))
+
+
+def test_extensions_found_by_name_as_astropy_finds_them(tmp_path):
+    # EXTNAME is matched ignoring case and blanks, and the first of two equal names wins.
+    ssp = _ssp(True)
+    ssp.header["EXTNAME"] = "ssp "
+    second = _indices(True)
+    second.data = second.data + 100  # a later INDICES with other values is never read
+    p = read_pipe3d(_write(tmp_path / "names.fits", [ssp, _indices(True), second]))
+    assert p.dezonification[1, 2] == 207
+    assert p.d4000[1, 2] == pytest.approx(1.05)
+
+
+def test_scaled_integer_planes_are_read_as_astropy_scales_them(tmp_path):
+    # SSP stored as int16 with BSCALE = 0.5, BZERO = 10: physical value = 10 + 0.5 * stored.
+    ssp = _ssp(True)
+    stored = np.arange(21 * 20, dtype=np.int16).reshape(21, *SHAPE)
+    scaled = fits.ImageHDU(stored, header=ssp.header, name="SSP")
+    scaled.header["BSCALE"], scaled.header["BZERO"] = 0.5, 10.0
+    # SELECT_REG as unsigned 16-bit (stored as int16 with BZERO = 32768)
+    select = np.full(SHAPE, 40000, dtype=np.uint16)
+    select[0, 0] = 0
+    cube = _write(
+        tmp_path / "scaled.fits",
+        [scaled, _indices(True), fits.ImageHDU(select, name="SELECT_REG")],
+    )
+    p = read_pipe3d(cube)
+    # plane 19 at (1, 2): stored 19 * 20 + 7 = 387 -> 10 + 0.5 * 387 = 203.5
+    assert p.log_mass_density_dust[1, 2] == 203.5
+    assert p.dezonification[1, 2] == 10 + 0.5 * (2 * 20 + 7)
+    assert np.isnan(p.dezonification[0, 0]) and p.select_reg.sum() == 19
+
+
+def test_long_descriptions_on_continue_cards(tmp_path):
+    ssp = _ssp(True)
+    long_text = "Stellar Mass density per pixel with dust correction, " + "in log10 " * 10
+    ssp.header["DESC_19"] = long_text  # longer than one card: astropy writes CONTINUE cards
+    ssp.header["DESC_18"] = "Stellar Mass density per pixel without dust correction " * 2
+    p = read_pipe3d(_write(tmp_path / "long.fits", [ssp, _indices(True)]))
+    assert p.log_mass_density_dust[0, 0] == 1900
+
+
+def test_bytes_after_the_last_hdu_are_ignored(tmp_path):
+    cube = _write(tmp_path / "pad.fits", [_ssp(True), _indices(True)])
+    padded = tmp_path / "padded.fits"
+    padded.write_bytes(gzip.decompress(cube.read_bytes()) + b"\0" * 2880)
+    assert read_pipe3d(padded).log_age_lw[1, 2] == 507

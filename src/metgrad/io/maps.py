@@ -15,8 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputFileError
-from .fitsfile import native
-from .fitsimages import FitsImages, open_images
+from .fitsfile import FitsExtensions, native, open_extensions
 
 __all__ = [
     "GAUSSIAN_LINES",
@@ -154,31 +153,40 @@ def _optional_float(header, key: str) -> float:
     return value if np.isfinite(value) else float("nan")
 
 
-def _plane(images: FitsImages, extname: str, names, *, dtype=np.float64) -> np.ndarray:
+def _integer_bits(dtype: np.dtype, extname: str, path: Path) -> None:
+    # mask bits: a float plane (NaN, fractions) has no meaningful integer cast
+    if dtype.kind not in "iu":
+        raise InputFileError(
+            path, f"extension {extname} holds {dtype.name} values, expected integer bits"
+        )
+
+
+def _plane(images: FitsExtensions, extname: str, names, *, dtype=np.float64) -> np.ndarray:
     path = images.path
-    data = images.data(extname)
+    data = images.data(extname)  # an astropy Section for an image: slices read on demand
     if data is None:
         raise InputFileError(path, f"extension {extname} has no data")
-    if np.issubdtype(dtype, np.integer) and data.dtype.kind not in "iu":
-        # mask bits: a float plane (NaN, fractions) has no meaningful integer cast
-        raise InputFileError(
-            path, f"extension {extname} holds {data.dtype.name} values, expected integer bits"
-        )
-    if data.ndim == 2:
-        return native(data, dtype)
-    if data.ndim != 3:
-        raise InputFileError(
-            path, f"extension {extname} has {data.ndim} dimensions, expected 2 or 3"
-        )
-    i = images.channel_index(extname, names)
-    if i >= data.shape[0]:
-        raise InputFileError(
-            path, f"{extname} names channel {i + 1} but holds only {data.shape[0]} planes"
-        )
-    return native(data[i], dtype)
+    bits = np.issubdtype(dtype, np.integer)
+    if bits:
+        _integer_bits(data.dtype, extname, path)
+    ndim = len(data.shape)
+    if ndim == 2:
+        plane = data[:]
+    elif ndim != 3:
+        raise InputFileError(path, f"extension {extname} has {ndim} dimensions, expected 2 or 3")
+    else:
+        i = images.channel_index(extname, names)
+        if i >= data.shape[0]:
+            raise InputFileError(
+                path, f"{extname} names channel {i + 1} but holds only {data.shape[0]} planes"
+            )
+        plane = data[i]
+    if bits:  # astropy turns integers with a BLANK value into floats as it reads them
+        _integer_bits(plane.dtype, extname, path)
+    return native(plane, dtype)
 
 
-def _line_map(images: FitsImages, base: str, line: str, shape) -> LineMap:
+def _line_map(images: FitsExtensions, base: str, line: str, shape) -> LineMap:
     value = _plane(images, base, line)
     ivar = _plane(images, f"{base}_IVAR", line)
     mask = _plane(images, f"{base}_MASK", line, dtype=np.int64)
@@ -220,7 +228,7 @@ def read_dap_maps(
         that does not hold integers, or maps whose shapes disagree.
     """
     path = Path(path)
-    images = open_images(path)
+    images = open_extensions(path)
     primary = images.header(0)
     plateifu = _primary_value(primary, "PLATEIFU", path)
     reff = _primary_value(primary, "REFF", path, kind=float)
@@ -228,7 +236,7 @@ def read_dap_maps(
     ecooell = _primary_value(primary, "ECOOELL", path, kind=float)
 
     ell = images.data("SPX_ELLCOO")
-    if ell is None or ell.ndim != 3:
+    if ell is None or len(ell.shape) != 3:
         raise InputFileError(path, "SPX_ELLCOO is not a 3-D channel stack")
     layout = "DR17" if ell.shape[0] >= 4 else "DR15"
     r_re = _plane(images, "SPX_ELLCOO", ("R/Re", "r_re"))

@@ -20,8 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputFileError
-from .fitsfile import native
-from .fitsimages import FitsImages, open_images
+from .fitsfile import FitsExtensions, native, open_extensions
 
 __all__ = ["SSP_PLANES", "Pipe3DMaps", "read_pipe3d"]
 
@@ -106,9 +105,9 @@ class Pipe3DMaps:
         return self.d4000.shape
 
 
-def _cube(images: FitsImages, extname: str):
-    data = images.data(extname)
-    if data is None or data.ndim != 3:
+def _cube(images: FitsExtensions, extname: str):
+    data = images.data(extname)  # an astropy Section for an image: planes read on demand
+    if data is None or len(data.shape) != 3:
         raise InputFileError(images.path, f"{extname} is not a 3-D plane stack")
     return images.header(extname), data
 
@@ -116,10 +115,10 @@ def _cube(images: FitsImages, extname: str):
 def _described(header, prefix: str) -> dict[int, str]:
     pattern = re.compile(rf"^{prefix}_?(\d+)$")
     out = {}
-    for key, value in header.items():
-        m = pattern.match(key)
+    for card in header.cards:  # parse the values of these cards only
+        m = pattern.match(card.keyword)
         if m:
-            out[int(m.group(1))] = str(value).strip()
+            out[int(m.group(1))] = str(card.value).strip()
     return out
 
 
@@ -174,7 +173,7 @@ def read_pipe3d(path: str | PathLike[str]) -> Pipe3DMaps:
         of different shapes).
     """
     path = Path(path)
-    images = open_images(path)
+    images = open_extensions(path)
     ssp_header, ssp = _cube(images, "SSP")
     idx_header, indices = _cube(images, "INDICES")
     planes, ssp_by_header = _ssp_planes(ssp_header, ssp.shape[0], path)
@@ -197,7 +196,7 @@ def read_pipe3d(path: str | PathLike[str]) -> Pipe3DMaps:
         if reg is None or reg.shape != d4000.shape:
             shape = None if reg is None else reg.shape
             raise InputFileError(path, f"SELECT_REG has shape {shape}, expected {d4000.shape}")
-        select = np.asarray(reg) > 0
+        select = np.asarray(reg[:]) > 0
         for arr in (*maps.values(), d4000, d4000_err):
             arr[~select] = np.nan
 
