@@ -10,6 +10,7 @@ import pytest
 from astropy.io import fits
 
 from metgrad.io.errors import InputFileError
+from metgrad.io.fitsfile import channel_index, channel_names
 from metgrad.io.maps import read_dap_maps
 from metgrad.io.maskbits import DAPPIXMASK, has_bits, mask_value
 
@@ -158,6 +159,36 @@ def test_channel_names_match_ignoring_case_and_separators(real_maps_dr15, direct
     # 'ha_6564' is the header's 'Ha-6564' (C19, plane 18) with case and '-'/'_' ignored.
     maps = read_dap_maps(real_maps_dr15, gflux_lines=("ha_6564",), sflux_lines=(), sew_lines=())
     np.testing.assert_array_equal(maps.gflux["ha_6564"].value, direct["EMLINE_GFLUX"][1][18])
+
+
+def test_channel_cards_in_any_order_padding_and_repeats():
+    # Plane n - 1 is named by card Cn, zero padding or not; a repeated keyword counts with
+    # its first value (as header[keyword]); where C2 and C02 both name plane 1, the later
+    # card decides. So: C01 -> 'OII-3727' (the first C01), C02 -> 'Hb-4862', C03 -> 'Ha-6564'.
+    header = fits.Header()
+    for key, value in [
+        ("C03", "Ha-6564 "),
+        ("C01", "OII-3727"),
+        ("C2", "Ha_6564"),
+        ("C02", "Hb-4862"),
+        ("C1", "dup"),
+        ("C01", "later"),
+        ("C5", "NII-6585"),
+    ]:
+        header.append(fits.Card(key, value))
+    assert channel_names(header) == ["OII-3727", "Hb-4862", "Ha-6564", "", "NII-6585"]
+    found = {
+        name: channel_index(header, name, path="x.fits", extname="E")
+        for name in ("ha_6564", "HB 4862", "nii-6585", "OII-3727")
+    }
+    assert found == {"ha_6564": 2, "HB 4862": 1, "nii-6585": 4, "OII-3727": 0}
+    assert channel_index(header, ("Halpha", "ha-6564"), path="x.fits", extname="E") == 2
+    with pytest.raises(
+        InputFileError,
+        match=r"^x\.fits: E has no channel 'Halpha' "
+        r"\(channels: OII-3727, Hb-4862, Ha-6564, NII-6585\)$",
+    ):
+        channel_index(header, ("Halpha", "Ha"), path="x.fits", extname="E")
 
 
 def _fits_error(path) -> str:

@@ -17,7 +17,6 @@ import io
 import re
 import warnings
 import zlib
-from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 
@@ -217,22 +216,10 @@ def channel_names(header: fits.Header) -> list[str]:
     Returns
     -------
     list of str
-        Names, where position ``i`` is data plane ``i`` (0-based). Empty if the
-        header carries no channel keys.
+        Names, where position ``i`` is data plane ``i`` (0-based); ``''`` for a plane
+        without a channel card. Empty if the header carries no channel keys.
     """
-    first: dict[str, str] = {}  # keyword -> value of its first card (as header[keyword])
-    found: dict[int, str] = {}
-    for card in header.cards:  # parse the values of channel cards only (each costs ~20 us)
-        key = card.keyword
-        match = _CHANNEL_KEY.match(key)
-        if match:
-            if key not in first:
-                first[key] = str(card.value).strip()
-            found[int(match.group(1))] = first[key]
-    if not found:
-        return []
-    n = max(found)
-    return [found.get(i, "") for i in range(1, n + 1)]
+    return list(Channels(header).names)
 
 
 @functools.lru_cache(maxsize=4096)  # channel names repeat in every extension and file
@@ -240,27 +227,53 @@ def _normalise(name: str) -> str:
     return re.sub(r"[\s_\-]+", "", name).lower()
 
 
-@dataclass(frozen=True)
 class Channels:
-    """The channel names of one multi-channel extension, ready for matching by name.
+    """The channel names of one multi-channel extension, matched by name.
 
-    Attributes
+    astropy parses a card's value on first access, at some 20 microseconds a card
+    (most of it in its configuration look-ups); an emission-line extension holds 35
+    channels. So the channel cards are found by their keywords (which astropy has
+    already parsed), and their values are parsed in plane order only as far as a
+    look-up needs: the first plane of a name is found without reading the planes
+    after it.
+
+    Parameters
     ----------
-    names : list of str
-        :func:`channel_names` of the header.
-    lookup : dict of str to int
-        Normalised name (case, spaces, hyphens and underscores ignored) -> 0-based
-        plane of its first channel.
+    header : `~astropy.io.fits.Header`
+        Header of the data extension. Plane ``n - 1`` is named by the card ``Cn``
+        (any zero padding); a keyword that appears twice counts with its first
+        value, as ``header[keyword]`` gives it.
     """
 
-    names: list[str]
-    lookup: dict[str, int]
+    def __init__(self, header: fits.Header):
+        first: dict[str, fits.Card] = {}  # keyword -> its first card
+        plane_cards: dict[int, fits.Card] = {}  # channel number -> the card naming it
+        for card in header.cards:
+            key = card.keyword
+            match = _CHANNEL_KEY.match(key)
+            if match:
+                plane_cards[int(match.group(1))] = first.setdefault(key, card)
+        n = max(plane_cards, default=0)
+        self._cards = [plane_cards.get(i) for i in range(1, n + 1)]
+        self._names: list[str] = []  # of planes 0, 1, ... as far as parsed
+        self._first_plane: dict[str, int] = {}  # normalised name -> first plane, as far as parsed
 
-    @classmethod
-    def of(cls, header) -> Channels:
-        """Read the channels of ``header`` (an astropy header or a header-like mapping)."""
-        names = channel_names(header)
-        return cls(names, {_normalise(n): i for i, n in reversed(list(enumerate(names)))})
+    def _parse_next(self) -> bool:
+        i = len(self._names)
+        if i == len(self._cards):
+            return False
+        card = self._cards[i]
+        name = "" if card is None else str(card.value).strip()
+        self._names.append(name)
+        self._first_plane.setdefault(_normalise(name), i)
+        return True
+
+    @property
+    def names(self) -> list[str]:
+        """Every channel name, where position ``i`` is plane ``i`` (``''``: no card)."""
+        while self._parse_next():
+            pass
+        return self._names
 
     def index(
         self, names: str | tuple[str, ...], *, path: str | PathLike[str], extname: str
@@ -268,9 +281,11 @@ class Channels:
         """0-based plane of the first channel matching one of ``names`` (:func:`channel_index`)."""
         wanted = (names,) if isinstance(names, str) else tuple(names)
         for name in wanted:
-            i = self.lookup.get(_normalise(name))
-            if i is not None:
-                return i
+            key = _normalise(name)
+            while key not in self._first_plane and self._parse_next():
+                pass
+            if key in self._first_plane:
+                return self._first_plane[key]
         shown = ", ".join(n for n in self.names if n) or "none"
         raise InputFileError(path, f"{extname} has no channel {wanted[0]!r} (channels: {shown})")
 
@@ -286,13 +301,14 @@ def channel_index(
 
     Matching ignores case, spaces, hyphens and underscores, so ``'R/Re'`` and
     ``'r_re'`` are the same channel, but ``'Ha-6564'`` never matches ``'Hb-4862'``.
+    Names are tried in the order given.
 
     Raises
     ------
     InputFileError
         If no channel matches; the message lists the channels present.
     """
-    return Channels.of(header).index(names, path=path, extname=extname)
+    return Channels(header).index(names, path=path, extname=extname)
 
 
 class FitsExtensions:
@@ -395,7 +411,7 @@ class FitsExtensions:
         i = self._position(extname)
         channels = self._channels.get(i)
         if channels is None:
-            channels = self._channels[i] = Channels.of(self.hdul[i].header)
+            channels = self._channels[i] = Channels(self.hdul[i].header)
         return channels.index(names, path=self.path, extname=extname)
 
 
