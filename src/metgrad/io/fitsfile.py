@@ -148,6 +148,13 @@ def parse_fits(raw: bytes, path: str | PathLike[str]) -> fits.HDUList:
     InputFileError
         If astropy cannot parse the headers, or the data of an HDU end before
         their declared size (a file cut at a 2880-byte block boundary).
+
+    Notes
+    -----
+    Every HDU is read (``lazy_load_hdus=False``), so a file cut short is reported
+    even where the cut falls in an HDU no reader uses. astropy builds each HDU
+    from its structural keywords only; a full header is parsed when it is first
+    asked for, and data are read when taken.
     """
     try:
         with warnings.catch_warnings(record=True) as caught:
