@@ -32,6 +32,7 @@ Every random draw comes from the configured seed and the galaxy's plate-ifu
 from __future__ import annotations
 
 import json
+import os
 import time
 from os import PathLike
 from pathlib import Path
@@ -40,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from .config import RunConfig
-from .gradients import galaxy_rng, model_gradient, observed_gradient
+from .gradients import galaxy_gradients
 from .io.atomic import write_csv_atomic, write_json_atomic, write_parquet_atomic
 from .massize import (
     extended_flags,
@@ -63,6 +64,10 @@ CALIBRATORS: dict[str, tuple[str, str]] = {
     "m13": ("oh_m13", "oh_m13_err"),
     "pg16": ("oh_pg16", "oh_pg16_err"),
 }
+#: Linear columns of the spaxel table the analysis uses only through their logarithms.
+LINEAR_COLUMNS = (
+    "sigma_star", "sigma_sfr", "ssfr_local", "ew_ha", "av_over_sigma_star", "sigma_sfr_over_av",
+)  # fmt: skip
 #: Models of the paper's Table 1 and Table A1.
 TABLE1_MODELS = ("base", "D4000", "EW_Ha", "SFH", "SFH_Ha")
 TABLEA1_MODELS = ("SFH", "SFH_a", "SFH_b")
@@ -76,60 +81,6 @@ SFR_MAP_MIN_COUNT = 10
 #: offset in each mass-size bin; small residual: |offset| <= this (dex/R_e) (paper §4.2).
 SUBSAMPLE_PERCENTILES = (10.0, 90.0)
 SUBSAMPLE_SMALL_OFFSET = 0.02
-
-
-def galaxy_gradients(
-    plateifu: np.ndarray,
-    r_re: np.ndarray,
-    values: np.ndarray,
-    errors: np.ndarray | None = None,
-    *,
-    seed: int,
-    stream: str,
-    n_refits: int = 100,
-) -> pd.DataFrame:
-    """Gradient of every galaxy: observed (``errors`` None) or model (``errors`` given).
-
-    Parameters
-    ----------
-    plateifu, r_re, values : ndarray, shape (n,)
-        Spaxels sorted by plate-ifu: galaxy, R/R_e, 12+log(O/H) (dex).
-    errors : ndarray, optional
-        Model errors (dex): Gaussian-noise refits; without them, residual bootstrap.
-    seed : int
-        Run seed.
-    stream : str
-        Name of the random stream (e.g. ``'observed-m13'``).
-    n_refits : int, optional
-        Refits per galaxy.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by plate-ifu: ``slope``, ``slope_err`` (dex/R_e), ``intercept`` (dex),
-        ``n_spaxels``. Galaxies whose fit is impossible (fewer than 2 distinct
-        radii) are left out.
-    """
-    keys, starts = np.unique(plateifu, return_index=True)
-    order = np.argsort(starts)
-    keys, starts = keys[order], starts[order]
-    ends = np.append(starts[1:], len(plateifu))
-    rows = {}
-    for key, a, b in zip(keys, starts, ends, strict=True):
-        rng = galaxy_rng(seed, str(key), stream)
-        try:
-            if errors is None:
-                g = observed_gradient(r_re[a:b], values[a:b], n_bootstrap=n_refits, rng=rng)
-            else:
-                g = model_gradient(r_re[a:b], values[a:b], errors[a:b], n_noise=n_refits, rng=rng)
-        except ValueError:
-            continue
-        rows[key] = (g.slope, g.slope_err, g.intercept, g.n_spaxels)
-    frame = pd.DataFrame.from_dict(
-        rows, orient="index", columns=["slope", "slope_err", "intercept", "n_spaxels"]
-    )
-    frame.index.name = "plateifu"
-    return frame
 
 
 def _map_table(model) -> pd.DataFrame:
@@ -166,6 +117,7 @@ def _analyse_calibrator(
     out: Path,
     *,
     galaxy_sample: pd.Index | None = None,
+    workers: int = 1,
 ) -> tuple[dict[str, object], pd.Index]:
     oh_col, err_col = CALIBRATORS[key]
     sel, grad_cfg = config.selection, config.gradients
@@ -173,24 +125,29 @@ def _analyse_calibrator(
     steps = SampleSteps()
     steps.add("spaxel_cuts", "spaxels passing every spaxel cut (design §5)", spaxels["plateifu"])
 
-    s = spaxels
-    oh, err = s[oh_col].to_numpy(), s[err_col].to_numpy()
-    s = s[np.isfinite(oh) & np.isfinite(err) & (err > 0)]
-    steps.add("calibrator", f"finite 12+log(O/H) and error from {key.upper()}", s["plateifu"])
+    # The cuts combine into one mask; the table is copied once, with only the columns this
+    # calibrator needs (the other calibrators' and the linear columns stay behind).
+    plateifu = spaxels["plateifu"]
+    oh, err = spaxels[oh_col].to_numpy(), spaxels[err_col].to_numpy()
+    keep = np.isfinite(oh) & np.isfinite(err) & (err > 0)
+    steps.add("calibrator", f"finite 12+log(O/H) and error from {key.upper()}", plateifu[keep])
     if galaxy_sample is not None:
-        s = s[s["plateifu"].isin(galaxy_sample)]
+        keep &= plateifu.isin(galaxy_sample).to_numpy()
         steps.add(
-            "m13_sample", "galaxies of the final M13 sample (paper Appendix B)", s["plateifu"]
+            "m13_sample", "galaxies of the final M13 sample (paper Appendix B)", plateifu[keep]
         )
-    s = s[s["ba"] >= sel.ba_min]
-    steps.add("axis_ratio", f"galaxies with b/a >= {sel.ba_min}", s["plateifu"])
-    s = s[galaxies_with_at_least(s["plateifu"], sel.min_spaxels)]
-    steps.add("min_spaxels", f"galaxies with >= {sel.min_spaxels} spaxels", s["plateifu"])
+    keep &= spaxels["ba"].to_numpy() >= sel.ba_min
+    steps.add("axis_ratio", f"galaxies with b/a >= {sel.ba_min}", plateifu[keep])
+    keep[keep] = galaxies_with_at_least(plateifu[keep], sel.min_spaxels)
+    steps.add("min_spaxels", f"galaxies with >= {sel.min_spaxels} spaxels", plateifu[keep])
+    other = [c for k, cols in CALIBRATORS.items() if k != key for c in cols]
+    linear = [c for c in LINEAR_COLUMNS if c in spaxels.columns]
+    s = spaxels.loc[keep, spaxels.columns.drop(other + linear)]
 
     s = s.reset_index(drop=True)
     obs0 = galaxy_gradients(
         s["plateifu"].to_numpy(), s["r_re"].to_numpy(), s[oh_col].to_numpy(),
-        seed=seed, stream=f"observed-{key}", n_refits=nref,
+        seed=seed, stream=f"observed-{key}", n_refits=nref, workers=workers,
     )  # fmt: skip
     keep = obs0.index[obs0["slope_err"] <= sel.gradient_err_max]
     s = s[s["plateifu"].isin(keep)].reset_index(drop=True)
@@ -242,14 +199,18 @@ def _analyse_calibrator(
     changed = ~f["plateifu"].isin(same).to_numpy()
     refit = galaxy_gradients(
         pif[changed], r[changed], f[oh_col].to_numpy()[changed],
-        seed=seed, stream=f"observed-{key}", n_refits=nref,
+        seed=seed, stream=f"observed-{key}", n_refits=nref, workers=workers,
     )  # fmt: skip
     obs = pd.concat([obs0.loc[same], refit]).reindex(n_now.index).dropna(subset=["slope"])
     grads = {"obs": obs}
-    for name in ("base", "SFH"):
+    # the configured model sets' gradients (the paper's base and SFH at least), each on the
+    # final spaxels where that model has a prediction and an error
+    for name in grad_cfg.models:
+        pred, perr = f[f"pred_{name}"].to_numpy(), f[f"err_{name}"].to_numpy()
+        ok = np.isfinite(pred) & np.isfinite(perr)
         grads[name] = galaxy_gradients(
-            pif, r, f[f"pred_{name}"].to_numpy(), f[f"err_{name}"].to_numpy(),
-            seed=seed, stream=f"{name}-{key}", n_refits=grad_cfg.n_noise,
+            pif[ok], r[ok], pred[ok], perr[ok],
+            seed=seed, stream=f"{name}-{key}", n_refits=grad_cfg.n_noise, workers=workers,
         )  # fmt: skip
     gal = pd.DataFrame(index=obs.index)
     for name, frame in grads.items():
@@ -257,11 +218,16 @@ def _analyse_calibrator(
         gal[f"grad_{tag}"] = frame["slope"]
         gal[f"grad_{tag}_err"] = frame["slope_err"]
         gal[f"intercept_{tag}"] = frame["intercept"]
+        if name not in ("obs", "base", "SFH"):
+            gal[f"n_spaxels_{tag}"] = frame["n_spaxels"].reindex(gal.index).fillna(0).astype(int)
     gal["n_spaxels"] = obs["n_spaxels"]
     first = f.groupby("plateifu", sort=True)[["log_mstar", "log_re", "ba"]].first()
     gal = gal.join(first)
     gal["offset_base"] = gal["grad_obs"] - gal["grad_base"]
     gal["offset_sfh"] = gal["grad_obs"] - gal["grad_sfh"]
+    for name in grad_cfg.models:
+        if name not in ("base", "SFH"):
+            gal[f"offset_{name.lower()}"] = gal["grad_obs"] - gal[f"grad_{name.lower()}"]
     norm = float(robust_sigma(gal["offset_base"].to_numpy()))
     gal["offset_base_norm"] = gal["offset_base"] / norm
     gal["offset_sfh_norm"] = gal["offset_sfh"] / norm
@@ -302,9 +268,11 @@ def _analyse_calibrator(
 
     # --- correlations and residual trends ------------------------------------------------
     base_ok = np.isfinite(s["pred_base"])
-    correlations = spearman_table(s, s[oh_col], PARAMETERS)
+    correlations = spearman_table(s, s[oh_col], PARAMETERS, workers=workers)
     resid_params = {k: v for k, v in PARAMETERS.items() if k not in ("M*", "Sigma_*")}
-    resid_corr = spearman_table(s[base_ok], (s[oh_col] - s["pred_base"])[base_ok], resid_params)
+    resid_corr = spearman_table(
+        s[base_ok], (s[oh_col] - s["pred_base"])[base_ok], resid_params, workers=workers
+    )
     correlations = correlations.merge(
         resid_corr[["parameter", "n", "rho", "p_value"]].rename(
             columns={"n": "n_residual", "rho": "rho_residual", "p_value": "p_value_residual"}
@@ -399,6 +367,9 @@ def _analyse_calibrator(
         "gradient_obs_base_error_median": float(np.nanmedian(gal["err_obs_base"])),
         "offset_base": _stats(gal["offset_base"]),
         "offset_sfh": _stats(gal["offset_sfh"]),
+        "offset_by_model": {
+            name: _stats(gal[f"offset_{name.lower()}"]) for name in grad_cfg.models
+        },
         "offset_normalisation": norm,
         "mass_third_edges_log_mstar": [float(e) for e in third_edges],
         "massize_bin_counts": {k: int(v) for k, v in sorted(counts.items()) if k},
@@ -418,6 +389,7 @@ def analyse_run(
     *,
     calibrators: tuple[str, ...] = ("m13", "pg16"),
     config: RunConfig | None = None,
+    workers: int | None = 1,
 ) -> dict[str, dict[str, object]]:
     """Analyse an ingested run for each calibrator; write ``RUN/analysis/``.
 
@@ -432,6 +404,9 @@ def analyse_run(
     config : RunConfig, optional
         Selection, gradient and model options (default: the run's own
         configuration from ``manifest.json`` when present, else the paper's).
+    workers : int or None, optional
+        Threads for the per-galaxy gradient fits (None or 0: one per CPU).
+        Results do not depend on it.
 
     Returns
     -------
@@ -442,6 +417,10 @@ def analyse_run(
     unknown = [c for c in calibrators if c not in CALIBRATORS]
     if unknown:
         raise ValueError(f"unknown calibrator(s) {unknown}; choose from {list(CALIBRATORS)}")
+    if workers is None or workers == 0:
+        workers = os.cpu_count() or 1
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
+        raise ValueError(f"workers must be a non-negative integer, got {workers!r}")
     if config is None:
         config = _run_config(run_dir)
     start = time.perf_counter()
@@ -452,7 +431,7 @@ def analyse_run(
     # M13 first: the other calibrators use its final galaxy sample, as in Appendix B.
     for key in sorted(calibrators, key=lambda c: c != "m13"):
         summaries[key], final = _analyse_calibrator(
-            spaxels, key, config, out_root / key, galaxy_sample=reference
+            spaxels, key, config, out_root / key, galaxy_sample=reference, workers=workers
         )
         if key == "m13":
             reference = final

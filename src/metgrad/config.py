@@ -52,6 +52,10 @@ class ConfigError(ValueError):
     """A configuration file or value is invalid; the message names the key."""
 
 
+#: The seven model sets of the paper (Table 1 and Table A1), in table order.
+MODEL_SET_NAMES = ("base", "D4000", "EW_Ha", "SFH", "SFH_Ha", "SFH_a", "SFH_b")
+
+
 def _check_range(name: str, value: float, lo: float | None = None, hi: float | None = None):
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         bounds = f"[{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}]"
@@ -215,16 +219,34 @@ class GradientConfig:
         Gaussian-noise refits per model gradient.
     seed : int
         Seed of every random draw of the analysis (recorded in outputs).
+    models : tuple of str
+        Model sets whose predicted gradients are measured (each with ``n_noise``
+        refits). Default: the paper's base and SFH (§4); any of the seven may be
+        added (``["all"]`` in TOML for every one), at about 0.8 s of analysis per
+        1000 galaxies and model on 2 cores. base and SFH are always measured.
     """
 
     n_bootstrap: int = 100
     n_noise: int = 100
     seed: int = 20220525
+    models: tuple[str, ...] = ("base", "SFH")
 
     def __post_init__(self):
         _check_range("gradients.n_bootstrap", self.n_bootstrap, 10)
         _check_range("gradients.n_noise", self.n_noise, 10)
         _check_range("gradients.seed", self.seed, 0)
+        names = tuple(self.models)
+        if names == ("all",):
+            names = MODEL_SET_NAMES
+        unknown = [m for m in names if m not in MODEL_SET_NAMES]
+        if unknown:
+            raise ConfigError(
+                f"gradients.models: unknown model set(s) {unknown}; "
+                f"choose from {list(MODEL_SET_NAMES)} or ['all']"
+            )
+        # base and SFH are always measured (the paper's figures need them), in table order
+        names = tuple(m for m in MODEL_SET_NAMES if m in {"base", "SFH", *names})
+        object.__setattr__(self, "models", names)
 
 
 @dataclass(frozen=True)
@@ -288,6 +310,8 @@ class RunConfig:
         """Plain, JSON-serialisable dictionary (paths as strings), for run manifests."""
 
         def plain(value):
+            if isinstance(value, tuple):
+                return list(value)
             return str(value) if isinstance(value, Path) else value
 
         return {
@@ -329,6 +353,10 @@ def _coerce(section: str, key: str, value: Any, annotation, base: Path) -> Any:
         if not math.isfinite(value):  # TOML has nan and inf; every comparison with nan is False
             raise ConfigError(f"{name} must be a finite number, got {value!r}")
         return float(value)
+    if typing.get_origin(target) is tuple:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{name} must be a list of strings, got {value!r}")
+        return tuple(value)
     if target is str:
         if not isinstance(value, str):
             raise ConfigError(f"{name} must be a string, got {value!r}")

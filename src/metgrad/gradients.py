@@ -20,14 +20,18 @@ errors are reproducible and independent of processing order.
 from __future__ import annotations
 
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import pandas as pd
 
 from .stats.lad import lad_line
 from .stats.robust import robust_sigma
 
-__all__ = ["Gradient", "galaxy_rng", "model_gradient", "observed_gradient"]
+__all__ = [
+    "Gradient", "galaxy_gradients", "galaxy_rng", "model_gradient", "observed_gradient",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -110,18 +114,23 @@ def observed_gradient(r_re, oh, *, n_bootstrap: int = 100, rng=None) -> Gradient
     r, y = _checked(r_re, oh, "12+log(O/H)")
     if n_bootstrap < 2:
         raise ValueError(f"n_bootstrap must be at least 2, got {n_bootstrap}")
+    best, slopes = _bootstrap_refits(r, y, n_bootstrap, rng)
+    return Gradient(
+        slope=float(best.slope),
+        intercept=float(best.intercept),
+        slope_err=float(robust_sigma(slopes)),
+        n_spaxels=int(r.size),
+    )
+
+
+def _bootstrap_refits(r, y, n_bootstrap, rng):
+    """Best LAD line of checked data and the slopes of its residual-bootstrap refits."""
     rng = np.random.default_rng() if rng is None else rng
     best = lad_line(r, y)
     model = best.intercept + best.slope * r
     residuals = y - model
     picks = rng.integers(0, r.size, size=(n_bootstrap, r.size))
-    refits = lad_line(r, model + residuals[picks])
-    return Gradient(
-        slope=float(best.slope),
-        intercept=float(best.intercept),
-        slope_err=float(robust_sigma(refits.slope)),
-        n_spaxels=int(r.size),
-    )
+    return best, lad_line(r, model + residuals[picks]).slope
 
 
 def model_gradient(r_re, oh_model, oh_model_err, *, n_noise: int = 100, rng=None) -> Gradient:
@@ -150,13 +159,108 @@ def model_gradient(r_re, oh_model, oh_model_err, *, n_noise: int = 100, rng=None
         raise ValueError("model errors must be non-negative")
     if n_noise < 2:
         raise ValueError(f"n_noise must be at least 2, got {n_noise}")
-    rng = np.random.default_rng() if rng is None else rng
-    best = lad_line(r, y)
-    noisy = y + err * rng.standard_normal((n_noise, r.size))
-    refits = lad_line(r, noisy)
+    best, slopes = _noise_refits(r, y, err, n_noise, rng)
     return Gradient(
         slope=float(best.slope),
         intercept=float(best.intercept),
-        slope_err=float(robust_sigma(refits.slope)),
+        slope_err=float(robust_sigma(slopes)),
         n_spaxels=int(r.size),
     )
+
+
+def _noise_refits(r, y, err, n_noise, rng):
+    """Best LAD line of checked data and the slopes of its Gaussian-noise refits."""
+    rng = np.random.default_rng() if rng is None else rng
+    best = lad_line(r, y)
+    noisy = y + err * rng.standard_normal((n_noise, r.size))
+    return best, lad_line(r, noisy).slope
+
+
+def galaxy_gradients(
+    plateifu: np.ndarray,
+    r_re: np.ndarray,
+    values: np.ndarray,
+    errors: np.ndarray | None = None,
+    *,
+    seed: int,
+    stream: str,
+    n_refits: int = 100,
+    workers: int = 1,
+) -> pd.DataFrame:
+    """Gradient of every galaxy: observed (``errors`` None) or model (``errors`` given).
+
+    Parameters
+    ----------
+    plateifu, r_re, values : ndarray, shape (n,)
+        Spaxels grouped by plate-ifu (each galaxy's spaxels contiguous): galaxy,
+        R/R_e, 12+log(O/H) (dex).
+    errors : ndarray, optional
+        Model errors (dex): Gaussian-noise refits; without them, residual bootstrap.
+    seed : int
+        Run seed.
+    stream : str
+        Name of the random stream (e.g. ``'observed-m13'``).
+    n_refits : int, optional
+        Refits per galaxy.
+    workers : int, optional
+        Threads fitting galaxies at the same time. The LAD kernel and the
+        random draws release the GIL, so threads use several cores without
+        copying data; each galaxy has its own random stream, so the result
+        does not depend on ``workers``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by plate-ifu in the order of first appearance: ``slope``,
+        ``slope_err`` (dex/R_e), ``intercept`` (dex), ``n_spaxels``. Galaxies
+        whose fit is impossible (fewer than 2 distinct radii) are left out.
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    keys, starts = np.unique(plateifu, return_index=True)
+    order = np.argsort(starts)
+    keys, starts = keys[order], starts[order]
+    ends = np.append(starts[1:], len(plateifu))
+
+    r_all, y_all = _checked(r_re, values, "12+log(O/H)")
+    if errors is not None:
+        _, e_all = _checked(r_re, errors, "model errors")
+        if (e_all < 0).any():
+            raise ValueError("model errors must be non-negative")
+    if n_refits < 2:
+        raise ValueError(f"n_refits must be at least 2, got {n_refits}")
+
+    def fit(indices) -> list[tuple]:
+        rows, slopes = [], []
+        for i in indices:
+            key, a, b = str(keys[i]), starts[i], ends[i]
+            r = r_all[a:b]
+            if not r.size >= 2 or r.min() == r.max():
+                continue  # fewer than 2 distinct radii: no line
+            rng = galaxy_rng(seed, key, stream)
+            if errors is None:
+                best, refits = _bootstrap_refits(r, y_all[a:b], n_refits, rng)
+            else:
+                best, refits = _noise_refits(r, y_all[a:b], e_all[a:b], n_refits, rng)
+            rows.append((key, best.slope, best.intercept, b - a))
+            slopes.append(refits)
+        if not rows:
+            return []
+        errs = robust_sigma(np.stack(slopes), axis=1)  # every galaxy of the chunk at once
+        return [
+            (key, slope, float(err), intercept, n)
+            for (key, slope, intercept, n), err in zip(rows, errs, strict=True)
+        ]
+
+    # a few chunks per thread keep both busy to the end; order of results is fixed
+    chunks = np.array_split(np.arange(len(keys)), max(1, min(len(keys), 8 * workers)))
+    if workers == 1 or len(chunks) == 1:
+        parts = [fit(chunk) for chunk in chunks]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            parts = list(pool.map(fit, chunks))
+    frame = pd.DataFrame(
+        [row for part in parts for row in part],
+        columns=["plateifu", "slope", "slope_err", "intercept", "n_spaxels"],
+    ).set_index("plateifu")
+    return frame

@@ -43,7 +43,9 @@ def run_pipeline(
     )
     say("[2/3] analyse: gradients, seven model sets, mass-size plane (M13 and PG16)")
     t1 = time.perf_counter()
-    summaries = analyse_run(config.output.dir, calibrators=tuple(CALIBRATORS), config=config)
+    summaries = analyse_run(
+        config.output.dir, calibrators=tuple(CALIBRATORS), config=config, workers=workers
+    )
     for key, s in summaries.items():
         say(
             f"      {key.upper()}: {s['n_galaxies_final']} galaxies, {s['n_spaxels_final']} "

@@ -10,13 +10,18 @@ that have base and SFH predictions, again with at least 20 per galaxy.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from .io.atomic import write_arrow_atomic
 
 __all__ = ["SPAXEL_COLUMNS", "SampleSteps", "galaxies_with_at_least", "load_selected_spaxels"]
 
@@ -73,10 +78,10 @@ def load_selected_spaxels(run_dir: str | PathLike[str]) -> tuple[pd.DataFrame, p
     missing = [f.name for f in files if not f.is_file()]
     if missing:
         raise FileNotFoundError(f"{run_dir}: spaxel tables missing for {', '.join(missing[:5])}")
-    dataset = ds.dataset([str(f) for f in files], format="parquet")
-    table = dataset.to_table(columns=list(SPAXEL_COLUMNS), filter=ds.field("selected"))
-    spaxels = table.to_pandas()
-    spaxels = spaxels.sort_values("plateifu", kind="stable").reset_index(drop=True)
+    spaxels = _selected_table(run_dir, files).to_pandas()
+    if not spaxels["plateifu"].is_monotonic_increasing:  # files are read in plate-ifu order
+        spaxels = spaxels.sort_values("plateifu", kind="stable")
+    spaxels = spaxels.reset_index(drop=True)
     for col in ("log_mstar", "log_re", "ba"):
         spaxels[col] = galaxies[col].reindex(spaxels["plateifu"]).to_numpy(dtype=float)
     for name, col in (
@@ -87,6 +92,51 @@ def load_selected_spaxels(run_dir: str | PathLike[str]) -> tuple[pd.DataFrame, p
     ):  # fmt: skip
         spaxels[name] = _log10(spaxels[col].to_numpy(dtype=float))
     return spaxels, galaxies
+
+
+#: The selected spaxels of every galaxy in one file, rebuilt when a galaxy's table changes.
+SELECTED_CACHE = Path("cache") / "selected_spaxels.parquet"
+_SIGNATURE_KEY = b"metgrad.selected_signature"
+
+
+def _signature(files: list[Path]) -> str:
+    """Names, sizes and modification times of the spaxel tables, hashed."""
+    digest = hashlib.sha256()
+    for f in files:
+        st = f.stat()
+        digest.update(f"{f.name}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _selected_table(run_dir: Path, files: list[Path]) -> pa.Table:
+    """Selected rows and analysis columns of the spaxel tables, through a one-file cache.
+
+    Reading thousands of small Parquet files costs about 1.5 ms each; an
+    astronomer re-running the analysis with another cut should not pay it
+    every time. The first call writes ``RUN/cache/selected_spaxels.parquet``
+    (atomically, with a hash of the tables' names, sizes and modification
+    times); later calls read that one file while the hash still matches, and
+    rebuild it when any galaxy was re-ingested, added or removed. A run folder
+    that cannot be written to is simply read without the cache.
+    """
+    signature = _signature(files)
+    cache = run_dir / SELECTED_CACHE
+    if cache.is_file():
+        try:
+            schema = pq.read_schema(cache)
+            if (schema.metadata or {}).get(_SIGNATURE_KEY) == signature.encode():
+                return pq.read_table(cache)
+        except (OSError, pa.ArrowException):
+            pass  # unreadable cache: rebuild it
+    dataset = ds.dataset([str(f) for f in files], format="parquet")
+    table = dataset.to_table(columns=list(SPAXEL_COLUMNS), filter=ds.field("selected"))
+    table = table.replace_schema_metadata({_SIGNATURE_KEY: signature.encode()})
+    try:
+        cache.parent.mkdir(exist_ok=True)
+        write_arrow_atomic(cache, table)
+    except OSError:
+        pass  # read-only run folder: no cache
+    return table
 
 
 @dataclass
@@ -112,7 +162,17 @@ class SampleSteps:
         return pd.DataFrame(self.rows, columns=["step", "description", "n_spaxels", "n_galaxies"])
 
 
-def galaxies_with_at_least(plateifu: pd.Series, n: int) -> np.ndarray:
-    """Boolean per spaxel: its galaxy has at least ``n`` spaxels in ``plateifu``."""
-    counts = plateifu.map(plateifu.value_counts())
-    return (counts >= n).to_numpy()
+def galaxies_with_at_least(plateifu, n: int) -> np.ndarray:
+    """Boolean per spaxel: its galaxy has at least ``n`` spaxels in ``plateifu``.
+
+    Parameters
+    ----------
+    plateifu : array_like of str, shape (n_spaxels,)
+        Galaxy of each spaxel (any order).
+    n : int
+        Minimum number of spaxels.
+    """
+    if not isinstance(plateifu, pd.Series | pd.Index):
+        plateifu = np.asarray(plateifu, dtype=object)
+    codes, _ = pd.factorize(plateifu)
+    return np.bincount(codes, minlength=1)[codes] >= n

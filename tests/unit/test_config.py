@@ -69,3 +69,25 @@ def test_file_errors_name_the_file(tmp_path):
         load_config(bad)
     with pytest.raises(ConfigError, match=r"^absent.toml: file not found"):
         load_config(tmp_path / "absent.toml")
+
+
+def test_model_set_names_are_the_model_sets():
+    from metgrad.config import MODEL_SET_NAMES
+    from metgrad.models.sets import MODEL_SETS
+
+    assert MODEL_SET_NAMES == tuple(MODEL_SETS)
+
+
+def test_gradient_models_option():
+    from metgrad.config import ConfigError, config_from_dict
+
+    assert config_from_dict({}).gradients.models == ("base", "SFH")
+    every = config_from_dict({"gradients": {"models": ["all"]}}).gradients.models
+    assert every == ("base", "D4000", "EW_Ha", "SFH", "SFH_Ha", "SFH_a", "SFH_b")
+    # base and SFH are always measured, and the order is the tables' order
+    chosen = config_from_dict({"gradients": {"models": ["SFH_b", "D4000"]}}).gradients.models
+    assert chosen == ("base", "D4000", "SFH", "SFH_b")
+    with pytest.raises(ConfigError, match=r"unknown model set\(s\) \['SFH_c'\]"):
+        config_from_dict({"gradients": {"models": ["SFH_c"]}})
+    with pytest.raises(ConfigError, match="must be a list of strings"):
+        config_from_dict({"gradients": {"models": "base"}})

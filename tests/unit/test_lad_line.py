@@ -12,7 +12,6 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 from scipy.optimize import linprog
 
-from metgrad.stats import lad as lad_module
 from metgrad.stats.lad import LADLine, lad_line
 
 
@@ -169,18 +168,6 @@ class TestBatches:
         for i in range(5):
             assert_optimal(x[i], y[i], LADLine(batch.slope[i], batch.intercept[i]))
             assert (batch.slope[i], batch.intercept[i]) == lad_line(x[i], y[i])
-
-    def test_chunked_batches_equal_one_pass(self, monkeypatch):
-        # large batches are fitted in chunks of rows; force small chunks (3 rows of 20)
-        rng = np.random.default_rng(12)
-        x = rng.uniform(0.0, 2.0, (10, 20))
-        y = x + rng.laplace(0.0, 0.3, (10, 20))
-        one_pass = lad_line(x, y)
-        shared = lad_line(x[0], y)
-        monkeypatch.setattr(lad_module, "_CHUNK_ELEMENTS", 60)
-        for got, want in [(lad_line(x, y), one_pass), (lad_line(x[0], y), shared)]:
-            assert np.array_equal(got.slope, want.slope)
-            assert np.array_equal(got.intercept, want.intercept)
 
     def test_empty_batch(self):
         lines = lad_line(np.arange(4.0), np.zeros((0, 4)))

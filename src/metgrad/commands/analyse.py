@@ -26,13 +26,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="TOML with [selection] / [gradients] / [models] options "
         "(default: the configuration recorded by ingest)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="threads for the gradient fits (default 0 = every core; results do not depend on it)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand; return the exit status."""
     calibrators = tuple(CALIBRATORS) if args.calibrator == "all" else (args.calibrator,)
     config = load_config(args.config) if args.config else None
-    summaries = analyse_run(args.run_dir, calibrators=calibrators, config=config)
+    summaries = analyse_run(
+        args.run_dir, calibrators=calibrators, config=config, workers=args.workers
+    )
     for key, s in summaries.items():
         ob, ob_s = s["offset_base"], s["offset_sfh"]
         print(

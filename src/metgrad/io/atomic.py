@@ -24,6 +24,7 @@ __all__ = [
     "TMP_MARK",
     "atomic_path",
     "remove_stale_temporaries",
+    "write_arrow_atomic",
     "write_bytes_atomic",
     "write_csv_atomic",
     "write_json_atomic",
@@ -137,6 +138,11 @@ def write_parquet_atomic(
         pq.write_table(table, tmp, compression="zstd", use_dictionary=dictionary)
 
     return _write_with(path, write)
+
+
+def write_arrow_atomic(path: str | PathLike[str], table: pa.Table) -> Path:
+    """Atomically write an Arrow table as zstd-compressed Parquet (schema metadata kept)."""
+    return _write_with(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
 
 
 def remove_stale_temporaries(folder: str | PathLike[str]) -> int:

@@ -1,0 +1,133 @@
+"""Inputs shared by the benchmarks: a synthetic survey, its ingested run, and larger runs.
+
+Generating a paper-sized synthetic survey (~5000 mock galaxies written as
+gzipped DAP MAPS and Pipe3D files, then ingested) takes about 20 minutes on
+2 cores, more than ``make bench`` may spend on everything. The analysis
+benchmarks therefore build their inputs in two steps:
+
+1. :func:`base_run`: ``metgrad mock`` + ``metgrad ingest`` of a few hundred
+   distinct galaxies (cached in ``benchmarks/out/``, reused while the mock
+   size and seed match);
+2. :func:`replicated_run`: an ingested run of any size made of copies of those
+   galaxies under new plate-ifus (plate + 1000 k for copy k), each copy
+   keeping a random subset of its selected spaxels (``spaxel_fraction``) so
+   that galaxies and spaxels can both match the paper's sample (2,123
+   galaxies with 861,134 spaxels; the mock gives about twice the paper's
+   spaxels per galaxy). Each copy has its own random streams (they are keyed
+   by plate-ifu), so its bootstrap and noise refits differ.
+
+The analysis does exactly the same work per galaxy and per spaxel on a copy
+as on a new mock galaxy; only the sample's diversity is smaller.
+``bench_analysis.py --survey`` still times a full-size distinct mock survey.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+OUT = Path(__file__).resolve().parent / "out"
+#: The paper's final sample (Boardman et al. 2022, §3.3).
+PAPER_GALAXIES = 2123
+PAPER_SPAXELS = 861134
+
+
+def metgrad(*args: str) -> None:
+    """Run a metgrad command in a subprocess; raise if it fails."""
+    subprocess.run([sys.executable, "-m", "metgrad.cli", *args], check=True)
+
+
+def base_run(n_galaxies: int = 600, *, seed: int = 1, workers: int = 2) -> Path:
+    """Ingested run of ``n_galaxies`` distinct mock galaxies (built once, then reused)."""
+    survey = OUT / f"base-survey-{n_galaxies}-{seed}"
+    run_dir = survey / "run"
+    toml = survey / "survey.toml"
+    stamp = run_dir / "bench-complete.json"
+    if stamp.is_file() and toml.is_file():
+        mock = tomllib.loads(toml.read_text()).get("mock", {})
+        if mock.get("galaxies") == n_galaxies and mock.get("seed") == seed:
+            return run_dir
+    if survey.exists():
+        shutil.rmtree(survey)
+    metgrad("mock", "--galaxies", str(n_galaxies), "--seed", str(seed),
+            "--workers", str(workers), "--out", str(survey))  # fmt: skip
+    metgrad("ingest", str(toml), "--workers", str(workers), "--no-progress")
+    stamp.write_text(json.dumps({"galaxies": n_galaxies, "seed": seed}))
+    return run_dir
+
+
+def replicated_run(
+    base: Path, n_galaxies: int, *, spaxel_fraction: float = 1.0, seed: int = 7
+) -> Path:
+    """Ingested run of ``n_galaxies`` copies of the galaxies of ``base`` (built once).
+
+    Copy k of galaxy ``PLATE-IFU`` is ``PLATE+1000k-IFU``; it keeps each
+    selected spaxel with probability ``spaxel_fraction`` (rejected spaxels are
+    dropped: the analysis never reads them).
+    """
+    out = OUT / f"replicated-{base.parent.name}-{n_galaxies}-{spaxel_fraction:g}-{seed}"
+    stamp = out / "bench-complete.json"
+    if stamp.is_file():
+        return out
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "spaxels").mkdir(parents=True)
+    galaxies = pd.read_parquet(base / "galaxies.parquet")
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n_galaxies):
+        copy, g = divmod(i, len(galaxies))
+        row = galaxies.iloc[g].copy()
+        plate, ifu = str(row["plateifu"]).split("-")
+        name = f"{int(plate) + 1000 * copy}-{ifu}"
+        table = pq.read_table(base / "spaxels" / f"{row['plateifu']}.parquet")
+        table = table.filter(table.column("selected"))
+        if spaxel_fraction < 1.0:
+            keep = rng.random(table.num_rows) < spaxel_fraction
+            table = table.filter(pa.array(keep))
+        index = table.schema.get_field_index("plateifu")
+        table = table.set_column(
+            index, "plateifu", pa.array([name] * table.num_rows, type=table.schema[index].type)
+        )
+        pq.write_table(table, out / "spaxels" / f"{name}.parquet")
+        row["plateifu"] = name
+        rows.append(row)
+    pd.DataFrame(rows).reset_index(drop=True).to_parquet(out / "galaxies.parquet")
+    shutil.copy(base / "manifest.json", out / "manifest.json")
+    stamp.write_text(json.dumps({"base": str(base), "galaxies": n_galaxies}))
+    return out
+
+
+def paper_scale(base: Path) -> tuple[int, float]:
+    """Copies and spaxel fraction that give a final sample of the paper's size.
+
+    From the base run's own final M13 sample (``metgrad analyse`` of the base
+    run, made here if missing): the share of ingested galaxies that reach the
+    final sample, and its spaxels per final galaxy, against the paper's 2,123
+    galaxies and 861,134 spaxels.
+    """
+    summary_path = base / "analysis" / "m13" / "summary.json"
+    if not summary_path.is_file():
+        metgrad("analyse", str(base), "--calibrator", "m13")
+    summary = json.loads(summary_path.read_text())
+    n_ingested = len(pd.read_parquet(base / "galaxies.parquet", columns=["plateifu"]))
+    final_share = summary["n_galaxies_final"] / n_ingested
+    per_galaxy = summary["n_spaxels_final"] / summary["n_galaxies_final"]
+    n_galaxies = int(round(PAPER_GALAXIES / final_share, -2))
+    fraction = round(min(1.0, (PAPER_SPAXELS / PAPER_GALAXIES) / per_galaxy), 3)
+    return n_galaxies, fraction
+
+
+def cpu_count() -> int:
+    """CPUs this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
