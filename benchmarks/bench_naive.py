@@ -56,10 +56,13 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 OUT_MD = HERE / "out" / "naive.md"
 TARGET_RATIO = 30.0
+#: Galaxies of the side-by-side subset (issue #7: 200).
+SUBSET_GALAXIES = 200
 #: Observed gradients closer than this (dex/R_e) count as equal.
 GRADIENT_TOLERANCE = 1e-5
 
 sys.path.insert(0, str(HERE))
+import _inputs  # noqa: E402  (the shared benchmark survey)
 import naive_analysis  # noqa: E402  (the baseline script next to this one)
 from metgrad.analysis import analyse_run  # noqa: E402
 from metgrad.config import GradientConfig, RunConfig  # noqa: E402
@@ -122,7 +125,8 @@ def ensure_survey(folder: Path, n_galaxies: int, seed: int, workers: int) -> tup
 def time_metgrad(run_dir: Path, refits: int, repeats: int, workers: int | None) -> list[float]:
     """Wall seconds of analyse_run (both calibrators) with R refits, ``repeats`` times."""
     config = dataclasses.replace(
-        RunConfig(), gradients=GradientConfig(n_bootstrap=refits, n_noise=refits)
+        RunConfig(),
+        gradients=GradientConfig(n_bootstrap=refits, n_noise=refits, models=("all",)),
     )
     options = {} if workers is None else {"workers": workers}
     times = []
@@ -455,13 +459,23 @@ def main() -> int:
     parser.add_argument("--metgrad-repeats", type=int, default=3)
     parser.add_argument("--one-thread-repeats", type=int, default=1)
     parser.add_argument("--naive-repeats", type=int, default=1)
-    parser.add_argument("--survey", type=Path, default=HERE / "out" / "naive-survey")
+    parser.add_argument(
+        "--survey",
+        type=Path,
+        help="build and use a mock survey of --galaxies here (default: the first 200 "
+        "galaxies of the shared benchmark survey, benchmarks/_inputs.py)",
+    )
     parser.add_argument("--no-r100", action="store_true", help="skip the metgrad run at R = 100")
     args = parser.parse_args()  # fmt: skip
     if args.refits < 10:
         parser.error("--refits must be at least 10 (metgrad's configuration minimum)")
     start = time.perf_counter()
-    run_dir, how = ensure_survey(args.survey, args.galaxies, args.seed, args.workers)
+    if args.survey is None:  # the shared survey of the analysis benchmarks, its first galaxies
+        base = _inputs.base_run(seed=args.seed, workers=args.workers)
+        run_dir = _inputs.replicated_run(base, SUBSET_GALAXIES)
+        how = f"the first {SUBSET_GALAXIES} galaxies of {base.parent.name}"
+    else:
+        run_dir, how = ensure_survey(args.survey, args.galaxies, args.seed, args.workers)
     n_ingested = len(pd.read_parquet(run_dir / "galaxies.parquet", columns=["plateifu"]))
     print(f"survey {how}: {n_ingested} galaxies ingested; R = {args.refits}", flush=True)
 

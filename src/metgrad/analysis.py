@@ -34,6 +34,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from os import PathLike
 from pathlib import Path
 
@@ -51,10 +52,15 @@ from .massize import (
     offset_subsamples,
     radial_profile,
 )
-from .models import BinnedResidualCorrection, model_metrics, model_sets_from_config
+from .models import (
+    BinnedResidualCorrection,
+    CorrectedModel,
+    model_metrics,
+    model_sets_from_config,
+)
+from .provenance import config_hash, package_versions
 from .sample import SampleSteps, galaxies_with_at_least, load_selected_spaxels
 from .stats.robust import robust_sigma
-from .survey import config_hash, package_versions
 from .trends import PARAMETERS, binned_trend, spearman_table
 
 __all__ = ["CALIBRATORS", "TABLE1_MODELS", "TABLEA1_MODELS", "analyse_run", "galaxy_gradients"]
@@ -81,6 +87,11 @@ SFR_MAP_MIN_COUNT = 10
 #: offset in each mass-size bin; small residual: |offset| <= this (dex/R_e) (paper §4.2).
 SUBSAMPLE_PERCENTILES = (10.0, 90.0)
 SUBSAMPLE_SMALL_OFFSET = 0.02
+
+
+def _same_estimator(a, b) -> bool:
+    """Same estimator class with the same parameters."""
+    return type(a) is type(b) and a.get_params() == b.get_params()
 
 
 def _map_table(model) -> pd.DataFrame:
@@ -162,8 +173,16 @@ def _analyse_calibrator(
     y, y_err = s[oh_col].to_numpy(), s[err_col].to_numpy()
     models = model_sets_from_config(config.models)
     predictions, n_params = {}, {}
+    fitted_bases = []  # model sets sharing a base model (all of the paper's) fit it once
     for name, model in models.items():
-        model.fit(s, y)
+        if isinstance(model, CorrectedModel):
+            shared = next((b for b in fitted_bases if _same_estimator(b, model.base)), None)
+            model.fit(s, y, fitted_base=shared)
+            if shared is None:
+                fitted_bases.append(model.base_)
+        else:
+            model.fit(s, y)
+            fitted_bases.append(model)
         pred, perr = model.predict(s, return_error=True)
         predictions[name] = (pred, perr)
         n_params[name] = int(model.n_params_)
@@ -189,6 +208,54 @@ def _analyse_calibrator(
 
     resid_base = f[oh_col] - f["pred_base"]
     resid_sfh = f[oh_col] - f["pred_SFH"]
+
+    # --- correlations, residual trends and maps: they need no gradient, so they are made
+    # on a thread of their own while the gradients are fitted ---------------------------
+    def make_side_tables():
+        base_ok = np.isfinite(s["pred_base"])
+        correlations = spearman_table(s, s[oh_col], PARAMETERS, workers=workers)
+        resid_params = {k: v for k, v in PARAMETERS.items() if k not in ("M*", "Sigma_*")}
+        resid_corr = spearman_table(
+            s[base_ok], (s[oh_col] - s["pred_base"])[base_ok], resid_params, workers=workers
+        )
+        correlations = correlations.merge(
+            resid_corr[["parameter", "n", "rho", "p_value"]].rename(
+                columns={"n": "n_residual", "rho": "rho_residual", "p_value": "p_value_residual"}
+            ),
+            on="parameter",
+            how="left",
+        )
+        base_resid = (s[oh_col] - s["pred_base"]).to_numpy()
+        trends = {
+            col: binned_trend(s[col], base_resid, width=w, min_count=TREND_MIN_COUNT)
+            for col, w in TREND_BINS.items()
+            if col != "log_mstar"
+        }
+        trends["log_mstar_base"] = binned_trend(
+            f["log_mstar"], resid_base, width=0.1, min_count=TREND_MIN_COUNT
+        )
+        trends["log_mstar_sfh"] = binned_trend(
+            f["log_mstar"], resid_sfh, width=0.1, min_count=TREND_MIN_COUNT
+        )
+        maps = {
+            "base": _map_table(models["base"]),
+            "sfh_correction": _map_table(models["SFH"].correction_),
+            "sfh_ha_correction": _map_table(models["SFH_Ha"].correction_),
+        }
+        try:
+            sfr_map = BinnedResidualCorrection(
+                features=("log_sigma_star", "log_sigma_sfr"), widths=SFR_MAP_WIDTHS,
+                min_count=SFR_MAP_MIN_COUNT, loess_frac=config.models.base_loess_frac,
+            ).fit(s[base_ok], base_resid[base_ok.to_numpy()])  # fmt: skip
+            maps["sigma_sfr_residual"] = _map_table(sfr_map)
+        except ValueError:  # too few occupied bins in a small sample
+            pass
+        return correlations, trends, maps
+
+    side_pool = ThreadPoolExecutor(max_workers=1)
+    side_tables = side_pool.submit(make_side_tables) if workers > 1 else None
+    if side_tables is None:
+        side_pool.shutdown()
 
     # --- gradients on the final spaxels ------------------------------------------------
     pif, r = f["plateifu"].to_numpy(), f["r_re"].to_numpy()
@@ -266,45 +333,11 @@ def _analyse_calibrator(
                 profile_rows.append(prof)  # fmt: skip
     profiles = pd.concat(profile_rows, ignore_index=True)
 
-    # --- correlations and residual trends ------------------------------------------------
-    base_ok = np.isfinite(s["pred_base"])
-    correlations = spearman_table(s, s[oh_col], PARAMETERS, workers=workers)
-    resid_params = {k: v for k, v in PARAMETERS.items() if k not in ("M*", "Sigma_*")}
-    resid_corr = spearman_table(
-        s[base_ok], (s[oh_col] - s["pred_base"])[base_ok], resid_params, workers=workers
-    )
-    correlations = correlations.merge(
-        resid_corr[["parameter", "n", "rho", "p_value"]].rename(
-            columns={"n": "n_residual", "rho": "rho_residual", "p_value": "p_value_residual"}
-        ),
-        on="parameter",
-        how="left",
-    )
-    base_resid = (s[oh_col] - s["pred_base"]).to_numpy()
-    trends = {
-        col: binned_trend(s[col], base_resid, width=w, min_count=TREND_MIN_COUNT)
-        for col, w in TREND_BINS.items()
-        if col != "log_mstar"
-    }
-    trends["log_mstar_base"] = binned_trend(
-        f["log_mstar"], resid_base, width=0.1, min_count=TREND_MIN_COUNT
-    )
-    trends["log_mstar_sfh"] = binned_trend(
-        f["log_mstar"], resid_sfh, width=0.1, min_count=TREND_MIN_COUNT
-    )
-    maps = {
-        "base": _map_table(models["base"]),
-        "sfh_correction": _map_table(models["SFH"].correction_),
-        "sfh_ha_correction": _map_table(models["SFH_Ha"].correction_),
-    }
-    try:
-        sfr_map = BinnedResidualCorrection(
-            features=("log_sigma_star", "log_sigma_sfr"), widths=SFR_MAP_WIDTHS,
-            min_count=SFR_MAP_MIN_COUNT, loess_frac=config.models.base_loess_frac,
-        ).fit(s[base_ok], base_resid[base_ok.to_numpy()])  # fmt: skip
-        maps["sigma_sfr_residual"] = _map_table(sfr_map)
-    except ValueError:  # too few occupied bins in a small sample
-        pass
+    if side_tables is None:
+        correlations, trends, maps = make_side_tables()
+    else:
+        correlations, trends, maps = side_tables.result()
+        side_pool.shutdown()
 
     # --- write -----------------------------------------------------------------------------
     out.mkdir(parents=True, exist_ok=True)

@@ -28,8 +28,18 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the top-level argument parser with every registered subcommand."""
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """Return the top-level argument parser with every registered subcommand.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments about to be parsed. When given, only the subcommand they
+        name is imported and gets its full options (the others keep their name
+        and help line), so ``metgrad analyse`` does not pay for importing the
+        ingest or plotting code. Without it every subcommand is imported.
+    """
+    chosen = None if argv is None else next((a for a in argv if a in SUBCOMMANDS), "")
     parser = argparse.ArgumentParser(
         prog="metgrad",
         description=(
@@ -50,16 +60,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_path, help_text) in SUBCOMMANDS.items():
-        module = importlib.import_module(module_path, package=__package__)
         sp = sub.add_parser(name, help=help_text, description=help_text, parents=[common])
-        module.add_arguments(sp)
-        sp.set_defaults(_module=module)
+        if chosen is None or name == chosen:
+            module = importlib.import_module(module_path, package=__package__)
+            module.add_arguments(sp)
+            sp.set_defaults(_module=module)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the process exit status."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

@@ -82,6 +82,11 @@ def load_selected_spaxels(run_dir: str | PathLike[str]) -> tuple[pd.DataFrame, p
     if not spaxels["plateifu"].is_monotonic_increasing:  # files are read in plate-ifu order
         spaxels = spaxels.sort_values("plateifu", kind="stable")
     spaxels = spaxels.reset_index(drop=True)
+    # plain Python strings: the analysis takes this column as a NumPy array many times, and
+    # converting Arrow-backed strings costs ~0.1 s per million spaxels each time
+    spaxels["plateifu"] = pd.Series(
+        spaxels["plateifu"].to_numpy(dtype=object), dtype=object, index=spaxels.index
+    )
     for col in ("log_mstar", "log_re", "ba"):
         spaxels[col] = galaxies[col].reindex(spaxels["plateifu"]).to_numpy(dtype=float)
     for name, col in (

@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import platform
 import re
 import sys
 import time
 from dataclasses import dataclass, field
-from importlib import metadata as importlib_metadata
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +40,7 @@ from .io.errors import InputFileError
 from .io.maps import read_dap_maps
 from .io.pipe3d import read_pipe3d
 from .parallel import open_executor
+from .provenance import config_hash, package_versions
 from .spaxels import GalaxyInfo, _cosmology, spaxel_table
 
 __all__ = [
@@ -59,24 +58,6 @@ _MAPS_NAME = re.compile(r"^manga-(\d+)-(\d+)-MAPS-(.+?)\.fits(\.gz)?$")
 _PIPE3D_NAME = re.compile(r"^manga-(\d+)-(\d+)\.Pipe3D\.cube\.fits(\.gz)?$")
 _META_KEY = "metgrad.galaxy"
 _FAILURE_COLUMNS = ["plateifu", "stage", "file", "reason"]
-
-
-def package_versions() -> dict[str, str]:
-    """Versions of Python, metgrad and the libraries whose results it depends on."""
-    out = {"python": platform.python_version(), "metgrad": __version__}
-    for name in ("numpy", "scipy", "astropy", "pandas", "pyarrow", "matplotlib"):
-        try:
-            out[name] = importlib_metadata.version(name)
-        except importlib_metadata.PackageNotFoundError:  # pragma: no cover
-            out[name] = "absent"
-    return out
-
-
-def config_hash(config: RunConfig) -> str:
-    """Short hash of the options that change per-galaxy tables (physics and selection)."""
-    relevant = {k: v for k, v in config.to_dict().items() if k in ("physics", "selection")}
-    text = json.dumps(relevant, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _discover(folder: Path | None, pattern: re.Pattern, glob: str, daptype: str | None):

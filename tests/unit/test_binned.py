@@ -218,3 +218,15 @@ class TestContainer:
         b = binned_statistics_2d([1.0], [1.0], [1.0], 0.1)
         with pytest.raises(ValueError, match="expected 2 coordinate"):
             b.rows_of([1.0])
+
+
+def test_2d_without_median_keeps_every_other_statistic():
+    from metgrad.stats.binned import binned_statistics_2d
+
+    rng = np.random.default_rng(11)
+    x, y, v = rng.uniform(0, 1, 500), rng.uniform(0, 1, 500), rng.normal(size=500)
+    full = binned_statistics_2d(x, y, v, 0.25, min_count=3)
+    lean = binned_statistics_2d(x, y, v, 0.25, min_count=3, with_median=False)
+    for name in ("count", "mean", "std", "point_row"):
+        assert np.array_equal(getattr(full, name), getattr(lean, name), equal_nan=True)
+    assert np.isnan(lean.median).all() and np.isfinite(full.median).all()

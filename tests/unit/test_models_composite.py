@@ -123,3 +123,33 @@ def test_two_dimensional_correction_counts_its_bins():
         [8.50 + np.repeat([-0.05, 0.05], 3), 8.80 + np.repeat([-0.05, 0.05], 3)]
     )
     assert_allclose(model.predict(X), expected, atol=1e-12)
+
+
+def test_fit_with_a_shared_fitted_base_equals_a_fresh_fit():
+    import numpy as np
+    import pandas as pd
+    import pytest
+
+    from metgrad.models import BinnedMeanModel, CorrectedModel, MedianResidualCorrection
+
+    rng = np.random.default_rng(21)
+    n = 4000
+    X = pd.DataFrame({"log_mstar": rng.uniform(9.0, 11.0, n),
+                      "log_sigma_star": rng.uniform(7.0, 9.0, n),
+                      "d4000": rng.uniform(1.1, 1.8, n)})  # fmt: skip
+    y = 8.4 + 0.1 * (X["log_mstar"] - 10) - 0.2 * (X["d4000"] - 1.4) + rng.normal(0, 0.02, n)
+    base = BinnedMeanModel(widths=(0.2, 0.2), loess_frac=0.3)
+    fresh = CorrectedModel(base, MedianResidualCorrection("d4000", 0.05)).fit(X, y)
+    fitted = BinnedMeanModel(widths=(0.2, 0.2), loess_frac=0.3).fit(X, y)
+    shared = CorrectedModel(base, MedianResidualCorrection("d4000", 0.05))
+    shared.fit(X, y, fitted_base=fitted)
+    assert shared.base_ is fitted
+    assert np.array_equal(shared.predict(X), fresh.predict(X), equal_nan=True)
+    assert shared.n_params_ == fresh.n_params_
+    other = BinnedMeanModel(widths=(0.1, 0.2), loess_frac=0.3).fit(X, y)
+    with pytest.raises(ValueError, match="parameters of this model's base"):
+        CorrectedModel(base, MedianResidualCorrection("d4000", 0.05)).fit(X, y, fitted_base=other)
+    with pytest.raises(ValueError, match="not fitted"):
+        CorrectedModel(base, MedianResidualCorrection("d4000", 0.05)).fit(
+            X, y, fitted_base=BinnedMeanModel(widths=(0.2, 0.2), loess_frac=0.3)
+        )

@@ -70,8 +70,9 @@ class SmoothedBinnedMean(EstimatorMixin):
         coords = feature_matrix(X, features)
         target = target_vector(y, coords.shape[0], self._target_name)
         bins = binned_statistics_2d(
-            coords[:, 0], coords[:, 1], target, widths, min_count=int(self.min_count)
-        )
+            coords[:, 0], coords[:, 1], target, widths, min_count=int(self.min_count),
+            with_median=False,
+        )  # fmt: skip
         n_bins = bins.n_bins
         if n_bins == 0:
             raise ValueError(

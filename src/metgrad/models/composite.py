@@ -53,7 +53,7 @@ class CorrectedModel(EstimatorMixin):
         self.base = base
         self.correction = correction
 
-    def fit(self, X, y):
+    def fit(self, X, y, *, fitted_base=None):
         """Fit the base on ``(X, y)``, then the correction on the base residuals.
 
         Parameters
@@ -62,13 +62,31 @@ class CorrectedModel(EstimatorMixin):
             Spaxel table with the columns both models use.
         y : array_like, shape (n_spaxels,)
             Observed 12+log(O/H) (dex); NaN spaxels are left out.
+        fitted_base : estimator, optional
+            Keyword only. The base model already fitted on this same ``(X, y)``
+            (several model sets share one base, e.g. all of the paper's): used
+            as ``base_`` instead of fitting a clone of ``base`` again. Its
+            parameters must equal those of ``base``.
 
         Returns
         -------
         self
             The fitted model.
+
+        Raises
+        ------
+        ValueError
+            If ``fitted_base`` is not fitted or has other parameters than ``base``.
         """
-        base = clone(self.base).fit(X, y)
+        if fitted_base is None:
+            base = clone(self.base).fit(X, y)
+        else:
+            if type(fitted_base) is not type(self.base) or (
+                fitted_base.get_params() != self.base.get_params()
+            ):
+                raise ValueError("fitted_base must have the parameters of this model's base")
+            check_is_fitted(fitted_base, ["n_params_"])
+            base = fitted_base
         base_prediction = base.predict(X)
         residual = target_vector(y, base_prediction.size) - base_prediction
         correction = clone(self.correction).fit(X, residual)

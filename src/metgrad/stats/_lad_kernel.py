@@ -88,38 +88,6 @@ def _weighted_select(slopes, weights, count, half):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _select_rank(values, work, ones, rank):
-    """Value of the given 0-based rank of ``values`` (``work``, ``ones``: scratch arrays).
-
-    The value of rank r is the smallest whose count of values at or below it
-    reaches r + 1: a weighted selection with unit weights.
-    """
-    n = values.shape[0]
-    for i in range(n):
-        work[i] = values[i]
-        ones[i] = 1.0
-    return _weighted_select(work, ones, n, rank + 1.0)
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _median(values, work, ones):
-    """Median (mean of the two middle values for even n)."""
-    n = values.shape[0]
-    upper = _select_rank(values, work, ones, n // 2)
-    if n % 2:
-        return upper
-    # the lower middle value is the largest value below the upper one if at least n / 2
-    # values lie below it, else it equals the upper one
-    below, lower = 0, -np.inf
-    for i in range(n):
-        v = values[i]
-        is_below = v < upper
-        below += is_below
-        lower = max(lower, v if is_below else -np.inf)
-    return 0.5 * (lower + upper) if below >= n // 2 else upper
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
 def _weighted_median(slopes, weights, count, total, inner_s, inner_w):
     """Weighted median (`_weighted_select` of half the ``total`` weight), narrowed by a sample.
 
@@ -249,7 +217,7 @@ def _fit_row(x, y, slopes, scratch_s, scratch_w, inner_s, inner_w, sign, on_inde
     trial = sxy / sxx
     for i in range(n):
         slopes[i] = y[i] - trial * x[i]
-    target = _select_rank(slopes, scratch_s, scratch_w, n // 2)
+    target = np.partition(slopes, n // 2)[n // 2]
     pivot = 0
     for i in range(n):
         if slopes[i] == target:
@@ -300,7 +268,7 @@ def _fit_row(x, y, slopes, scratch_s, scratch_w, inner_s, inner_w, sign, on_inde
 
     for i in range(n):
         slopes[i] = y[i] - slope * x[i]
-    return slope, _median(slopes, scratch_s, scratch_w)
+    return slope, np.median(slopes)  # numba's: mean of the two middle values for even n
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -210,7 +210,9 @@ def binned_statistics_1d(x, values, width, *, origin=0.0, min_count=1):
     return _binned([x], values, [width], [origin], min_count, "binned_statistics_1d")
 
 
-def binned_statistics_2d(x, y, values, width, *, origin=(0.0, 0.0), min_count=1):
+def binned_statistics_2d(
+    x, y, values, width, *, origin=(0.0, 0.0), min_count=1, with_median=True
+):
     """Count, mean, median and standard deviation of values in 2-D bins of (x, y).
 
     Parameters
@@ -227,6 +229,9 @@ def binned_statistics_2d(x, y, values, width, *, origin=(0.0, 0.0), min_count=1)
     min_count : int, optional
         Keyword only. Keep only bins with at least this many points
         (default 1).
+    with_median : bool, optional
+        Keyword only. Compute the medians (two sorts of all values); if
+        False, ``median`` is NaN and the call is about twice as fast.
 
     Returns
     -------
@@ -247,7 +252,9 @@ def binned_statistics_2d(x, y, values, width, *, origin=(0.0, 0.0), min_count=1)
     """
     widths = np.broadcast_to(np.asarray(width, dtype=np.float64), (2,))
     origins = np.broadcast_to(np.asarray(origin, dtype=np.float64), (2,))
-    return _binned([x, y], values, widths, origins, min_count, "binned_statistics_2d")
+    return _binned(
+        [x, y], values, widths, origins, min_count, "binned_statistics_2d", with_median
+    )
 
 
 def _checked_width_origin(width, origin):
@@ -261,7 +268,7 @@ def _checked_width_origin(width, origin):
     return width, origin
 
 
-def _binned(coords, values, widths, origins, min_count, name):
+def _binned(coords, values, widths, origins, min_count, name, with_median=True):
     """Statistics of ``values`` in bins of any number of coordinates."""
     coords = [np.asarray(c, dtype=np.float64) for c in coords]
     values = np.asarray(values, dtype=np.float64)
@@ -298,10 +305,13 @@ def _binned(coords, values, widths, origins, min_count, name):
         variance = np.bincount(row, weights=deviation * deviation, minlength=n_rows) / (count - 1)
     std = np.where(count >= 2, np.sqrt(np.where(count >= 2, variance, 0.0)), np.nan)
 
-    by_value = np.argsort(v)
-    sorted_values = v[by_value[np.argsort(row[by_value], kind="stable")]]  # by bin, then value
-    start = np.cumsum(count) - count
-    median = (sorted_values[start + (count - 1) // 2] + sorted_values[start + count // 2]) / 2
+    if with_median:
+        by_value = np.argsort(v)
+        sorted_values = v[by_value[np.argsort(row[by_value], kind="stable")]]  # by bin, value
+        start = np.cumsum(count) - count
+        median = (sorted_values[start + (count - 1) // 2] + sorted_values[start + count // 2]) / 2
+    else:  # two sorts of every value saved when only means are needed
+        median = np.full(n_rows, np.nan)
 
     keep = count >= min_count
     new_row = np.where(keep, np.cumsum(keep) - 1, -1)
