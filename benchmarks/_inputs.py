@@ -131,3 +131,12 @@ def paper_scale(base: Path) -> tuple[int, float]:
 def cpu_count() -> int:
     """CPUs this process may use."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def write_targets(name: str, rows: list[tuple[str, str, str, bool | None]]) -> None:
+    """Record a benchmark's headline figures for the summary table of RESULTS.md.
+
+    ``rows``: (what, measured, target, met) with met None where there is no target.
+    """
+    OUT.mkdir(exist_ok=True)
+    (OUT / f"{name}.targets.json").write_text(json.dumps(rows))

@@ -74,6 +74,9 @@ from metgrad.survey import (
     run_ingest,
 )
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _inputs
+
 MAPS_HDUS = (
     "SPX_ELLCOO", "SPX_SNR", "BINID",
     "EMLINE_GFLUX", "EMLINE_GFLUX_IVAR", "EMLINE_GFLUX_MASK",
@@ -403,6 +406,15 @@ def main() -> int:
     runs = whole_runs(config, args.run_repeats)
     text = report(rows, stages, options, runs, len(tasks), args, profile_text, machine)
     print(text)
+    one, two = runs["1 process"], runs["2 processes"]
+    dask = runs["Dask LocalCluster, 2 workers"]
+    _inputs.write_targets("ingest", [
+        ("ingest / I/O floor, per galaxy (median of repeats)", f"{ratio:.2f}", "<= 1.5",
+         bool(ratio <= TARGET_RATIO)),
+        ("whole run, 1 -> 2 processes", f"{one / two:.2f}x faster", "near-linear (2x)", None),
+        ("whole run, 1 process -> 2-worker Dask LocalCluster", f"{one / dask:.2f}x faster "
+         f"(cluster start {machine['cluster_s']:.1f} s included)", "near-linear (2x)", None),
+    ])  # fmt: skip
     OUT_MD.parent.mkdir(exist_ok=True)
     OUT_MD.write_text(text)
     print(f"wrote {OUT_MD}")

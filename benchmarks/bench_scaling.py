@@ -116,6 +116,12 @@ def main() -> int:
         ]
     text = "\n".join(lines) + "\n"
     print(text)
+    if len(rows) >= 2:
+        _inputs.write_targets("scaling", [
+            (f"growth exponent of analyse time, {rows[0]['galaxies']}-{rows[-1]['galaxies']} "
+             "galaxies", f"{exponent(sizes, wall):.2f}", "reported", None),
+            ("growth exponent of peak memory", f"{exponent(sizes, rss):.2f}", "reported", None),
+        ])  # fmt: skip
     OUT_MD.parent.mkdir(exist_ok=True)
     OUT_MD.write_text(text)
     return 0

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ("lad", "loess", "mock", "ingest", "analysis")
+ORDER = ("lad", "loess", "mock", "ingest", "naive", "analysis", "scaling")
 
 
 def _machine() -> list[str]:
@@ -42,6 +42,26 @@ def _machine() -> list[str]:
     return lines
 
 
+def _targets(out: Path, names) -> list[str]:
+    """Summary table of every benchmark's headline figures against the issue #7 targets."""
+    import json
+
+    lines = [
+        "## Targets (issue #7)",
+        "",
+        "| benchmark | what | measured | target | met |",
+        "|---|---|---|---|---|",
+    ]
+    for name in names:
+        path = out / f"{name}.targets.json"
+        if not path.is_file():
+            continue
+        for what, measured, target, met in json.loads(path.read_text()):
+            verdict = "" if met is None else ("yes" if met else "**no**")
+            lines.append(f"| {name} | {what} | {measured} | {target} | {verdict} |")
+    return [*lines, ""]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="benchmark names (default: all present)")
@@ -53,11 +73,13 @@ def main() -> int:
     out.mkdir(exist_ok=True)
     timings = []
     for name in names:
+        (out / f"{name}.targets.json").unlink(missing_ok=True)  # no stale figures
         start = time.perf_counter()
         print(f"== bench_{name}.py", flush=True)
         code = subprocess.call([sys.executable, str(HERE / f"bench_{name}.py")])
         timings.append((name, time.perf_counter() - start, code))
     parts = ["# metgrad benchmarks", "", *_machine(), ""]
+    parts += _targets(out, names)
     for name, seconds, code in timings:
         parts.append(f"## {name} ({seconds:.0f} s{'' if code == 0 else f', exit {code}'})")
         parts.append("")

@@ -302,8 +302,14 @@ def _analyse_calibrator(
 
     # --- mass-size plane ----------------------------------------------------------------
     m, lr = gal["log_mstar"].to_numpy(), gal["log_re"].to_numpy()
-    for col in ("grad_obs", "grad_base", "grad_sfh", "offset_base_norm", "offset_sfh_norm"):
-        gal[f"loess_{col}"] = loess_map(m, lr, gal[col].to_numpy(), frac=0.2)
+    loess_columns = ("grad_obs", "grad_base", "grad_sfh", "offset_base_norm", "offset_sfh_norm")
+
+    def smooth(col):
+        return loess_map(m, lr, gal[col].to_numpy(), frac=0.2)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for col, smoothed in zip(loess_columns, pool.map(smooth, loess_columns), strict=True):
+            gal[f"loess_{col}"] = smoothed
     gal["mass_third"], third_edges = mass_thirds(m)
     gal["extended"], relation = extended_flags(m, lr)
     gal["massize_bin"] = massize_bins(m, lr)

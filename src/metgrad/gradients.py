@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from .stats.lad import lad_line
+from .stats.lad import lad_line, lad_slopes_trusted
 from .stats.robust import robust_sigma
 
 __all__ = [
@@ -78,8 +78,8 @@ def galaxy_rng(seed: int, plateifu: str, stream: str) -> np.random.Generator:
 
 
 def _checked(r_re, oh, name):
-    r = np.asarray(r_re, dtype=float)
-    y = np.asarray(oh, dtype=float)
+    r = np.ascontiguousarray(r_re, dtype=float)
+    y = np.ascontiguousarray(oh, dtype=float)
     if r.ndim != 1 or r.shape != y.shape:
         raise ValueError(f"R/Re and {name} must be 1-D arrays of one length")
     if not (np.isfinite(r).all() and np.isfinite(y).all()):
@@ -130,7 +130,8 @@ def _bootstrap_refits(r, y, n_bootstrap, rng):
     model = best.intercept + best.slope * r
     residuals = y - model
     picks = rng.integers(0, r.size, size=(n_bootstrap, r.size))
-    return best, lad_line(r, model + residuals[picks]).slope
+    # checked data: finite r with 2+ distinct values, finite y (so finite resamples)
+    return best, lad_slopes_trusted(r, model + residuals[picks])
 
 
 def model_gradient(r_re, oh_model, oh_model_err, *, n_noise: int = 100, rng=None) -> Gradient:
@@ -173,7 +174,7 @@ def _noise_refits(r, y, err, n_noise, rng):
     rng = np.random.default_rng() if rng is None else rng
     best = lad_line(r, y)
     noisy = y + err * rng.standard_normal((n_noise, r.size))
-    return best, lad_line(r, noisy).slope
+    return best, lad_slopes_trusted(r, noisy)
 
 
 def galaxy_gradients(

@@ -927,7 +927,7 @@ def _options():
 
 @pytest.mark.parametrize(("section", "key"), _options(), ids=lambda v: str(v))
 def test_every_option_is_checked_on_load(tmp_path, section, key):
-    """A value of no allowed type (a TOML array) is refused, naming the key and the type."""
+    """A value of no allowed type (an array of integers) is refused, naming the key and type."""
     toml = tmp_path / "survey.toml"
     toml.write_text(f"[{section}]\n{key} = [1, 2]\n")
     with pytest.raises(ValueError) as info:
@@ -936,6 +936,6 @@ def test_every_option_is_checked_on_load(tmp_path, section, key):
     assert "\n" not in message
     assert re.fullmatch(
         rf"survey.toml: {section}\.{key} must be (a number|an integer|a string|a path string|"
-        r"true or false), got \[1, 2\]",
+        r"true or false|a list of strings), got \[1, 2\]",
         message,
     ), message
