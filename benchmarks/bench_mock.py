@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_mock.py [--galaxies 300] [--workers 2] [--out /tmp/mock300]
+    python benchmarks/bench_mock.py [--galaxies 100] [--workers 2] [--out /tmp/mock300]
 
 Runs the command line once in a subprocess (so start-up is included), then
 reports wall time, per-galaxy time and the size of what was written, and
@@ -28,7 +28,7 @@ def folder_size(path: Path) -> tuple[int, int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--galaxies", type=int, default=300)
+    parser.add_argument("--galaxies", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", default="/tmp/mock300")

@@ -55,6 +55,7 @@ from .massize import (
 from .models import (
     BinnedResidualCorrection,
     CorrectedModel,
+    clone,
     model_metrics,
     model_sets_from_config,
 )
@@ -173,17 +174,28 @@ def _analyse_calibrator(
     y, y_err = s[oh_col].to_numpy(), s[err_col].to_numpy()
     models = model_sets_from_config(config.models)
     predictions, n_params = {}, {}
-    fitted_bases = []  # model sets sharing a base model (all of the paper's) fit it once
-    for name, model in models.items():
-        if isinstance(model, CorrectedModel):
-            shared = next((b for b in fitted_bases if _same_estimator(b, model.base)), None)
-            model.fit(s, y, fitted_base=shared)
-            if shared is None:
-                fitted_bases.append(model.base_)
-        else:
+    # Model sets sharing a base model (all of the paper's) fit it once: the plain binned
+    # models first, then the corrected ones on threads (each reads the table, none writes).
+    fitted_bases = []
+    for model in models.values():
+        if not isinstance(model, CorrectedModel):
             model.fit(s, y)
             fitted_bases.append(model)
-        pred, perr = model.predict(s, return_error=True)
+    for model in models.values():
+        if isinstance(model, CorrectedModel) and not any(
+            _same_estimator(b, model.base) for b in fitted_bases
+        ):
+            fitted_bases.append(clone(model.base).fit(s, y))
+
+    def fit_and_predict(model):
+        if isinstance(model, CorrectedModel):
+            shared = next(b for b in fitted_bases if _same_estimator(b, model.base))
+            model.fit(s, y, fitted_base=shared)
+        return model.predict(s, return_error=True)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(fit_and_predict, models.values()))
+    for (name, model), (pred, perr) in zip(models.items(), results, strict=True):
         predictions[name] = (pred, perr)
         n_params[name] = int(model.n_params_)
         s[f"pred_{name}"], s[f"err_{name}"] = pred, perr
@@ -201,10 +213,14 @@ def _analyse_calibrator(
     final_idx = s.index[final][enough]
     s["final"] = False
     s.loc[final_idx, "final"] = True
-    f = s.loc[final_idx]
+    # the final spaxels, with only the columns the gradients and profiles need
+    model_columns = [f"{kind}_{name}" for name in grad_cfg.models for kind in ("pred", "err")]
+    f = s.loc[final_idx, ["plateifu", "r_re", oh_col, "log_mstar", "log_re", "ba",
+                          *model_columns]]  # fmt: skip
     steps.add("final", f"galaxies still with >= {sel.min_spaxels} spaxels", f["plateifu"])
     if f.empty:
         raise ValueError(f"{key}: no galaxy left in the final sample")
+    final_galaxies = pd.Index(pd.unique(f["plateifu"]), name="plateifu")
 
     resid_base = f[oh_col] - f["pred_base"]
     resid_sfh = f[oh_col] - f["pred_SFH"]
@@ -420,7 +436,7 @@ def _analyse_calibrator(
         "tableA1": tablea1.reset_index().to_dict(orient="records"),
     }  # fmt: skip
     write_json_atomic(out / "summary.json", summary)
-    return summary, gal.index
+    return summary, final_galaxies
 
 
 def analyse_run(
@@ -465,9 +481,10 @@ def analyse_run(
     start = time.perf_counter()
     spaxels, _ = load_selected_spaxels(run_dir)
     out_root = run_dir / "analysis"
-    summaries = {}
-    reference = None
     # M13 first: the other calibrators use its final galaxy sample, as in Appendix B.
+    # (Running them at the same time, the others starting once M13's sample is known, was
+    # measured: 4 % faster on 2 cores for 50 % more memory, so they run one after the other.)
+    summaries, reference = {}, None
     for key in sorted(calibrators, key=lambda c: c != "m13"):
         summaries[key], final = _analyse_calibrator(
             spaxels, key, config, out_root / key, galaxy_sample=reference, workers=workers
