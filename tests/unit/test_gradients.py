@@ -45,7 +45,9 @@ def test_model_gradient_noise_error():
     # line + N(0, e) have LAD slope scatter sqrt(pi/2) e / sqrt(Sxx).
     r = np.linspace(0.5, 2.0, 200)
     sxx = np.sum((r - r.mean()) ** 2)
-    g = model_gradient(r, 8.4 - 0.1 * r, np.full(r.size, 0.03), n_noise=400, rng=galaxy_rng(2, "x", "m"))
+    g = model_gradient(
+        r, 8.4 - 0.1 * r, np.full(r.size, 0.03), n_noise=400, rng=galaxy_rng(2, "x", "m")
+    )
     assert g.slope == pytest.approx(-0.1, abs=1e-12)
     assert g.slope_err == pytest.approx(np.sqrt(np.pi / 2) * 0.03 / np.sqrt(sxx), rel=0.12)
 
@@ -102,6 +104,8 @@ def test_galaxy_gradients_match_single_galaxy_fits_whatever_the_threads():
             )
             row = frames[0].loc[name]
             assert (row["slope"], row["slope_err"], row["intercept"]) == (
-                g.slope, g.slope_err, g.intercept,
+                g.slope,
+                g.slope_err,
+                g.intercept,
             )
             assert row["n_spaxels"] == sel.sum()

@@ -1,0 +1,85 @@
+"""Loading an ingested run: selected spaxels, the one-file cache, spaxel counts per galaxy."""
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from metgrad.sample import (
+    SELECTED_CACHE,
+    SPAXEL_COLUMNS,
+    galaxies_with_at_least,
+    load_selected_spaxels,
+)
+
+
+def write_run(folder, sizes, seed=0):
+    """A minimal ingested run: galaxies.parquet and one spaxel table per galaxy."""
+    rng = np.random.default_rng(seed)
+    (folder / "spaxels").mkdir(parents=True)
+    names = sorted(sizes)
+    pd.DataFrame({"plateifu": names, "re_kpc": 3.0, "log_mstar": 10.0, "ba": 0.8}).to_parquet(
+        folder / "galaxies.parquet"
+    )
+    for name in names:
+        write_galaxy(folder, name, sizes[name], rng)
+
+
+def write_galaxy(folder, name, n, rng):
+    table = {c: rng.uniform(0.5, 2.0, n) for c in SPAXEL_COLUMNS if c != "plateifu"}
+    table["plateifu"] = [name] * n
+    table["selected"] = np.arange(n) % 2 == 0  # every other spaxel selected
+    pd.DataFrame(table).to_parquet(folder / "spaxels" / f"{name}.parquet")
+
+
+def test_selected_rows_sorted_by_galaxy_and_cached(tmp_path):
+    write_run(tmp_path, {"8000-2": 5, "8000-1": 4})
+    spaxels, galaxies = load_selected_spaxels(tmp_path)
+    # selected: ceil(4 / 2) = 2 of 8000-1, ceil(5 / 2) = 3 of 8000-2, in plate-ifu order
+    assert spaxels["plateifu"].tolist() == ["8000-1"] * 2 + ["8000-2"] * 3
+    assert spaxels["plateifu"].dtype == object
+    assert (tmp_path / SELECTED_CACHE).is_file()
+    # log columns from the galaxy table: log10(3 kpc)
+    assert np.allclose(spaxels["log_re"], np.log10(3.0))
+    again, _ = load_selected_spaxels(tmp_path)
+    pd.testing.assert_frame_equal(spaxels, again)
+    assert list(galaxies.index) == ["8000-1", "8000-2"]
+
+
+def test_cache_rebuilt_when_a_galaxy_table_changes(tmp_path):
+    write_run(tmp_path, {"8000-1": 4, "8000-2": 5})
+    load_selected_spaxels(tmp_path)
+    cache = tmp_path / SELECTED_CACHE
+    stamp = cache.stat().st_mtime_ns
+    write_galaxy(tmp_path, "8000-2", 9, np.random.default_rng(5))  # re-ingested: 5 selected
+    os.utime(tmp_path / "spaxels" / "8000-2.parquet", ns=(stamp + 10**9, stamp + 10**9))
+    second, _ = load_selected_spaxels(tmp_path)
+    assert (second["plateifu"] == "8000-2").sum() == 5
+    assert cache.stat().st_mtime_ns != stamp
+    # a corrupt cache is rebuilt, not trusted
+    cache.write_bytes(b"not parquet")
+    third, _ = load_selected_spaxels(tmp_path)
+    pd.testing.assert_frame_equal(second, third)
+
+
+def test_unwritable_run_is_read_without_cache(tmp_path, monkeypatch):
+    # a run folder that cannot be written to (PermissionError on the cache write)
+    import metgrad.sample as sample_module
+
+    def refuse(path, table):
+        raise PermissionError(f"{path}: read-only file system")
+
+    write_run(tmp_path, {"8000-1": 4})
+    monkeypatch.setattr(sample_module, "write_arrow_atomic", refuse)
+    spaxels, _ = load_selected_spaxels(tmp_path)
+    assert len(spaxels) == 2 and not (tmp_path / SELECTED_CACHE).exists()
+
+
+def test_galaxies_with_at_least_counts_each_galaxy():
+    # a: 3 spaxels, b: 1, c: 2 (not contiguous)
+    plateifu = ["a", "b", "a", "c", "a", "c"]
+    assert galaxies_with_at_least(plateifu, 2).tolist() == [True, False, True, True, True, True]
+    assert galaxies_with_at_least(pd.Series(plateifu, dtype=str), 3).tolist() == [
+        True, False, True, False, True, False,
+    ]  # fmt: skip
+    assert galaxies_with_at_least([], 1).size == 0
