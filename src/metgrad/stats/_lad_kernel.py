@@ -194,7 +194,7 @@ def _worst_rotation(x, sign, sum_sign, sum_sign_x, on_x, on_index):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _fit_row(x, y, slopes, scratch_s, scratch_w, inner_s, inner_w, sign, on_index):
-    """Exact LAD slope and intercept of one data set (see ``lad_line``, Notes)."""
+    """Exact LAD slope of one data set (see ``lad_line``, Notes)."""
     n = x.shape[0]
     y_size, x_low, x_high, x_mean = 0.0, x[0], x[0], 0.0
     for i in range(n):
@@ -266,16 +266,24 @@ def _fit_row(x, y, slopes, scratch_s, scratch_w, inner_s, inner_w, sign, on_inde
             break
         pivot = worst
 
-    for i in range(n):
-        slopes[i] = y[i] - slope * x[i]
-    return slope, np.median(slopes)  # numba's: mean of the two middle values for even n
+    return slope
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def lad_rows(x, y, slope_out, intercept_out):
+def _intercept(x, y, slope, work):
+    """Median of y - slope x (numba's median: mean of the two middle values for even n)."""
+    for i in range(x.shape[0]):
+        work[i] = y[i] - slope * x[i]
+    return np.median(work)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def lad_rows(x, y, slope_out, intercept_out, with_intercept):
     """Fit every row of ``y`` (shape (m, n)); ``x`` has shape (1, n) (shared) or (m, n).
 
-    Results go to ``slope_out`` and ``intercept_out`` (shape (m,)).
+    Results go to ``slope_out`` and ``intercept_out`` (shape (m,)); the
+    intercepts are left untouched if ``with_intercept`` is False (refits whose
+    slopes alone are used).
     """
     m, n = y.shape
     shared = x.shape[0] == 1
@@ -288,6 +296,8 @@ def lad_rows(x, y, slope_out, intercept_out):
     on_index = np.empty(n, dtype=np.int64)
     for row in range(m):
         xr = x[0] if shared else x[row]
-        slope_out[row], intercept_out[row] = _fit_row(
+        slope_out[row] = _fit_row(
             xr, y[row], slopes, scratch_s, scratch_w, inner_s, inner_w, sign, on_index
         )
+        if with_intercept:
+            intercept_out[row] = _intercept(xr, y[row], slope_out[row], slopes)

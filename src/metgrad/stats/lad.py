@@ -133,7 +133,7 @@ def lad_line(x, y):
     xs, ys, single = _validated(x, y)
     slope = np.empty(ys.shape[0])
     intercept = np.empty(ys.shape[0])
-    lad_rows(xs.reshape(-1, xs.shape[-1]), ys, slope, intercept)
+    lad_rows(xs.reshape(-1, xs.shape[-1]), ys, slope, intercept, True)
     if single:
         return LADLine(float(slope[0]), float(intercept[0]))
     return LADLine(slope, intercept)
@@ -182,5 +182,5 @@ def lad_slopes_trusted(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     (m, n); anything else gives undefined results.
     """
     slope = np.empty(y.shape[0])
-    lad_rows(x.reshape(1, -1), y, slope, np.empty(y.shape[0]))
+    lad_rows(x.reshape(1, -1), y, slope, slope, False)  # no intercepts: slopes only
     return slope
