@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_loess.py [--repeats 5] [--seed 1]
+    python benchmarks/bench_loess.py [--repeats 3] [--seed 1]
 
 Cases, with the settings of Boardman et al. (2022), degree 1 and ``rescale=True``:
 
@@ -86,7 +86,7 @@ def cell(times) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)

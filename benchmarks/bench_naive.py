@@ -2,14 +2,15 @@
 
 Usage::
 
-    python benchmarks/bench_naive.py [--refits 10] [--galaxies 212] [--seed 1]
+    python benchmarks/bench_naive.py [--refits 10] [--seed 1]
                                      [--metgrad-repeats 3] [--one-thread-repeats 1]
                                      [--naive-repeats 1] [--no-r100]
-                                     [--survey benchmarks/out/naive-survey]
+                                     [--survey DIR --galaxies 212]
 
-1. A synthetic survey, ``metgrad mock --galaxies N --seed S`` then ``metgrad ingest``
-   (212 mock galaxies give about 200 ingested ones), built once under ``--survey``
-   and reused while its size and seed match.
+1. The input: by default the first 200 ingested galaxies of the shared benchmark
+   survey (``benchmarks/_inputs.py``: 600 mock galaxies, mocked and ingested once);
+   with ``--survey`` a survey of ``--galaxies`` mock galaxies built there (212 give
+   about 200 ingested ones) and reused while its size and seed match.
 2. On that run, with the same settings on both sides (``R`` bootstrap and noise
    refits per gradient, the paper's cuts and bins, the same random draws):
    :func:`metgrad.analysis.analyse_run` (both calibrators), timed ``--metgrad-repeats``
@@ -326,9 +327,8 @@ def report(args, how, n_ingested, timings, counts, costs, r100, checks, total) -
         f"{platform.python_version()}; "
         + ", ".join(f"{p} {_version(p)}" for p in packages)
         + f"; load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}",
-        f"- survey: `metgrad mock --galaxies {args.galaxies} --seed {args.seed}` + "
-        f"`metgrad ingest`, {how}: {n_ingested} galaxies ingested, both calibrators "
-        "analysed (PG16 on the final M13 galaxies)",
+        f"- input: {how}: {n_ingested} galaxies ingested, both calibrators analysed (PG16 on "
+        "the final M13 galaxies)",
         f"- settings, the same on both sides: **R = {refits}** residual-bootstrap refits per "
         f"observed gradient and R = {refits} Gaussian-noise refits per model gradient (the "
         "paper: 100), for the observed gradients and all seven model sets; the paper's cuts, "
@@ -480,7 +480,10 @@ def main() -> int:
     if args.survey is None:  # the shared survey of the analysis benchmarks, its first galaxies
         base = _inputs.base_run(seed=args.seed, workers=args.workers)
         run_dir = _inputs.replicated_run(base, SUBSET_GALAXIES)
-        how = f"the first {SUBSET_GALAXIES} galaxies of {base.parent.name}"
+        how = (
+            f"the first {SUBSET_GALAXIES} ingested galaxies of `metgrad mock --galaxies 600 "
+            f"--seed {args.seed}` (`benchmarks/_inputs.py`)"
+        )
     else:
         run_dir, how = ensure_survey(args.survey, args.galaxies, args.seed, args.workers)
     n_ingested = len(pd.read_parquet(run_dir / "galaxies.parquet", columns=["plateifu"]))

@@ -90,6 +90,14 @@ SUBSAMPLE_PERCENTILES = (10.0, 90.0)
 SUBSAMPLE_SMALL_OFFSET = 0.02
 
 
+def _map_threads(function, items, workers: int) -> list:
+    """``[function(item) for item in items]``, on ``workers`` threads when more than one."""
+    if workers <= 1:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(function, items))
+
+
 def _same_estimator(a, b) -> bool:
     """Same estimator class with the same parameters."""
     return type(a) is type(b) and a.get_params() == b.get_params()
@@ -193,8 +201,7 @@ def _analyse_calibrator(
             model.fit(s, y, fitted_base=shared)
         return model.predict(s, return_error=True)
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(fit_and_predict, models.values()))
+    results = _map_threads(fit_and_predict, models.values(), workers)
     for (name, model), (pred, perr) in zip(models.items(), results, strict=True):
         predictions[name] = (pred, perr)
         n_params[name] = int(model.n_params_)
@@ -323,9 +330,10 @@ def _analyse_calibrator(
     def smooth(col):
         return loess_map(m, lr, gal[col].to_numpy(), frac=0.2)
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for col, smoothed in zip(loess_columns, pool.map(smooth, loess_columns), strict=True):
-            gal[f"loess_{col}"] = smoothed
+    for col, smoothed in zip(
+        loess_columns, _map_threads(smooth, loess_columns, workers), strict=True
+    ):
+        gal[f"loess_{col}"] = smoothed
     gal["mass_third"], third_edges = mass_thirds(m)
     gal["extended"], relation = extended_flags(m, lr)
     gal["massize_bin"] = massize_bins(m, lr)
