@@ -3,7 +3,8 @@
 Usage::
 
     python benchmarks/bench_ingest.py [--galaxies 40] [--seed 1] [--repeats 5]
-                                      [--run-repeats 3] [--survey /tmp/metgrad-bench-ingest]
+                                      [--run-repeats 2] [--run-galaxies 150]
+                                      [--survey /tmp/metgrad-bench-ingest]
                                       [--profile]
 
 1. Writes (or reuses) a synthetic survey of ``--galaxies`` galaxies.
@@ -25,7 +26,8 @@ Usage::
    (or with ``--profile``).
 4. Parquet options on the same spaxel tables (codec, dictionary encoding, float32
    storage): ms to write and KB per galaxy, the evidence for the writer's settings.
-5. Whole ``run_ingest`` runs (median of ``--run-repeats``, interleaved): 1 process,
+5. Whole ``run_ingest`` runs on a survey of ``--run-galaxies`` galaxies (written or
+   reused beside ``--survey``; median of ``--run-repeats``, interleaved): 1 process,
    2 processes and a 2-worker Dask ``LocalCluster`` (``--scheduler local``), beside
    the speed-up the machine gives a pure-Python CPU loop on 2 processes at the same
    time (the machine may be shared).
@@ -359,8 +361,8 @@ def report(rows, stages, options, runs, n_tasks, args, profile_text, machine) ->
         "|---|---:|---:|",
         *(f"| {name} | {ms:.2f} | {kb:.0f} |" for name, ms, kb in options),
         "",
-        f"### Whole run_ingest ({n_tasks} galaxies, fresh output, median of "
-        f"{args.run_repeats}, interleaved)",
+        f"### Whole run_ingest (a survey of {args.run_galaxies} mock galaxies, fresh output, "
+        f"median of {args.run_repeats}, interleaved)",
         "",
         f"- a pure-Python CPU loop runs {machine['cpu_speedup']:.2f}x faster on 2 processes "
         "than on 1 on this machine now (2.00 on two idle cores)",
@@ -384,7 +386,14 @@ def main() -> int:
     parser.add_argument("--galaxies", type=int, default=40)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=5, help="timings per galaxy")
-    parser.add_argument("--run-repeats", type=int, default=3, help="whole runs per executor")
+    parser.add_argument("--run-repeats", type=int, default=2, help="whole runs per executor")
+    parser.add_argument(
+        "--run-galaxies",
+        type=int,
+        default=150,
+        help="mock galaxies of the survey of the whole runs (enough that starting the "
+        "workers does not dominate)",
+    )
     parser.add_argument("--survey", type=Path, default=Path("/tmp/metgrad-bench-ingest"))
     parser.add_argument("--profile", action="store_true", help="cProfile even below target")
     args = parser.parse_args()
@@ -403,7 +412,10 @@ def main() -> int:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     machine = {"cpu_speedup": cpu_speedup(), "cluster_s": cluster_start(args.run_repeats)}
-    runs = whole_runs(config, args.run_repeats)
+    run_survey = args.survey.with_name(args.survey.name + "-runs")
+    runs = whole_runs(
+        load_config(ensure_survey(run_survey, args.run_galaxies, args.seed)), args.run_repeats
+    )
     text = report(rows, stages, options, runs, len(tasks), args, profile_text, machine)
     print(text)
     one, two = runs["1 process"], runs["2 processes"]
