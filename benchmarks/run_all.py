@@ -78,10 +78,24 @@ def main() -> int:
         print(f"== bench_{name}.py", flush=True)
         code = subprocess.call([sys.executable, str(HERE / f"bench_{name}.py")])
         timings.append((name, time.perf_counter() - start, code))
-    parts = ["# metgrad benchmarks", "", *_machine(), ""]
-    parts += _targets(out, names)
-    for name, seconds, code in timings:
-        parts.append(f"## {name} ({seconds:.0f} s{'' if code == 0 else f', exit {code}'})")
+    # benchmarks not run this time keep their last results (e.g. after `--only ingest`)
+    ran = {name: (seconds, code) for name, seconds, code in timings}
+    shown = [n for n in ORDER if n in ran or (out / f"{n}.md").is_file()]
+    total = sum(seconds for seconds, _ in ran.values())
+    parts = [
+        "# metgrad benchmarks",
+        "",
+        *_machine(),
+        f"- run this time: {', '.join(ran)} in {total:.0f} s (`make bench` runs them all)",
+        "",
+    ]
+    parts += _targets(out, shown)
+    for name in shown:
+        if name in ran:
+            seconds, code = ran[name]
+            parts.append(f"## {name} ({seconds:.0f} s{'' if code == 0 else f', exit {code}'})")
+        else:
+            parts.append(f"## {name} (from an earlier run)")
         parts.append("")
         table = out / f"{name}.md"
         parts.append(table.read_text().strip() if table.is_file() else "(no output)")
