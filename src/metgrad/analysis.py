@@ -8,7 +8,8 @@ each calibrator, every number and table the paper reports (Boardman et al.
 file                        contents
 ==========================  ==============================================================
 ``sample_steps.csv``        spaxels and galaxies after each selection step
-``galaxies.parquet/.csv``   final galaxies: gradients (observed, base, SFH), errors,
+``galaxies.parquet/.csv``   final galaxies: gradients (observed and each model set of
+                            ``[gradients] models``, by default base and SFH), errors,
                             offsets, LOESS maps, mass third, size class, bin, subsample
 ``spaxels.parquet``         model-fitting sample: parameters, O/H, every model's
                             prediction and error, ``final`` flag
@@ -26,7 +27,11 @@ file                        contents
 ==========================  ==============================================================
 
 Every random draw comes from the configured seed and the galaxy's plate-ifu
-(:func:`~metgrad.gradients.galaxy_rng`), so results are reproducible.
+(:func:`~metgrad.gradients.galaxy_rng`), so results are reproducible and do not
+depend on ``workers`` (the threads that fit gradients, fit the model sets and
+make the tables that need no gradient at the same time). The selected spaxels
+are read through ``RUN/cache/selected_spaxels.parquet``
+(:func:`~metgrad.sample.load_selected_spaxels`).
 """
 
 from __future__ import annotations
