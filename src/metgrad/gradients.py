@@ -218,10 +218,12 @@ def galaxy_gradients(
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
-    keys, starts = np.unique(plateifu, return_index=True)
+    keys, starts, counts = np.unique(plateifu, return_index=True, return_counts=True)
     order = np.argsort(starts)
-    keys, starts = keys[order], starts[order]
+    keys, starts, counts = keys[order], starts[order], counts[order]
     ends = np.append(starts[1:], len(plateifu))
+    if not np.array_equal(ends - starts, counts):
+        raise ValueError("galaxy_gradients: each galaxy's spaxels must be contiguous")
 
     r_all, y_all = _checked(r_re, values, "12+log(O/H)")
     if errors is not None:

@@ -109,3 +109,12 @@ def test_galaxy_gradients_match_single_galaxy_fits_whatever_the_threads():
                 g.intercept,
             )
             assert row["n_spaxels"] == sel.sum()
+
+
+def test_galaxy_gradients_refuses_interleaved_galaxies():
+    from metgrad.gradients import galaxy_gradients
+
+    pif = np.array(["a", "b", "a", "b"])
+    r = np.array([0.5, 0.6, 1.5, 1.6])
+    with pytest.raises(ValueError, match="spaxels must be contiguous"):
+        galaxy_gradients(pif, r, 8.5 - 0.1 * r, seed=1, stream="s", n_refits=10)
