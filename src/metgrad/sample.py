@@ -105,8 +105,8 @@ _SIGNATURE_KEY = b"metgrad.selected_signature"
 
 
 def _signature(files: list[Path]) -> str:
-    """Names, sizes and modification times of the spaxel tables, hashed."""
-    digest = hashlib.sha256()
+    """The columns read, and the names, sizes and modification times of the tables, hashed."""
+    digest = hashlib.sha256(",".join(SPAXEL_COLUMNS).encode())
     for f in files:
         st = f.stat()
         digest.update(f"{f.name}|{st.st_size}|{st.st_mtime_ns}\n".encode())
