@@ -47,6 +47,25 @@ def metgrad(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "metgrad.cli", *args], check=True)
 
 
+def survey_matches(folder: Path, n_galaxies: int, seed: int) -> bool:
+    """``folder`` holds a complete mock survey of that size and seed."""
+    toml = folder / "survey.toml"
+    if not (toml.is_file() and (folder / "truth" / "galaxies.parquet").is_file()):
+        return False
+    mock = tomllib.loads(toml.read_text()).get("mock", {})
+    return mock.get("galaxies") == n_galaxies and mock.get("seed") == seed
+
+
+def run_complete(run_dir: Path, n_galaxies: int) -> bool:
+    """Every galaxy of the survey is either ingested or listed in failures.csv."""
+    if not (run_dir / "manifest.json").is_file() or not (run_dir / "galaxies.parquet").is_file():
+        return False
+    done = len(pd.read_parquet(run_dir / "galaxies.parquet", columns=["plateifu"]))
+    failures = run_dir / "failures.csv"
+    failed = len(pd.read_csv(failures)) if failures.is_file() else 0
+    return done + failed == n_galaxies
+
+
 def base_run(n_galaxies: int = 600, *, seed: int = 1, workers: int = 2) -> Path:
     """Ingested run of ``n_galaxies`` distinct mock galaxies (built once, then reused)."""
     survey = OUT / f"base-survey-{n_galaxies}-{seed}"

@@ -42,7 +42,6 @@ import pstats
 import subprocess
 import sys
 import time
-import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -99,24 +98,6 @@ def run_measured(cmd: list[str]) -> dict[str, float]:
 def folder_size(path: Path) -> tuple[int, int]:
     files = [p for p in path.rglob("*") if p.is_file()]
     return len(files), sum(p.stat().st_size for p in files)
-
-
-def survey_matches(folder: Path, n_galaxies: int, seed: int) -> bool:
-    toml = folder / "survey.toml"
-    if not (toml.is_file() and (folder / "truth" / "galaxies.parquet").is_file()):
-        return False
-    mock = tomllib.loads(toml.read_text()).get("mock", {})
-    return mock.get("galaxies") == n_galaxies and mock.get("seed") == seed
-
-
-def run_complete(run_dir: Path, n_galaxies: int) -> bool:
-    """Every galaxy of the survey is either ingested or listed in failures.csv."""
-    if not (run_dir / "manifest.json").is_file() or not (run_dir / "galaxies.parquet").is_file():
-        return False
-    done = len(pd.read_parquet(run_dir / "galaxies.parquet", columns=["plateifu"]))
-    failures = run_dir / "failures.csv"
-    failed = len(pd.read_csv(failures)) if failures.is_file() else 0
-    return done + failed == n_galaxies
 
 
 def profile_analysis(run_dir: Path) -> tuple[float, list[tuple[str, float, int]], str]:
@@ -253,7 +234,7 @@ def distinct_survey(args) -> tuple[Path, list]:
     stages = []
     mock_cmd = ["mock", "--galaxies", str(args.galaxies), "--seed", str(args.seed),
                 "--workers", str(args.workers), "--out", str(survey)]  # fmt: skip
-    if survey_matches(survey, args.galaxies, args.seed):
+    if _inputs.survey_matches(survey, args.galaxies, args.seed):
         stages.append(("mock", "metgrad " + " ".join(mock_cmd), None))
     else:
         if (survey / "survey.toml").exists():
@@ -261,7 +242,7 @@ def distinct_survey(args) -> tuple[Path, list]:
         stages.append(("mock", "metgrad " + " ".join(mock_cmd), run_measured(metgrad + mock_cmd)))
     ingest_cmd = ["ingest", str(survey / "survey.toml"), "--workers", str(args.workers),
                   "--no-progress"]  # fmt: skip
-    if run_complete(run_dir, args.galaxies):
+    if _inputs.run_complete(run_dir, args.galaxies):
         stages.append(("ingest", "metgrad " + " ".join(ingest_cmd), None))
     else:
         stages.append(

@@ -75,31 +75,13 @@ MODEL_NAMES = tuple(naive_analysis.MODEL_SETS)
 # --- the survey ---------------------------------------------------------------------------
 
 
-def survey_matches(folder: Path, n_galaxies: int, seed: int) -> bool:
-    toml = folder / "survey.toml"
-    if not toml.is_file():
-        return False
-    mock = tomllib.loads(toml.read_text()).get("mock", {})
-    return mock.get("galaxies") == n_galaxies and mock.get("seed") == seed
-
-
-def run_complete(run_dir: Path, n_galaxies: int) -> bool:
-    """Every galaxy of the survey is either ingested or listed in failures.csv."""
-    if not (run_dir / "manifest.json").is_file() or not (run_dir / "galaxies.parquet").is_file():
-        return False
-    done = len(pd.read_parquet(run_dir / "galaxies.parquet", columns=["plateifu"]))
-    failures = run_dir / "failures.csv"
-    failed = len(pd.read_csv(failures)) if failures.is_file() else 0
-    return done + failed == n_galaxies
-
-
 def ensure_survey(folder: Path, n_galaxies: int, seed: int, workers: int) -> tuple[Path, str]:
     """The ingested run of the benchmark survey, built if missing; and how it was obtained."""
     run_dir = folder / "run"
     metgrad = [sys.executable, "-m", "metgrad.cli"]
     start = time.perf_counter()
     built = []
-    if not survey_matches(folder, n_galaxies, seed):
+    if not _inputs.survey_matches(folder, n_galaxies, seed):
         if folder.exists():
             toml = folder / "survey.toml"
             if not (toml.is_file() and "mock" in tomllib.loads(toml.read_text())):
@@ -109,7 +91,7 @@ def ensure_survey(folder: Path, n_galaxies: int, seed: int, workers: int) -> tup
                "--workers", str(workers), "--out", str(folder)]  # fmt: skip
         subprocess.run(metgrad + cmd, check=True)
         built.append("mock")
-    if built or not run_complete(run_dir, n_galaxies):
+    if built or not _inputs.run_complete(run_dir, n_galaxies):
         if run_dir.exists():
             shutil.rmtree(run_dir)
         cmd = ["ingest", str(folder / "survey.toml"), "--workers", str(workers), "--no-progress"]
