@@ -92,15 +92,32 @@ def replicated_run(
 
     Copy k of galaxy ``PLATE-IFU`` is ``PLATE+1000k-IFU``; it keeps each
     selected spaxel with probability ``spaxel_fraction`` (rejected spaxels are
-    dropped: the analysis never reads them).
+    dropped: the analysis never reads them). Galaxies and random draws come in
+    a fixed order, so a run of N galaxies is the first N galaxies of any larger
+    run with the same settings: when one exists, its files are hard-linked.
     """
-    out = OUT / f"replicated-{base.parent.name}-{n_galaxies}-{spaxel_fraction:g}-{seed}"
+    name_of = f"replicated-{base.parent.name}-{{}}-{spaxel_fraction:g}-{seed}".format
+    out = OUT / name_of(n_galaxies)
     stamp = out / "bench-complete.json"
     if stamp.is_file():
         return out
     if out.exists():
         shutil.rmtree(out)
     (out / "spaxels").mkdir(parents=True)
+    larger = sorted(
+        (int(p.name.split("-")[-3]), p)
+        for p in OUT.glob(name_of("*"))
+        if (p / "bench-complete.json").is_file() and int(p.name.split("-")[-3]) > n_galaxies
+    )
+    if larger:
+        source = larger[0][1]
+        rows = pd.read_parquet(source / "galaxies.parquet").iloc[:n_galaxies]
+        for name in rows["plateifu"]:
+            os.link(source / "spaxels" / f"{name}.parquet", out / "spaxels" / f"{name}.parquet")
+        rows.to_parquet(out / "galaxies.parquet")
+        shutil.copy(source / "manifest.json", out / "manifest.json")
+        stamp.write_text(json.dumps({"base": str(base), "galaxies": n_galaxies}))
+        return out
     galaxies = pd.read_parquet(base / "galaxies.parquet")
     rng = np.random.default_rng(seed)
     rows = []
