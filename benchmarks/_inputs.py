@@ -169,6 +169,14 @@ def cpu_count() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
+def publish(path: Path, text: str) -> None:
+    """Print a benchmark's Markdown section and write it to ``path`` (in benchmarks/out/)."""
+    print(text)
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text)
+    print(f"wrote {path}")
+
+
 def write_targets(name: str, rows: list[tuple[str, str, str, bool | None]]) -> None:
     """Record a benchmark's headline figures for the summary table of RESULTS.md.
 

@@ -331,10 +331,7 @@ def main() -> int:
         profile = (target, *profile_analysis(target))
     _, run_bytes = folder_size(run_dir)
     text = report(source, stages, run_bytes, run_dir, profile, summary_default)
-    print(text)
-    OUT_MD.parent.mkdir(exist_ok=True)
-    OUT_MD.write_text(text)
-    print(f"wrote {OUT_MD}")
+    _inputs.publish(OUT_MD, text)
     return 0
 
 

@@ -418,7 +418,6 @@ def main() -> int:
         load_config(ensure_survey(run_survey, args.run_galaxies, args.seed)), args.run_repeats
     )
     text = report(rows, stages, options, runs, len(tasks), args, profile_text, machine)
-    print(text)
     one, two = runs["1 process"], runs["2 processes"]
     dask = runs["Dask LocalCluster, 2 workers"]
     _inputs.write_targets("ingest", [
@@ -428,9 +427,7 @@ def main() -> int:
         ("whole run, 1 process -> 2-worker Dask LocalCluster", f"{one / dask:.2f}x faster "
          f"(cluster start {machine['cluster_s']:.1f} s included)", "near-linear (2x)", None),
     ])  # fmt: skip
-    OUT_MD.parent.mkdir(exist_ok=True)
-    OUT_MD.write_text(text)
-    print(f"wrote {OUT_MD}")
+    _inputs.publish(OUT_MD, text)
     return 0
 
 

@@ -494,10 +494,7 @@ def main() -> int:
         r100 = float(np.median(timings["metgrad"]))
     total = time.perf_counter() - start
     text = report(args, how, n_ingested, timings, counts, costs, r100, checks, total)
-    print(text)
-    OUT_MD.parent.mkdir(exist_ok=True)
-    OUT_MD.write_text(text)
-    print(f"wrote {OUT_MD}")
+    _inputs.publish(OUT_MD, text)
     return 0
 
 

@@ -265,6 +265,8 @@ def _fit_row(x, y, slopes, scratch_s, scratch_w, inner_s, inner_w, sign, on_inde
         if not margin < -margin_tol:
             break
         pivot = worst
+    else:  # pragma: no cover - the objective falls at every step, so this cannot happen
+        raise RuntimeError("lad_line: descent did not converge in MAX_STEPS steps")
 
     return slope
 

@@ -210,9 +210,7 @@ def binned_statistics_1d(x, values, width, *, origin=0.0, min_count=1):
     return _binned([x], values, [width], [origin], min_count, "binned_statistics_1d")
 
 
-def binned_statistics_2d(
-    x, y, values, width, *, origin=(0.0, 0.0), min_count=1, with_median=True
-):
+def binned_statistics_2d(x, y, values, width, *, origin=(0.0, 0.0), min_count=1, with_median=True):
     """Count, mean, median and standard deviation of values in 2-D bins of (x, y).
 
     Parameters
@@ -252,9 +250,7 @@ def binned_statistics_2d(
     """
     widths = np.broadcast_to(np.asarray(width, dtype=np.float64), (2,))
     origins = np.broadcast_to(np.asarray(origin, dtype=np.float64), (2,))
-    return _binned(
-        [x, y], values, widths, origins, min_count, "binned_statistics_2d", with_median
-    )
+    return _binned([x, y], values, widths, origins, min_count, "binned_statistics_2d", with_median)
 
 
 def _checked_width_origin(width, origin):
