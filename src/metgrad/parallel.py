@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import os
+import uuid
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
-__all__ = ["GalaxyExecutor", "open_executor"]
+__all__ = ["LOCAL_CLUSTER_CONFIG", "GalaxyExecutor", "dask_chunk_size", "open_executor"]
 
 
 class GalaxyExecutor(AbstractContextManager):
@@ -65,13 +66,19 @@ class GalaxyExecutor(AbstractContextManager):
                     "install the extra: pip install 'metgrad[dask]'"
                 ) from None
             if self.scheduler == "local":
-                self._cluster = LocalCluster(
-                    n_workers=self.workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    host="127.0.0.1",
-                    dashboard_address=":0",  # any free port: never collide with a running 8787
-                )
+                import dask
+
+                # Workers sample their own stacks every 10 ms for the dashboard's profile;
+                # on per-galaxy Python work that cost 15-20% of the CPU time
+                # (benchmarks/bench_ingest.py). A throw-away cluster does without it.
+                with dask.config.set(LOCAL_CLUSTER_CONFIG):
+                    self._cluster = LocalCluster(
+                        n_workers=self.workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        host="127.0.0.1",
+                        dashboard_address=":0",  # any free port: never collide with 8787
+                    )
                 self._client = Client(self._cluster)
             else:
                 self._client = Client(self.scheduler)
@@ -123,16 +130,79 @@ class GalaxyExecutor(AbstractContextManager):
 
         if self._client is None:
             raise RuntimeError("use the executor inside a 'with' block")
-        futures = {}
-        for key, item in items:
-            fut = self._client.submit(fn, item, key=f"metgrad-{key}", pure=False)
-            futures[fut.key] = (key, fut)
-        for fut in as_completed([f for _, f in futures.values()]):
-            yield futures[fut.key][0], fut.result()
+        n_workers = max(1, len(self._client.scheduler_info().get("workers", {})))
+        size = dask_chunk_size(len(items), n_workers)
+        chunks = [items[start : start + size] for start in range(0, len(items), size)]
+        # a key of this call only: another run on the same scheduler may hold the same items
+        token = uuid.uuid4().hex[:12]
+        keys = {}  # Dask key -> our keys of its items
+        futures = []
+        for chunk in chunks:
+            fut = self._client.submit(
+                _run_chunk,
+                fn,
+                [item for _, item in chunk],
+                key=f"metgrad-{token}-{chunk[0][0]}-{len(chunk)}",
+                pure=False,
+            )
+            keys[fut.key] = [key for key, _ in chunk]
+            futures.append(fut)
+        for fut, outcomes in as_completed(futures, with_results=True):
+            for key, (ok, value) in zip(keys[fut.key], outcomes, strict=True):
+                if not ok:
+                    raise value
+                yield key, value
 
     def __repr__(self) -> str:
         where = f", scheduler={self.scheduler!r}" if self.scheduler else ""
         return f"GalaxyExecutor({self.backend!r}, workers={self.workers}{where})"
+
+
+#: Dask configuration of the workers of a throw-away ``LocalCluster``.
+LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False}
+
+
+def dask_chunk_size(n_items: int, n_workers: int, *, per_worker: int = 16, most: int = 8) -> int:
+    """Items per Dask task: about ``per_worker`` tasks a worker, at most ``most`` items each.
+
+    Every Dask task costs a few milliseconds of scheduler and client time, which
+    on a small machine is taken from the workers; a task of a few galaxies costs
+    the same. Enough tasks remain that the workers finish close together.
+
+    Parameters
+    ----------
+    n_items : int
+        Items to run.
+    n_workers : int
+        Workers of the cluster.
+    per_worker : int, optional
+        Tasks wanted per worker.
+    most : int, optional
+        Largest number of items in one task.
+
+    Returns
+    -------
+    int
+        At least 1.
+
+    Examples
+    --------
+    >>> dask_chunk_size(150, 2), dask_chunk_size(10, 2), dask_chunk_size(10_000, 2)
+    (4, 1, 8)
+    """
+    return max(1, min(most, n_items // max(1, n_workers * per_worker)))
+
+
+def _run_chunk(fn: Callable[[Any], Any], items: list[Any]) -> list[tuple[bool, Any]]:
+    """``fn`` of every item, as ``(True, result)`` or ``(False, exception)``: one item's
+    error neither hides the others' results nor stops them."""
+    out = []
+    for item in items:
+        try:
+            out.append((True, fn(item)))
+        except Exception as exc:  # re-raised by the caller, for its item
+            out.append((False, exc))
+    return out
 
 
 def open_executor(*, workers: int | None = 1, scheduler: str | None = None) -> GalaxyExecutor:

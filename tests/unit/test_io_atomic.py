@@ -52,3 +52,27 @@ def test_floats_are_not_dictionary_encoded(tmp_path):
 def test_same_frame_same_bytes(tmp_path):
     first = write_parquet_atomic(tmp_path / "a.parquet", _frame()).read_bytes()
     assert write_parquet_atomic(tmp_path / "b.parquet", _frame()).read_bytes() == first
+
+
+def test_arrow_writer_codec_and_deferred_flush(tmp_path, monkeypatch):
+    import os
+
+    import pyarrow as pa
+
+    from metgrad.io.atomic import sync_files, write_arrow_atomic
+
+    flushed = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: flushed.append(fd) or real_fsync(fd))
+    table = pa.Table.from_pandas(_frame(), preserve_index=False)
+    path = write_arrow_atomic(tmp_path / "t.parquet", table, compression="lz4", durable=False)
+    assert flushed == []  # not flushed by the write...
+    meta = pq.ParquetFile(path).metadata
+    assert {meta.row_group(0).column(i).compression for i in range(meta.num_columns)} == {"LZ4"}
+    assert pq.read_table(path).equals(table)
+    assert [p.name for p in tmp_path.iterdir() if TMP_MARK in p.name] == []
+    # ...but by sync_files: the file, then its folder; a file gone since is skipped
+    assert sync_files([path, tmp_path / "gone.parquet"]) == 1
+    assert len(flushed) == 2
+    write_arrow_atomic(tmp_path / "u.parquet", table)  # durable by default
+    assert len(flushed) == 3

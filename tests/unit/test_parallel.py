@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from metgrad.parallel import GalaxyExecutor, open_executor
+from metgrad.parallel import GalaxyExecutor, _run_chunk, dask_chunk_size, open_executor
 
 
 def _square_plus_key(item):
@@ -38,3 +38,39 @@ def test_dask_local_cluster_agrees():
     with open_executor(workers=2, scheduler="local") as ex:
         got = dict(ex.imap_unordered(_square_plus_key, ITEMS))
     assert got == EXPECTED
+
+
+def _fail_on_13(item):
+    key, value = item
+    if value == 13:
+        raise ValueError(f"{key} is unlucky")
+    return f"{key}:{value * value}"
+
+
+def test_dask_chunk_size_keeps_every_worker_busy():
+    # 16 tasks per worker, at most 8 items a task, never 0
+    assert dask_chunk_size(0, 2) == 1
+    assert dask_chunk_size(31, 2) == 1
+    assert dask_chunk_size(64, 2) == 2
+    assert dask_chunk_size(150, 2) == 4
+    assert dask_chunk_size(10_000, 2) == 8
+    assert dask_chunk_size(10_000, 200) == 3
+
+
+def test_run_chunk_keeps_results_beside_an_error():
+    out = _run_chunk(_fail_on_13, [("a", 2), ("b", 13), ("c", 3)])
+    assert out[0] == (True, "a:4") and out[2] == (True, "c:9")
+    assert out[1][0] is False and str(out[1][1]) == "b is unlucky"
+
+
+def test_dask_chunks_give_every_result_and_each_error():
+    pytest.importorskip("dask.distributed")
+    items = [(f"g{i}", (f"g{i}", i)) for i in range(100)]  # chunks of 3 on 2 workers
+    with open_executor(workers=2, scheduler="local") as ex:
+        got = dict(ex.imap_unordered(_square_plus_key, items))
+        assert got == {f"g{i}": f"g{i}:{i * i}" for i in range(100)}
+        seen = {}
+        with pytest.raises(ValueError, match="g13 is unlucky"):
+            for key, value in ex.imap_unordered(_fail_on_13, items):
+                seen[key] = value
+    assert all(seen[k] == f"{k}:{int(k[1:]) ** 2}" for k in seen)

@@ -148,3 +148,26 @@ def test_bad_galaxy_values():
         GalaxyInfo("1-1", z=0.03, ba=0.0)
     with pytest.raises(ValueError, match="1-1: redshift"):
         GalaxyInfo("1-1", z=float("nan"), ba=0.5)
+
+
+def test_arrow_table_is_typed_as_pyarrow_writes_the_frame(result):
+    # the ingest writes to_arrow(); older runs wrote the DataFrame: one dataset must read both
+    import pyarrow as pa
+
+    from_frame = pa.Table.from_pandas(result.table, preserve_index=False)
+    direct = result.to_arrow(metadata={"k": "v"})
+    assert direct.schema.remove_metadata() == from_frame.schema.remove_metadata()
+    assert direct.schema.metadata == {b"k": b"v"}
+    for name in from_frame.column_names:  # NaN -> null in both
+        assert direct[name].equals(from_frame[name]), name
+    assert direct["sigma_star"].null_count == 0 and direct.num_rows == result.n_spaxels
+
+
+def test_first_failed_cut_counts_match_the_reasons():
+    maps = _maps()
+    st = spaxel_table(maps, GalaxyInfo("1-1", z=0.03, ba=0.8))  # DAP-only: sigma_star NaN
+    counts = st.cut_counts()
+    reasons = st.table["reject_reason"].value_counts()
+    for cut in CUTS:
+        assert counts[f"first_{cut}"] == reasons.get(cut, 0), cut
+    assert st.to_arrow()["sigma_star"].null_count == st.n_spaxels  # NaN written as null

@@ -152,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputFileError(args.maps, f"ECOOELL gives b/a = {ba:.6g}, not in (0, 1]; give --ba")
     info = GalaxyInfo(dap.plateifu, z=z, ba=ba, re_arcsec=dap.reff_arcsec)
     st = spaxel_table(dap, info, pipe3d, selection=config.selection, physics_config=config.physics)
-    if not len(st.table):  # as ingest: a MAPS file without a footprint is unusable
+    if not st.n_spaxels:  # as ingest: a MAPS file without a footprint is unusable
         raise InputFileError(args.maps, "no covered spaxels (every Halpha spaxel NOCOV)")
     summary = galaxy_summary(st, config=config, plateifu=dap.plateifu)
     summary["z"], summary["ba"] = float(z), float(ba)

@@ -52,6 +52,8 @@ def _thresholds(analysis_dir: Path) -> tuple[float, float, float]:
     low, high = summary.get("subsample_percentiles", (LOW_PERCENTILE, HIGH_PERCENTILE))
     small = summary.get("subsample_small_offset", SMALL_OFFSET)
     return float(low), float(high), float(small)
+
+
 SUBSAMPLES = ("steep", "small", "shallow")
 SUBSAMPLE_NAMES = {"steep": "steep gradient", "small": "small residual",
                    "shallow": "shallow gradient"}  # fmt: skip

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from os import PathLike
 from pathlib import Path
@@ -24,6 +24,7 @@ __all__ = [
     "TMP_MARK",
     "atomic_path",
     "remove_stale_temporaries",
+    "sync_files",
     "write_arrow_atomic",
     "write_bytes_atomic",
     "write_csv_atomic",
@@ -45,10 +46,20 @@ TMP_MARK = ".metgrad-tmp-"
 
 
 @contextmanager
-def atomic_path(path: str | PathLike[str]) -> Iterator[Path]:
+def atomic_path(path: str | PathLike[str], *, durable: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` if the block succeeds.
 
     The temporary file is removed if the block raises.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to (re)place.
+    durable : bool, optional
+        Flush the file to disk (``fsync``) before the rename, so that it survives a
+        crash of the operating system too. With False, the caller flushes later
+        (:func:`sync_files`): the rename alone already guarantees that a killed
+        process leaves the old file or the new one, never a part.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -57,8 +68,9 @@ def atomic_path(path: str | PathLike[str]) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        with open(tmp_path, "rb+") as fh:
-            os.fsync(fh.fileno())
+        if durable:
+            with open(tmp_path, "rb+") as fh:
+                os.fsync(fh.fileno())
         os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual mode
         os.replace(tmp_path, path)
     finally:
@@ -66,10 +78,46 @@ def atomic_path(path: str | PathLike[str]) -> Iterator[Path]:
             tmp_path.unlink()
 
 
-def _write_with(path, writer: Callable[[Path], None]) -> Path:
-    with atomic_path(path) as tmp:
+def _write_with(path, writer: Callable[[Path], None], *, durable: bool = True) -> Path:
+    with atomic_path(path, durable=durable) as tmp:
         writer(tmp)
     return Path(path)
+
+
+def sync_files(paths: Iterable[str | PathLike[str]]) -> int:
+    """Flush files (and the folders holding them) to disk; return how many files.
+
+    Files written with ``durable=False`` are flushed here in one pass, after the
+    operating system has had time to write most of them back, where an ``fsync``
+    costs little: a run makes its records durable before it writes the summary
+    that lists them. Files that no longer exist are skipped.
+    """
+    n = 0
+    folders = set()
+    for path in paths:
+        path = Path(path)
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        folders.add(path.parent)
+        n += 1
+    for folder in folders:  # the renames live in the folder
+        try:
+            fd = os.open(folder, os.O_RDONLY)
+        except OSError:  # a platform without directory handles
+            continue
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    return n
 
 
 def write_bytes_atomic(path: str | PathLike[str], data: bytes) -> Path:
@@ -108,7 +156,8 @@ def write_parquet_atomic(
     """Atomically write a DataFrame as Parquet, with extra key-value metadata.
 
     The output is deterministic: the same frame and metadata give the same
-    bytes (no timestamps are written).
+    bytes (no timestamps are written). Written as :func:`write_arrow_atomic`
+    writes ``pyarrow.Table.from_pandas(frame)``.
 
     Parameters
     ----------
@@ -118,16 +167,45 @@ def write_parquet_atomic(
         The table (its index is not written).
     metadata : dict of str to str, optional
         Added to the Parquet schema metadata (e.g. configuration and versions).
+    """
+    return write_arrow_atomic(
+        path, pa.Table.from_pandas(frame, preserve_index=False), metadata=metadata
+    )
+
+
+def write_arrow_atomic(
+    path: str | PathLike[str],
+    table: pa.Table,
+    *,
+    metadata: dict[str, str] | None = None,
+    compression: str = "zstd",
+    durable: bool = True,
+) -> Path:
+    """Atomically write an Arrow table as Parquet, with extra key-value metadata.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Destination ``.parquet`` file.
+    table : pyarrow.Table
+        The table; its schema metadata is kept.
+    metadata : dict of str to str, optional
+        Added to the schema metadata.
+    compression : str, optional
+        Parquet codec (any that :func:`pyarrow.parquet.write_table` takes). zstd
+        gives the smallest files; the spaxel tables of ``ingest`` use lz4, which
+        writes and reads them faster for about 12% more space.
+    durable : bool, optional
+        As for :func:`atomic_path`.
 
     Notes
     -----
-    Columns are zstd-compressed. Only columns that are not floating point are
-    dictionary-encoded: measured values are nearly all distinct, so a dictionary
-    of them costs time and space (on the synthetic survey's spaxel tables,
-    dictionary-encoding every column took 40% longer to write and gave 18% larger
-    files; ``benchmarks/bench_ingest.py``).
+    Only columns that are not floating point are dictionary-encoded: measured
+    values are nearly all distinct, so a dictionary of them costs time and space
+    (on the synthetic survey's spaxel tables, dictionary-encoding every column
+    took 40% longer to write and gave 18% larger files;
+    ``benchmarks/bench_ingest.py``).
     """
-    table = pa.Table.from_pandas(frame, preserve_index=False)
     if metadata:
         merged = dict(table.schema.metadata or {})
         merged.update({k.encode(): v.encode() for k, v in metadata.items()})
@@ -135,14 +213,9 @@ def write_parquet_atomic(
     dictionary = [f.name for f in table.schema if not pa.types.is_floating(f.type)]
 
     def write(tmp: Path) -> None:
-        pq.write_table(table, tmp, compression="zstd", use_dictionary=dictionary)
+        pq.write_table(table, tmp, compression=compression, use_dictionary=dictionary)
 
-    return _write_with(path, write)
-
-
-def write_arrow_atomic(path: str | PathLike[str], table: pa.Table) -> Path:
-    """Atomically write an Arrow table as zstd-compressed Parquet (schema metadata kept)."""
-    return _write_with(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+    return _write_with(path, write, durable=durable)
 
 
 def remove_stale_temporaries(folder: str | PathLike[str]) -> int:

@@ -17,6 +17,7 @@ import io
 import re
 import warnings
 import zlib
+from collections.abc import Collection
 from os import PathLike
 from pathlib import Path
 
@@ -42,8 +43,10 @@ __all__ = [
 ]
 
 _GZIP_MAGIC = b"\x1f\x8b"
+#: Length of a FITS header card (an "80-character card image").
+CARD_LENGTH = 80
 _FITS_MAGIC = b"SIMPLE  ="
-_CHANNEL_KEY = re.compile(r"^C(\d+)$")
+_CHANNEL_KEY = re.compile(r"C(\d+)")
 _TRUNCATED = "File may have been truncated"
 #: HDU types whose data astropy can read in sections (not random groups or compressed images).
 _IMAGE_HDUS = (fits.PrimaryHDU, fits.ImageHDU)
@@ -257,7 +260,7 @@ class Channels:
         plane_cards: dict[int, fits.Card] = {}  # channel number -> the card naming it
         for card in header.cards:
             key = card.keyword
-            match = _CHANNEL_KEY.match(key)
+            match = _CHANNEL_KEY.fullmatch(key)
             if match:
                 plane_cards[int(match.group(1))] = first.setdefault(key, card)
         n = max(plane_cards, default=0)
@@ -341,22 +344,84 @@ class FitsExtensions:
         The HDUs, in file order.
     """
 
-    def __init__(self, path: Path, hdul: fits.HDUList):
+    def __init__(self, path: Path, hdul: fits.HDUList, raw: bytes | None = None):
         self.path = path
         self.hdul = hdul
+        self._raw = raw
         # EXTNAME (stripped, upper case) -> first HDU of that name, for the HDUs named so far:
-        # each header is parsed (by astropy, to read its name) only when a lookup reaches it
+        # each HDU's name is read only when a lookup reaches it
         self._positions: dict[str, int] = {"PRIMARY": 0}
         self._named = 0  # HDUs whose names are in _positions
         self._channels: dict[int, Channels] = {}
+        self._channels_by_text: dict[str, Channels] = {}
+        self._images: dict[int, list[tuple[str, str]]] = {}  # HDU -> _card_images(HDU)
+
+    def _card_images(self, i: int) -> list[tuple[str, str]] | None:
+        """(keyword, card image) of each 80-character card of HDU ``i``'s header, up to END.
+
+        The keyword is the card's first 8 characters, blank-stripped and upper case.
+        None when the file's bytes are not at hand.
+        """
+        if i in self._images:
+            return self._images[i]
+        if self._raw is None:
+            return None
+        info = self.hdul[i].fileinfo()  # where astropy found the header and the data
+        if info is None:
+            return None
+        text = self._raw[info["hdrLoc"] : info["datLoc"]].decode("ascii", errors="replace")
+        cards = []
+        for start in range(0, len(text) - CARD_LENGTH + 1, CARD_LENGTH):
+            image = text[start : start + CARD_LENGTH]
+            keyword = image[:8].rstrip().upper()
+            if keyword == "END":
+                break
+            cards.append((keyword, image))
+        self._images[i] = cards
+        return cards
+
+    def _selected_cards(self, i: int, keep) -> str | None:
+        """The card images of HDU ``i`` whose keyword ``keep`` accepts (None: no raw bytes)."""
+        cards = self._card_images(i)
+        if cards is None:
+            return None
+        chosen: list[str] = []
+        taking = False
+        for keyword, image in cards:
+            if keyword == "CONTINUE":  # a long string's continuation goes with its card
+                if taking:
+                    chosen.append(image)
+                continue
+            taking = keep(keyword)
+            if taking:
+                chosen.append(image)
+        return "".join(chosen)
+
+    def _parsed(self, i: int, cards: str) -> fits.Header:
+        try:
+            return fits.Header.fromstring(cards)
+        except (ValueError, TypeError) as exc:
+            raise InputFileError(self.path, f"unreadable header of HDU {i} ({exc})") from None
+
+    def _selected_header(self, i: int, keep) -> fits.Header:
+        """Header of HDU ``i`` with only the cards whose keyword ``keep`` accepts."""
+        cards = self._selected_cards(i, keep)
+        if cards is None:
+            full = self.hdul[i].header
+            return fits.Header([card for card in full.cards if keep(card.keyword)])
+        return self._parsed(i, cards)
+
+    def _name(self, i: int) -> str:
+        """EXTNAME of HDU ``i``, stripped and upper case, as HDUList.index_of reads it."""
+        header = self._selected_header(i, lambda keyword: keyword == "EXTNAME")
+        return str(header.get("EXTNAME", "PRIMARY" if i == 0 else "")).strip().upper()
 
     def _position(self, extname: str | int) -> int:
         if isinstance(extname, int):
             return extname
         key = extname.strip().upper()
         while key not in self._positions and self._named < len(self.hdul):
-            name = self.hdul[self._named].name.strip().upper()  # as HDUList.index_of
-            self._positions.setdefault(name, self._named)
+            self._positions.setdefault(self._name(self._named), self._named)
             self._named += 1
         try:
             return self._positions[key]
@@ -370,15 +435,55 @@ class FitsExtensions:
             return False
         return True
 
-    def header(self, extname: str | int) -> fits.Header:
+    def header(
+        self,
+        extname: str | int,
+        *,
+        keywords: Collection[str] | None = None,
+        pattern: str | None = None,
+    ) -> fits.Header:
         """Header of the HDU ``extname`` (a name, or a 0-based HDU number).
+
+        Parameters
+        ----------
+        extname : str or int
+            The HDU.
+        keywords : collection of str, optional
+            Keep only the cards with these keywords (upper case).
+        pattern : str, optional
+            Keep (also) the cards whose keyword matches this regular expression in full.
+
+        Returns
+        -------
+        `~astropy.io.fits.Header`
+            The whole header when neither ``keywords`` nor ``pattern`` is given;
+            otherwise a header of just the chosen cards, in file order, each with the
+            ``CONTINUE`` cards that follow it. Either way astropy parses the cards.
 
         Raises
         ------
         InputFileError
-            ``missing extension EXTNAME``.
+            ``missing extension EXTNAME``, or a chosen card astropy cannot parse.
+
+        Notes
+        -----
+        astropy parses every card of a header the first time the header is used, at
+        some 20 microseconds a card (most of it in configuration look-ups). A MaNGA
+        extension header holds 30 to 150 cards, of which a reader needs a few, and a
+        name look-up passes over every HDU before the one it finds. So chosen cards
+        are picked from the header's 80-character card images (where astropy found
+        the header, ``hdu.fileinfo()``) by their keyword field,
+        and only those are given to :meth:`astropy.io.fits.Header.fromstring`.
         """
-        return self.hdul[self._position(extname)].header
+        i = self._position(extname)
+        if keywords is None and pattern is None:
+            return self.hdul[i].header
+        wanted = frozenset(keywords or ())
+        regex = re.compile(pattern) if pattern is not None else None
+        return self._selected_header(
+            i,
+            lambda key: key in wanted or (regex is not None and regex.fullmatch(key) is not None),
+        )
 
     def data(self, extname: str | int) -> np.ndarray | fits.Section | None:
         """Data of the HDU ``extname``, read as astropy reads them (None if it holds none).
@@ -418,7 +523,18 @@ class FitsExtensions:
         i = self._position(extname)
         channels = self._channels.get(i)
         if channels is None:
-            channels = self._channels[i] = Channels(self.hdul[i].header)
+
+            def keep(keyword):
+                return _CHANNEL_KEY.fullmatch(keyword) is not None
+
+            cards = self._selected_cards(i, keep)
+            if cards is None:
+                channels = Channels(self._selected_header(i, keep))
+            else:  # a value's _IVAR and _MASK extensions repeat its channel cards: parse once
+                channels = self._channels_by_text.get(cards)
+                if channels is None:
+                    channels = self._channels_by_text[cards] = Channels(self._parsed(i, cards))
+            self._channels[i] = channels
         return channels.index(names, path=self.path, extname=extname)
 
 
@@ -452,7 +568,8 @@ def open_extensions(path: str | PathLike[str]) -> FitsExtensions:
     (True, [3.0, 4.0, 5.0])
     """
     path = Path(path)
-    return FitsExtensions(path, parse_fits(read_bytes(path), path))
+    raw = read_bytes(path)
+    return FitsExtensions(path, parse_fits(raw, path), raw)
 
 
 def native(array: np.ndarray, dtype: type | str = np.float64) -> np.ndarray:

@@ -34,7 +34,10 @@ GAUSSIAN_LINES: tuple[str, ...] = (
     "Ha-6564",
 )
 
-_PRIMARY_KEYS = ("PLATEIFU", "REFF", "ECOOPA", "ECOOELL")
+#: The primary-header keywords the reader uses.
+_PRIMARY_KEYS = (
+    "PLATEIFU", "REFF", "ECOOPA", "ECOOELL", "MANGAID", "DAPTYPE", "VERSDAP", "SCINPVEL",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -195,7 +198,7 @@ def _line_map(images: FitsExtensions, base: str, line: str, shape) -> LineMap:
             raise InputFileError(
                 images.path, f"{name} channel {line} has shape {arr.shape}, expected {shape}"
             )
-    unit = str(images.header(base).get("BUNIT", "")).strip()
+    unit = str(images.header(base, keywords=("BUNIT",)).get("BUNIT", "")).strip()
     return LineMap(value=value, ivar=ivar, mask=mask, unit=unit)
 
 
@@ -229,7 +232,7 @@ def read_dap_maps(
     """
     path = Path(path)
     images = open_extensions(path)
-    primary = images.header(0)
+    primary = images.header(0, keywords=_PRIMARY_KEYS)
     plateifu = _primary_value(primary, "PLATEIFU", path)
     reff = _primary_value(primary, "REFF", path, kind=float)
     ecoopa = _primary_value(primary, "ECOOPA", path, kind=float)

@@ -27,6 +27,8 @@ __all__ = ["SSP_PLANES", "Pipe3DMaps", "read_pipe3d"]
 #: Fallback plane numbers (0-based) of the ``SSP`` extension for cubes without ``DESC_i`` keys.
 SSP_PLANES: dict[str, int] = {"dezonification": 2, "log_age_lw": 5, "log_mass_density_dust": 19}
 _D4000_PLANE, _D4000_ERR_PLANE = 5, 13
+#: Header keywords describing the planes (``DESC_i`` of SSP, ``INDEXi`` of INDICES).
+_DESCRIBING_KEYS = r"(DESC|INDEX)_?\d+"
 
 
 def _words(text: str) -> str:
@@ -109,14 +111,14 @@ def _cube(images: FitsExtensions, extname: str):
     data = images.data(extname)  # an astropy Section for an image: planes read on demand
     if data is None or len(data.shape) != 3:
         raise InputFileError(images.path, f"{extname} is not a 3-D plane stack")
-    return images.header(extname), data
+    return images.header(extname, pattern=_DESCRIBING_KEYS), data
 
 
 def _described(header, prefix: str) -> dict[int, str]:
-    pattern = re.compile(rf"^{prefix}_?(\d+)$")
+    pattern = re.compile(rf"{prefix}_?(\d+)")
     out = {}
-    for card in header.cards:  # parse the values of these cards only
-        m = pattern.match(card.keyword)
+    for card in header.cards:
+        m = pattern.fullmatch(card.keyword)
         if m:
             out[int(m.group(1))] = str(card.value).strip()
     return out

@@ -7,6 +7,8 @@ decrement (intrinsic Halpha/Hbeta = 2.86, case B, T_e = 10^4 K, n_e = 100 cm^-3)
 ``R_V = 3.1`` (Boardman et al. 2022, section 2.1).
 """
 
+import functools
+
 import numpy as np
 
 from ._arrays import as_float, finite, positive_finite, require_positive_scalar, to_output
@@ -97,6 +99,17 @@ def calzetti_k(wave_aa, r_v=3.1):
     >>> print(f"{calzetti_k(5000.0):.6f}")
     3.520122
     """
+    if np.ndim(wave_aa) == 0 and np.ndim(r_v) == 0:  # a line's k, asked for per galaxy
+        return _calzetti_k_scalar(float(wave_aa), float(r_v))
+    return _calzetti_k_array(wave_aa, r_v)
+
+
+@functools.lru_cache(maxsize=256)
+def _calzetti_k_scalar(wave_aa: float, r_v: float) -> np.float64:
+    return _calzetti_k_array(wave_aa, r_v)
+
+
+def _calzetti_k_array(wave_aa, r_v):
     wave = as_float(wave_aa)
     r_v = as_float(r_v)
     valid = finite(wave, r_v)
