@@ -11,13 +11,20 @@ sort of the distances to the few data points that can provably be among them. Th
 local fits of a block are solved together, one robustness iteration at a time, as a
 stack of small normal-equation systems in centred, scaled local coordinates; points
 whose outliers have stopped changing leave the stack. All work arrays are reused from
-block to block.
+block to block. The per-neighbour arithmetic (local coordinates and weights, residuals,
+biweights and the weighted sums of the normal equations) runs in loops compiled with
+numba (:mod:`metgrad.stats._loess_kernel`), which fuse what would be a few dozen numpy
+passes over a block into a few.
 """
 
 import numpy as np
 from scipy.spatial import KDTree
 
+from ._loess_kernel import biweights_and_sums, fill_rows, residuals
+
 __all__ = ["loess_2d"]
+
+_UNUSED = np.empty(0)
 
 #: Most robustness iterations per output point (Cleveland 1979 recommends two; the
 #: reference implementation allows up to ten and stops once the outliers stop changing).
@@ -476,6 +483,10 @@ class _Layout:
             a, b = exps
             lower, by = ((a - 1, b), 1) if a else ((a, b - 1), 2)
             self.recipe.append((layer, layer_of[lower], by))
+        self.recipe_array = np.array(self.recipe, dtype=np.intp).reshape(-1, 3)
+        factors = range(1, self.n_coeff)
+        self.zprod_array = np.array(list(zip(self.zprod_layers, factors, strict=True)),
+                                    dtype=np.intp).reshape(-1, 2)  # fmt: skip
 
 
 _LAYOUTS = {1: _Layout(1), 2: _Layout(2)}
@@ -494,32 +505,27 @@ class _Workspace:
         self.outliers_before = [np.empty((rows, k), dtype=bool) for _ in range(2)]
         self.outliers_now = np.empty((rows, k), dtype=bool)
         self.changed = np.empty((rows, k), dtype=bool)
-        self.residual = np.empty((rows, 1, k))
+        self.residual = np.empty((rows, k))
         self.scratch = np.empty((rows, k))
-        self.biweight = np.empty((rows, k))
-        self.weight = np.empty((rows, k))
+        self.own = np.empty(rows)
         self.sums = np.empty((rows, layout.n_layers, 1))
 
 
 def _fit(stack, weight, layout, sums):
     """Weighted least-squares coefficients (m, p) of every row of a block."""
     np.matmul(stack.transpose(1, 0, 2), weight[:, :, None], out=sums)
-    normal = sums[:, layout.normal_layers, 0]
-    rhs = sums[:, layout.rhs_layers]
+    return _solve(sums[:, :, 0], layout)
+
+
+def _solve(sums, layout):
+    """Coefficients (m, p) from the weighted sums (m, layers) of every row."""
+    normal = sums[:, layout.normal_layers]
+    rhs = sums[:, layout.rhs_layers, None]
     try:
         coeff = np.linalg.solve(normal, rhs)
     except np.linalg.LinAlgError:  # a degenerate neighbourhood somewhere in the block
         coeff = np.linalg.pinv(normal, hermitian=True) @ rhs
     return coeff[:, :, 0]
-
-
-def _residual(stack, coeff, layout, out):
-    """``z - fit`` at the neighbours, written to ``out`` (m, 1, k)."""
-    weights = np.empty((coeff.shape[0], 1, layout.n_coeff + 1))
-    weights[:, 0, :-1] = -coeff
-    weights[:, 0, -1] = 1.0
-    design_and_z = stack[: layout.n_coeff + 1].transpose(1, 0, 2)
-    return np.matmul(weights, design_and_z, out=out)[:, 0]
 
 
 def _row_median(values):
@@ -533,26 +539,6 @@ def _row_median(values):
     return (values[:, :half].max(axis=1) + upper) / 2.0
 
 
-def _biweights(residual, sigma, scratch, out):
-    """Robustness weights ``(1 - u**2)**2`` (zero for ``|u| >= 1``) written to ``out``."""
-    if sigma is None:
-        spread = _MAD_MULTIPLE * _row_median(np.abs(residual, out=scratch))
-        if spread.min() > 0:
-            np.multiply(residual, (1.0 / spread)[:, None], out=out)
-        else:  # zero MAD: exact residuals keep full weight, the others get none
-            with np.errstate(divide="ignore", invalid="ignore"):
-                np.divide(residual, spread[:, None], out=out)
-            out[np.isnan(out)] = 0.0
-    else:
-        np.divide(residual, sigma, out=out)
-        out *= 1.0 / _SIGMA_MULTIPLE
-    out *= out
-    np.minimum(out, 1.0, out=out)
-    np.subtract(1.0, out, out=out)
-    out *= out
-    return out
-
-
 def _fill_block(ws, x, y, z, sigz, qx, qy, idx, layout):
     """Local coordinates, monomials, values and tricube weights of a block, in ``ws[0]``.
 
@@ -560,38 +546,14 @@ def _fill_block(ws, x, y, z, sigz, qx, qy, idx, layout):
     when it is a data point, or, among exactly coincident points, the first in ``idx``.
     """
     m = idx.shape[0]
-    stack, tricube, dist2 = ws.stack[0][:, :m], ws.tricube[0][:m], ws.scratch[:m]
-    u, v = stack[1], stack[2]
-    np.take(x, idx, out=u, mode="clip")
-    u -= qx[:, None]
-    np.take(y, idx, out=v, mode="clip")
-    v -= qy[:, None]
-    np.multiply(u, u, out=dist2)
-    np.multiply(v, v, out=tricube)
-    dist2 += tricube
-    nearest = np.argmin(dist2, axis=1)
-    dmax2 = dist2.max(axis=1, keepdims=True)
-    if not np.all(dmax2 > 0):
+    nearest = np.empty(m, dtype=np.intp)
+    ok = fill_rows(
+        x, y, z, _UNUSED if sigz is None else sigz, sigz is not None, qx, qy, idx, m,
+        layout.z_layer, layout.recipe_array, layout.zprod_array, ws.stack[0], ws.tricube[0],
+        ws.sigma[0] if sigz is not None else ws.scratch, ws.scratch, nearest,
+    )  # fmt: skip
+    if not ok:
         raise ValueError("all neighbours of a point coincide with it: increase frac or npoints")
-    inv_dmax = 1.0 / np.sqrt(dmax2)
-    u *= inv_dmax
-    v *= inv_dmax
-    # tricube weights (1 - (d / d_max)**3)**3
-    dist2 /= dmax2
-    np.sqrt(dist2, out=tricube)
-    tricube *= dist2
-    np.subtract(1.0, tricube, out=tricube)  # >= 0: no neighbour is beyond d_max
-    np.multiply(tricube, tricube, out=dist2)
-    tricube *= dist2
-    if sigz is not None:
-        sigma = ws.sigma[0][:m]
-        np.take(sigz, idx, out=sigma, mode="clip")
-        tricube /= sigma * sigma
-    np.take(z, idx, out=stack[layout.z_layer], mode="clip")
-    for layer, lower, by in layout.recipe:
-        np.multiply(stack[lower], stack[by], out=stack[layer])
-    for layer, factor in zip(layout.zprod_layers, range(1, layout.n_coeff), strict=True):
-        np.multiply(stack[layout.z_layer], stack[factor], out=stack[layer])
     return nearest
 
 
@@ -608,21 +570,32 @@ def _robust_block(ws, sigz, layout, m, nearest):
     """
     cur = 0
     stack, tricube = ws.stack[cur][:, :m], ws.tricube[cur][:m]
-    sigma = None if sigz is None else ws.sigma[cur][:m]
+    use_sigma = sigz is not None
     value = np.empty(m)
     own_weight = np.empty(m)
     rows = np.arange(m)  # output row of each work row
     going = np.ones(m, dtype=bool)
-    coeff = _fit(stack, tricube, layout, ws.sums[:m])
+    coeff = np.ascontiguousarray(_fit(stack, tricube, layout, ws.sums[:m]))
+    sums = ws.sums[:, :, 0]
     for iteration in range(_MAX_ROBUST_ITERATIONS):
         n = rows.size
-        residual = _residual(stack, coeff, layout, ws.residual[:n])
-        biweight = _biweights(residual, sigma, ws.scratch[:n], ws.biweight[:n])
-        weight = np.multiply(tricube, biweight, out=ws.weight[:n])
-        coeff = _fit(stack, weight, layout, ws.sums[:n])
+        # the kernels take the whole C-contiguous work arrays and use their first n rows
+        residuals(ws.stack[cur], coeff, n, layout.n_coeff, layout.z_layer,
+                  ws.residual, ws.scratch)  # fmt: skip
+        if use_sigma:
+            row_scale = _UNUSED  # the errors set the scale
+        else:
+            with np.errstate(divide="ignore"):  # zero MAD -> inf (see biweights_and_sums)
+                row_scale = 1.0 / (_MAD_MULTIPLE * _row_median(ws.scratch[:n]))
+        biweights_and_sums(
+            ws.stack[cur], ws.residual, row_scale, ws.sigma[cur] if use_sigma else ws.scratch,
+            1.0 / _SIGMA_MULTIPLE, use_sigma, ws.tricube[cur], n, _OUTLIER_BIWEIGHT, nearest,
+            ws.own, ws.outliers_now, sums,
+        )  # fmt: skip
+        coeff = np.ascontiguousarray(_solve(sums[:n], layout))
         value[rows[going]] = coeff[going, 0]
-        own_weight[rows[going]] = biweight[going, nearest[going]]
-        outliers = np.less(biweight, _OUTLIER_BIWEIGHT, out=ws.outliers_now[:n])
+        own_weight[rows[going]] = ws.own[:n][going]
+        outliers = ws.outliers_now[:n]
         before = ws.outliers_before[cur][:n]
         if iteration > 0:
             going &= np.not_equal(outliers, before, out=ws.changed[:n]).any(axis=1)
@@ -631,14 +604,13 @@ def _robust_block(ws, sigz, layout, m, nearest):
                 break
             if n_going < _COMPACT_BELOW * n:
                 nxt, kept = 1 - cur, np.flatnonzero(going)
-                for layer, target in zip(stack, ws.stack[nxt], strict=True):
+                for layer, target in zip(ws.stack[cur][:, :n], ws.stack[nxt], strict=True):
                     np.take(layer, kept, axis=0, out=target[:n_going], mode="clip")
-                stack = ws.stack[nxt][:, :n_going]
-                tricube = np.take(
-                    tricube, kept, axis=0, out=ws.tricube[nxt][:n_going], mode="clip"
-                )
-                if sigma is not None:
-                    sigma = np.take(sigma, kept, axis=0, out=ws.sigma[nxt][:n_going], mode="clip")
+                np.take(ws.tricube[cur][:n], kept, axis=0, out=ws.tricube[nxt][:n_going],
+                        mode="clip")  # fmt: skip
+                if use_sigma:
+                    np.take(ws.sigma[cur][:n], kept, axis=0, out=ws.sigma[nxt][:n_going],
+                            mode="clip")  # fmt: skip
                 np.take(outliers, kept, axis=0, out=ws.outliers_before[nxt][:n_going], mode="clip")
                 coeff, rows, nearest, cur = coeff[kept], rows[kept], nearest[kept], nxt
                 going = np.ones(n_going, dtype=bool)
