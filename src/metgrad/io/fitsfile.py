@@ -335,6 +335,10 @@ class FitsExtensions:
         The file the HDUs came from, for the messages.
     hdul : `~astropy.io.fits.HDUList`
         Its HDUs (from :func:`parse_fits`).
+    raw : bytes, optional
+        The decompressed file (from :func:`read_bytes`). With it, names and chosen
+        header cards are read without astropy parsing every card of the headers
+        (:meth:`header`); without it, from astropy's headers.
 
     Attributes
     ----------
