@@ -409,7 +409,8 @@ def report(rows, stages, options, runs, n_tasks, args, profile_text, machine) ->
         '"started by the run". The row "already running" uses a cluster started '
         "before the timing, whose workers have imported metgrad, as a long-lived "
         "cluster's have",
-        "- Dask runs two galaxies or more per task (metgrad.parallel.dask_chunk_size), "
+        "- Dask gets the galaxies in tasks of up to 16, large ones first and single "
+        "galaxies last (metgrad.parallel.dask_chunk_sizes), "
         "and metgrad's own LocalCluster turns off the workers' statistical profiler "
         "(15-20% of their CPU time on this work)",
         "",

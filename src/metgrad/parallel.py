@@ -18,13 +18,14 @@ them in a fixed order or to per-key files.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import itertools
 import os
 import uuid
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
-__all__ = ["LOCAL_CLUSTER_CONFIG", "GalaxyExecutor", "dask_chunk_size", "open_executor"]
+__all__ = ["LOCAL_CLUSTER_CONFIG", "GalaxyExecutor", "dask_chunk_sizes", "open_executor"]
 
 
 class GalaxyExecutor(AbstractContextManager):
@@ -131,8 +132,8 @@ class GalaxyExecutor(AbstractContextManager):
         if self._client is None:
             raise RuntimeError("use the executor inside a 'with' block")
         n_workers = max(1, len(self._client.scheduler_info().get("workers", {})))
-        size = dask_chunk_size(len(items), n_workers)
-        chunks = [items[start : start + size] for start in range(0, len(items), size)]
+        bounds = list(itertools.accumulate(dask_chunk_sizes(len(items), n_workers), initial=0))
+        chunks = [items[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
         # a key of this call only: another run on the same scheduler may hold the same items
         token = uuid.uuid4().hex[:12]
         keys = {}  # Dask key -> our keys of its items
@@ -162,12 +163,18 @@ class GalaxyExecutor(AbstractContextManager):
 LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False}
 
 
-def dask_chunk_size(n_items: int, n_workers: int, *, per_worker: int = 16, most: int = 8) -> int:
-    """Items per Dask task: about ``per_worker`` tasks a worker, at most ``most`` items each.
+def dask_chunk_sizes(
+    n_items: int, n_workers: int, *, rounds: int = 4, most: int = 16
+) -> list[int]:
+    """Items per Dask task, in submission order: large tasks first, single items last.
 
-    Every Dask task costs a few milliseconds of scheduler and client time, which
-    on a small machine is taken from the workers; a task of a few galaxies costs
-    the same. Enough tasks remain that the workers finish close together.
+    Every Dask task costs several milliseconds of scheduler, worker and client time
+    (about 9 ms for a galaxy on a 2-core machine, `benchmarks/bench_ingest.py`), taken
+    from the workers on a small machine; a task of a few galaxies costs the same.
+    Each task takes ``1 / (rounds * n_workers)`` of the items still unassigned
+    (guided self-scheduling, Polychronopoulos & Kuck 1987), at most ``most``, so
+    there are few tasks, yet the last ones are small and the workers finish close
+    together.
 
     Parameters
     ----------
@@ -175,22 +182,37 @@ def dask_chunk_size(n_items: int, n_workers: int, *, per_worker: int = 16, most:
         Items to run.
     n_workers : int
         Workers of the cluster.
-    per_worker : int, optional
-        Tasks wanted per worker.
+    rounds : int, optional
+        Each task takes at most ``1 / (rounds * n_workers)`` of the remaining items.
     most : int, optional
-        Largest number of items in one task.
+        Largest number of items in one task (bounds the work lost to a killed
+        worker and the time between progress updates).
 
     Returns
     -------
-    int
-        At least 1.
+    list of int
+        Positive sizes, non-increasing, summing to ``n_items``.
 
     Examples
     --------
-    >>> dask_chunk_size(150, 2), dask_chunk_size(10, 2), dask_chunk_size(10_000, 2)
-    (4, 1, 8)
+    >>> dask_chunk_sizes(10, 2)
+    [2, 1, 1, 1, 1, 1, 1, 1, 1]
+    >>> sizes = dask_chunk_sizes(150, 2)
+    >>> len(sizes), sizes[:4], sizes[-4:], sum(sizes)
+    (27, [16, 16, 15, 13], [1, 1, 1, 1], 150)
     """
-    return max(1, min(most, n_items // max(1, n_workers * per_worker)))
+    if n_items < 0 or n_workers < 1 or rounds < 1 or most < 1:
+        raise ValueError(
+            f"need n_items >= 0 and n_workers, rounds, most >= 1; got {n_items}, "
+            f"{n_workers}, {rounds}, {most}"
+        )
+    sizes = []
+    remaining = n_items
+    while remaining:
+        size = min(most, -(-remaining // (rounds * n_workers)))
+        sizes.append(size)
+        remaining -= size
+    return sizes
 
 
 def _run_chunk(fn: Callable[[Any], Any], items: list[Any]) -> list[tuple[bool, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from metgrad.parallel import GalaxyExecutor, _run_chunk, dask_chunk_size, open_executor
+from metgrad.parallel import GalaxyExecutor, _run_chunk, dask_chunk_sizes, open_executor
 
 
 def _square_plus_key(item):
@@ -47,14 +47,19 @@ def _fail_on_13(item):
     return f"{key}:{value * value}"
 
 
-def test_dask_chunk_size_keeps_every_worker_busy():
-    # 16 tasks per worker, at most 8 items a task, never 0
-    assert dask_chunk_size(0, 2) == 1
-    assert dask_chunk_size(31, 2) == 1
-    assert dask_chunk_size(64, 2) == 2
-    assert dask_chunk_size(150, 2) == 4
-    assert dask_chunk_size(10_000, 2) == 8
-    assert dask_chunk_size(10_000, 200) == 3
+def test_dask_chunk_sizes_shrink_to_single_items():
+    # worked by hand: each task takes ceil(remaining / (4 rounds * 2 workers)) items, <= 16
+    assert dask_chunk_sizes(100, 2) == [13, 11, 10, 9, 8, 7, 6, 5, 4, 4, 3, 3, 3,
+                                        2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1]  # fmt: skip
+    assert dask_chunk_sizes(10, 2) == [2] + [1] * 8
+    assert dask_chunk_sizes(3, 2) == [1, 1, 1]
+    assert dask_chunk_sizes(0, 2) == []
+    big = dask_chunk_sizes(10_000, 2)
+    assert sum(big) == 10_000 and max(big) == 16 and big[-8:] == [1] * 8
+    assert all(a >= b for a, b in zip(big, big[1:], strict=False))
+    assert dask_chunk_sizes(100, 2, rounds=1, most=100)[:3] == [50, 25, 13]
+    with pytest.raises(ValueError, match="n_workers"):
+        dask_chunk_sizes(10, 0)
 
 
 def test_run_chunk_keeps_results_beside_an_error():
