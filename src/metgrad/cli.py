@@ -11,6 +11,7 @@ import importlib
 import sys
 
 from . import __version__
+from .malloc import limit_malloc_arenas
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
 
@@ -71,6 +72,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the process exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    limit_malloc_arenas()  # before any thread starts: one heap keeps the peak memory down
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.command is None:

@@ -132,8 +132,8 @@ class GalaxyExecutor(AbstractContextManager):
         if self._client is None:
             raise RuntimeError("use the executor inside a 'with' block")
         n_workers = max(1, len(self._client.scheduler_info().get("workers", {})))
-        bounds = list(itertools.accumulate(dask_chunk_sizes(len(items), n_workers), initial=0))
-        chunks = [items[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        bounds = itertools.accumulate(dask_chunk_sizes(len(items), n_workers), initial=0)
+        chunks = [items[a:b] for a, b in itertools.pairwise(bounds)]
         # a key of this call only: another run on the same scheduler may hold the same items
         token = uuid.uuid4().hex[:12]
         keys = {}  # Dask key -> our keys of its items

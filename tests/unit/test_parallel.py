@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from metgrad.parallel import GalaxyExecutor, _run_chunk, dask_chunk_sizes, open_executor
@@ -56,7 +58,7 @@ def test_dask_chunk_sizes_shrink_to_single_items():
     assert dask_chunk_sizes(0, 2) == []
     big = dask_chunk_sizes(10_000, 2)
     assert sum(big) == 10_000 and max(big) == 16 and big[-8:] == [1] * 8
-    assert all(a >= b for a, b in zip(big, big[1:], strict=False))
+    assert all(a >= b for a, b in itertools.pairwise(big))
     assert dask_chunk_sizes(100, 2, rounds=1, most=100)[:3] == [50, 25, 13]
     with pytest.raises(ValueError, match="n_workers"):
         dask_chunk_sizes(10, 0)
