@@ -38,6 +38,8 @@ def test_selected_rows_sorted_by_galaxy_and_cached(tmp_path):
     # selected: ceil(4 / 2) = 2 of 8000-1, ceil(5 / 2) = 3 of 8000-2, in plate-ifu order
     assert spaxels["plateifu"].tolist() == ["8000-1"] * 2 + ["8000-2"] * 3
     assert spaxels["plateifu"].dtype == object
+    # one string object per galaxy, shared by its spaxels (memory at the survey's scale)
+    assert len({id(name) for name in spaxels["plateifu"].to_numpy()}) == 2
     assert (tmp_path / SELECTED_CACHE).is_file()
     # log columns from the galaxy table: log10(3 kpc)
     assert np.allclose(spaxels["log_re"], np.log10(3.0))
