@@ -407,6 +407,10 @@ class RunTiming:
         none of this process's overlaps with it (an upper bound)."""
         return self.main_cpu_s + self.worker_cpu_s / workers
 
+    def free_cores_speedup(self, serial: RunTiming, workers: int) -> float:
+        """Speed-up over the 1-process run ``serial`` on ``workers`` free cores."""
+        return serial.main_cpu_s / self.free_cores_s(workers)
+
 
 def whole_runs(
     config: RunConfig, repeats: int
@@ -542,8 +546,7 @@ def report(rows, stages, options, runs, n_tasks, args, profile_text, machine) ->
     ]
     one = runs["1 process"]
     for label, run in runs.items():
-        workers = RUNS[label][0]
-        free = one.main_cpu_s / run.free_cores_s(workers)
+        free = run.free_cores_speedup(one, RUNS[label][0])
         lines.append(
             f"| {label} | {run.wall_s:.2f} | {run.wall_s / args.run_galaxies:.3f} "
             f"| {one.wall_s / run.wall_s:.2f} | {run.main_cpu_s:.2f} | {run.worker_cpu_s:.2f} "
@@ -603,7 +606,7 @@ def main() -> int:
     def speedups(label: str) -> tuple[str, bool]:
         run = runs[label]
         wall = one.wall_s / run.wall_s
-        free = one.main_cpu_s / run.free_cores_s(RUNS[label][0])
+        free = run.free_cores_speedup(one, RUNS[label][0])
         text = (f"{wall:.2f}x wall; reading the files alone: {reference:.2f}x at the time "
                 f"({wall / reference:.0%} of it); {free:.2f}x on two free cores from the CPU "
                 "times")  # fmt: skip

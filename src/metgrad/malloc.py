@@ -5,8 +5,9 @@ per core, and keeps the memory freed in each for reuse by that heap. The analysi
 fits gradients on a thread per core, each making and freeing bootstrap arrays of a
 few hundred kB, while the main thread holds the spaxel tables: at the paper's scale
 the spare memory kept in the threads' heaps added about a quarter to the peak
-(2.0 GB against 1.55 GB with one heap, at the same speed;
-``benchmarks/bench_analysis.py``). The command line (:func:`metgrad.cli.main`)
+(measured with ``metgrad analyse`` on the run of ``benchmarks/bench_analysis.py``:
+2.0 GB against 1.55 GB with ``MALLOC_ARENA_MAX=1``, at the same speed; 1.46 GB with
+this module, the analysis' own savings included). The command line (:func:`metgrad.cli.main`)
 therefore asks for a single heap, as the environment variable
 ``MALLOC_ARENA_MAX=1`` would; a Python program calling metgrad's functions can set
 that variable itself, before Python starts.
