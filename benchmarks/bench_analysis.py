@@ -49,7 +49,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _inputs
-from metgrad.sample import load_selected_spaxels
+from metgrad.analysis.load import load_selected_spaxels
 
 OUT_MD = Path(__file__).resolve().parent / "out" / "analysis.md"
 #: The paper's counts (Boardman et al. 2022, §2.2 and §3.3).

@@ -67,8 +67,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from astropy.io import fits
 
+from metgrad.atomic import write_arrow_atomic
 from metgrad.config import RunConfig, load_config
-from metgrad.io.atomic import write_arrow_atomic
 from metgrad.io.fitsfile import gunzip, read_bytes
 from metgrad.io.maps import read_dap_maps
 from metgrad.io.pipe3d import read_pipe3d

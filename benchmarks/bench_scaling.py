@@ -31,7 +31,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import _inputs  # noqa: E402
-from metgrad.sample import load_selected_spaxels  # noqa: E402
+from metgrad.analysis.load import load_selected_spaxels  # noqa: E402
 
 OUT_MD = HERE / "out" / "scaling.md"
 

@@ -34,15 +34,18 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "AnalysisConfig",
     "ConfigError",
     "GradientConfig",
     "InputsConfig",
+    "MassSizeConfig",
     "MatchConfig",
     "ModelConfig",
     "OutputConfig",
     "PhysicsConfig",
     "RunConfig",
     "SelectionConfig",
+    "TrendConfig",
     "config_from_dict",
     "load_config",
 ]
@@ -176,6 +179,11 @@ class SelectionConfig:
         Minimum log10(M*/Msun) (Kroupa) of the final sample.
     gradient_err_max : float
         Largest accepted observed-gradient error, dex/R_e.
+    bpt_dust_corrected : bool
+        Classify spaxels on the BPT diagram with dust-corrected line ratios (the
+        paper uses "the resulting reddening-corrected flux measurements throughout",
+        §2.1). False uses the observed ratios; each ratio's two lines are close in
+        wavelength, so the two agree except for spaxels next to the Kauffmann line.
     """
 
     snr_min: float = 3.0
@@ -191,6 +199,7 @@ class SelectionConfig:
     ba_min: float = 0.6
     log_mstar_min: float = 8.9
     gradient_err_max: float = 0.1
+    bpt_dust_corrected: bool = True
 
     def __post_init__(self):
         _check_range("selection.snr_min", self.snr_min, 0.0)
@@ -295,6 +304,140 @@ class ModelConfig:
 
 
 @dataclass(frozen=True)
+class AnalysisConfig:
+    """How the analysis builds its galaxy samples (choices where the paper is silent or
+    where a user may want another).
+
+    Attributes
+    ----------
+    reference_calibrator : str
+        Calibrator whose final sample every other calibrator uses (Appendix B:
+        PG16 is analysed on "the same final galaxy sample" as M13).
+    recut_secondary : bool
+        False (the paper): the other calibrators take exactly the reference's final
+        galaxies and spaxels. True: each re-applies the gradient-error and model
+        cuts with its own metallicities, on the reference's final galaxies.
+    recheck_final_error : bool
+        Re-apply ``selection.gradient_err_max`` to the final observed gradients
+        (refitted on the final spaxels). The paper applies the cut once, before the
+        models; on the 400-galaxy demo survey the re-check removes no galaxy.
+    repeat_rule : str
+        Which observation of a galaxy observed more than once (one ``mangaid``,
+        several plate-ifus) is kept: ``"most_spaxels"`` (most selected spaxels,
+        ties to the lowest plate-ifu) or ``"first"`` (lowest plate-ifu).
+    azimuthal_bin : float
+        Width (R/R_e) of the annuli of the azimuthally averaged profiles whose
+        gradients are compared with the spaxel gradients (§2.3).
+    """
+
+    reference_calibrator: str = "m13"
+    recut_secondary: bool = False
+    recheck_final_error: bool = True
+    repeat_rule: str = "most_spaxels"
+    azimuthal_bin: float = 0.1
+
+    def __post_init__(self):
+        if self.repeat_rule not in ("most_spaxels", "first"):
+            raise ConfigError(
+                f"analysis.repeat_rule = {self.repeat_rule!r}; allowed: 'most_spaxels', 'first'"
+            )
+        _check_range("analysis.azimuthal_bin", self.azimuthal_bin, 0.01, 1.0)
+
+
+@dataclass(frozen=True)
+class TrendConfig:
+    """Binned residual trends and the 2-D residual map of Figs 5, 6 and 9.
+
+    Attributes
+    ----------
+    bin_log_ssfr, bin_d4000, bin_log_ew_ha, bin_log_mstar : float
+        Bin widths (units of the columns: dex, D4000, dex, dex).
+    min_count : int
+        Minimum spaxels in a trend bin (the paper: 100).
+    sfr_map_bin : float
+        Width (dex) of the log Sigma_* x log Sigma_SFR bins of Fig 5.
+    sfr_map_min_count : int
+        Minimum spaxels in a bin of that map.
+    """
+
+    bin_log_ssfr: float = 0.1
+    bin_d4000: float = 0.05
+    bin_log_ew_ha: float = 0.1
+    bin_log_mstar: float = 0.1
+    min_count: int = 100
+    sfr_map_bin: float = 0.05
+    sfr_map_min_count: int = 10
+
+    def __post_init__(self):
+        for f in dataclasses.fields(self):
+            if f.name.endswith("min_count"):
+                _check_range(f"trends.{f.name}", getattr(self, f.name), 1)
+            else:
+                _check_range(f"trends.{f.name}", getattr(self, f.name), 1e-4, 2.0)
+
+    @property
+    def widths(self) -> dict[str, float]:
+        """Spaxel column -> bin width of its residual trend."""
+        return {
+            "log_ssfr": self.bin_log_ssfr,
+            "d4000": self.bin_d4000,
+            "log_ew_ha": self.bin_log_ew_ha,
+            "log_mstar": self.bin_log_mstar,
+        }
+
+
+@dataclass(frozen=True)
+class MassSizeConfig:
+    """The mass-size plane of §4: maps, bins, subsamples and profiles.
+
+    Attributes
+    ----------
+    loess_frac : float
+        Fraction of galaxies in each local LOESS fit of the maps (the paper: 0.2).
+    relation_bin : float
+        Width (dex in log M*) of the bins of the median mass-size relation.
+    steep_percentile, shallow_percentile : float
+        Galaxies at or below / at or above these percentiles of the SFH gradient
+        offset within their mass-size bin are "steep" / "shallow".
+    small_offset : float
+        ``|offset| <=`` this (dex/R_e) is a "small residual" galaxy.
+    profile_r_min, profile_r_max, profile_bin : float
+        Radial-profile bins (R/R_e): from ``profile_r_min`` to ``profile_r_max`` in
+        steps of ``profile_bin`` (the paper: 0.5 to 1.9 by 0.2).
+    """
+
+    loess_frac: float = 0.2
+    relation_bin: float = 0.2
+    steep_percentile: float = 10.0
+    shallow_percentile: float = 90.0
+    small_offset: float = 0.02
+    profile_r_min: float = 0.5
+    profile_r_max: float = 1.9
+    profile_bin: float = 0.2
+
+    def __post_init__(self):
+        _check_range("massize.loess_frac", self.loess_frac, 0.01, 1.0)
+        _check_range("massize.relation_bin", self.relation_bin, 0.01, 2.0)
+        _check_range("massize.steep_percentile", self.steep_percentile, 0.0, 50.0)
+        _check_range("massize.shallow_percentile", self.shallow_percentile, 50.0, 100.0)
+        _check_range("massize.small_offset", self.small_offset, 0.0, 1.0)
+        _check_range("massize.profile_bin", self.profile_bin, 0.01, 2.0)
+        if not 0 <= self.profile_r_min < self.profile_r_max:
+            raise ConfigError(
+                f"massize.profile_r_min = {self.profile_r_min} must be >= 0 and below "
+                f"massize.profile_r_max = {self.profile_r_max}"
+            )
+
+    @property
+    def profile_edges(self):
+        """Edges (R/R_e) of the radial-profile bins."""
+        import numpy as np
+
+        n = round((self.profile_r_max - self.profile_r_min) / self.profile_bin)
+        return np.round(self.profile_r_min + self.profile_bin * np.arange(n + 1), 10)
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """The whole configuration of a run; every section has the paper's defaults."""
 
@@ -305,6 +448,9 @@ class RunConfig:
     selection: SelectionConfig = field(default_factory=SelectionConfig)
     gradients: GradientConfig = field(default_factory=GradientConfig)
     models: ModelConfig = field(default_factory=ModelConfig)
+    analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
+    trends: TrendConfig = field(default_factory=TrendConfig)
+    massize: MassSizeConfig = field(default_factory=MassSizeConfig)
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """Plain, JSON-serialisable dictionary (paths as strings), for run manifests."""
@@ -318,6 +464,29 @@ class RunConfig:
             f.name: {k: plain(v) for k, v in dataclasses.asdict(getattr(self, f.name)).items()}
             for f in dataclasses.fields(self)
         }
+
+
+#: Options fixed when a run is ingested: they decide the spaxel tables, so an analysis
+#: cannot change them (``metgrad analyse --config`` refuses a different value).
+SPAXEL_LEVEL_OPTIONS: dict[str, tuple[str, ...]] = {
+    "physics": tuple(f.name for f in dataclasses.fields(PhysicsConfig)),
+    "selection": (
+        "snr_min", "ew_ha_min", "balmer_min", "r_re_min", "r_re_max", "d4000_min",
+        "d4000_max", "oh_m13_min", "oh_m13_max", "bpt_dust_corrected",
+    ),
+}  # fmt: skip
+
+
+def spaxel_level_differences(a: RunConfig, b: RunConfig) -> list[str]:
+    """The spaxel-level options (:data:`SPAXEL_LEVEL_OPTIONS`) whose values differ,
+    as ``section.key = a-value -> b-value``."""
+    out = []
+    for section, keys in SPAXEL_LEVEL_OPTIONS.items():
+        for key in keys:
+            va, vb = getattr(getattr(a, section), key), getattr(getattr(b, section), key)
+            if va != vb:
+                out.append(f"{section}.{key} = {va!r} -> {vb!r}")
+    return out
 
 
 #: Sections that other tools write into the same file and metgrad ignores.

@@ -187,6 +187,7 @@ def galaxy_gradients(
     stream: str,
     n_refits: int = 100,
     workers: int = 1,
+    pool=None,
 ) -> pd.DataFrame:
     """Gradient of every galaxy: observed (``errors`` None) or model (``errors`` given).
 
@@ -204,10 +205,13 @@ def galaxy_gradients(
     n_refits : int, optional
         Refits per galaxy.
     workers : int, optional
-        Threads fitting galaxies at the same time. The LAD kernel and the
-        random draws release the GIL, so threads use several cores without
-        copying data; each galaxy has its own random stream, so the result
-        does not depend on ``workers``.
+        Threads fitting galaxies at the same time, when no ``pool`` is given. The
+        LAD kernel and the random draws release the GIL, so threads use several
+        cores without copying data; each galaxy has its own random stream, so the
+        result does not depend on ``workers``.
+    pool : executor with ``map``, optional
+        A thread pool to fit on (the analysis's one pool,
+        :func:`metgrad.parallel.thread_pool`); its size replaces ``workers``.
 
     Returns
     -------
@@ -218,6 +222,8 @@ def galaxy_gradients(
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
+    if pool is not None:
+        workers = int(getattr(pool, "workers", 1))
     keys, starts, counts = np.unique(plateifu, return_index=True, return_counts=True)
     order = np.argsort(starts)
     keys, starts, counts = keys[order], starts[order], counts[order]
@@ -257,7 +263,9 @@ def galaxy_gradients(
 
     # a few chunks per thread keep both busy to the end; order of results is fixed
     chunks = np.array_split(np.arange(len(keys)), max(1, min(len(keys), 8 * workers)))
-    if workers == 1 or len(chunks) == 1:
+    if pool is not None:
+        parts = list(pool.map(fit, chunks))
+    elif workers == 1 or len(chunks) == 1:
         parts = [fit(chunk) for chunk in chunks]
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:

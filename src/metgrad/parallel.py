@@ -25,7 +25,16 @@ from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
-__all__ = ["LOCAL_CLUSTER_CONFIG", "GalaxyExecutor", "dask_chunk_sizes", "open_executor"]
+__all__ = [
+    "LOCAL_CLUSTER_CONFIG",
+    "GalaxyExecutor",
+    "SerialPool",
+    "ThreadPool",
+    "dask_chunk_sizes",
+    "open_executor",
+    "resolve_workers",
+    "thread_pool",
+]
 
 
 class GalaxyExecutor(AbstractContextManager):
@@ -244,12 +253,74 @@ def open_executor(*, workers: int | None = 1, scheduler: str | None = None) -> G
     GalaxyExecutor
         Not yet started: use it in a ``with`` block.
     """
-    if workers is None or workers == 0:
-        workers = os.cpu_count() or 1
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
-        raise ValueError(f"workers must be a non-negative integer, got {workers!r}")
+    workers = resolve_workers(workers)
     if scheduler is not None:
         return GalaxyExecutor("dask", workers=workers, scheduler=scheduler)
     if workers == 1:
         return GalaxyExecutor("serial")
     return GalaxyExecutor("processes", workers=workers)
+
+
+# --- threads: the analysis's one pool -------------------------------------------------
+
+
+def resolve_workers(workers: int | None) -> int:
+    """``workers`` as a count: None or 0 means one per core (``os.cpu_count()``).
+
+    Every command's ``--workers`` goes through here, so it means the same
+    everywhere: processes for ingest and the mock, threads for the analysis.
+    """
+    if workers is None or workers == 0:
+        return os.cpu_count() or 1
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
+        raise ValueError(f"workers must be a non-negative integer, got {workers!r}")
+    return workers
+
+
+class SerialPool:
+    """A pool of one: ``map`` and ``submit`` run in the calling thread.
+
+    Has the calling conventions of `concurrent.futures.ThreadPoolExecutor`
+    that the analysis uses, so steps take either.
+    """
+
+    #: Threads of the pool.
+    workers = 1
+
+    def map(self, fn: Callable[..., Any], *iterables: Iterable[Any]) -> Iterator[Any]:
+        """``map(fn, *iterables)``, evaluated now."""
+        return iter([fn(*args) for args in zip(*iterables, strict=False)])
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future:
+        """Run ``fn(*args)`` now; return a finished future."""
+        future: cf.Future = cf.Future()
+        try:
+            future.set_result(fn(*args))
+        except Exception as exc:  # delivered by future.result(), as a pool would
+            future.set_exception(exc)
+        return future
+
+    def __enter__(self) -> SerialPool:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        return None
+
+
+class ThreadPool(cf.ThreadPoolExecutor):
+    """`concurrent.futures.ThreadPoolExecutor` that says how many threads it has."""
+
+    def __init__(self, workers: int):
+        super().__init__(max_workers=workers, thread_name_prefix="metgrad")
+        self.workers = workers
+
+
+def thread_pool(workers: int | None) -> SerialPool | ThreadPool:
+    """The one thread pool of an analysis: ``workers`` threads (1: this thread).
+
+    The steps of the analysis receive it and never start threads of their own,
+    so the cores are never oversubscribed; a step running on the pool must not
+    wait on another task of the same pool. Use as a context manager.
+    """
+    n = resolve_workers(workers)
+    return SerialPool() if n == 1 else ThreadPool(n)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from os import PathLike
 from pathlib import Path
 
-from .analysis import CALIBRATORS, analyse_run
+from .analysis import analyse_run
 from .config import RunConfig, load_config
 from .report import build_report
 from .survey import run_ingest
@@ -41,11 +41,9 @@ def run_pipeline(
         f"      {len(result.galaxies)} galaxies ingested, {len(result.failures)} failed "
         f"({time.perf_counter() - t0:.0f} s)"
     )
-    say("[2/3] analyse: gradients, seven model sets, mass-size plane (M13 and PG16)")
+    say("[2/3] analyse: gradients, seven model sets, mass-size plane (every calibrator)")
     t1 = time.perf_counter()
-    summaries = analyse_run(
-        config.output.dir, calibrators=tuple(CALIBRATORS), config=config, workers=workers
-    )
+    summaries = analyse_run(config.output.dir, config=config, workers=workers)
     for key, s in summaries.items():
         say(
             f"      {key.upper()}: {s['n_galaxies_final']} galaxies, {s['n_spaxels_final']} "

@@ -16,13 +16,13 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from .io.atomic import write_bytes_atomic
+from .atomic import write_bytes_atomic
+from .calibration import CALIBRATORS, REFERENCE
+from .layout import AnalysisLayout, RunLayout
 from .models import MODEL_SETS
 from .paper_values import PAPER_HEADLINES, PAPER_TABLE1, PAPER_TABLEA1
 
 __all__ = ["build_report"]
-
-_LABELS = {"m13": "M13 O3N2", "pg16": "PG16 R"}
 
 
 def _fmt(value, digits: int = 4) -> str:
@@ -96,17 +96,17 @@ def _table_rows(frame: pd.DataFrame, paper: dict | None) -> list[dict]:
     return rows
 
 
-def _calibrator_context(analysis_dir: Path, key: str) -> dict | None:
-    folder = analysis_dir / key
-    if not (folder / "summary.json").is_file():
+def _calibrator_context(layout: RunLayout, key: str) -> dict | None:
+    folder: AnalysisLayout = layout.analysis(key)
+    if not folder.summary.is_file():
         return None
-    steps = pd.read_csv(folder / "sample_steps.csv").to_dict(orient="records")
+    steps = pd.read_csv(folder.sample_steps).to_dict(orient="records")
     tables = []
     for name, title, paper in (
-        ("table1", "Table 1", PAPER_TABLE1 if key == "m13" else None),
-        ("tableA1", "Table A1", PAPER_TABLEA1 if key == "m13" else None),
+        ("table1", "Table 1", PAPER_TABLE1 if key == REFERENCE else None),
+        ("tableA1", "Table A1", PAPER_TABLEA1 if key == REFERENCE else None),
     ):
-        path = folder / f"{name}.csv"
+        path = getattr(folder, name)
         if path.is_file():
             frame = pd.read_csv(path)
             tables.append(
@@ -120,10 +120,10 @@ def _calibrator_context(analysis_dir: Path, key: str) -> dict | None:
             )
     return {
         "key": key,
-        "label": _LABELS.get(key, key),
+        "label": CALIBRATORS[key].label if key in CALIBRATORS else key,
         "steps": steps,
         "tables": tables,
-        "summary": _read_json(folder / "summary.json"),
+        "summary": _read_json(folder.summary),
     }
 
 
@@ -153,16 +153,17 @@ def build_report(
     from .figures import FIGURES, draw_figures
 
     run_dir = Path(run_dir)
-    analysis_dir = run_dir / "analysis"
+    layout = RunLayout(run_dir)
+    analysis_dir = layout.analysis_dir
     if not analysis_dir.is_dir():
         raise FileNotFoundError(f"{run_dir}: no analysis/ folder (run `metgrad analyse` first)")
-    report_dir = run_dir / "report"
-    out_path = Path(out_path) if out_path is not None else report_dir / "report.html"
-    fig_dir = report_dir / "figures"
+    out_path = Path(out_path) if out_path is not None else layout.report_html
+    fig_dir = layout.figures_dir
 
-    ingest = _read_json(run_dir / "manifest.json")
-    analysis = _read_json(analysis_dir / "manifest.json")
-    calibrators = [c for c in (_calibrator_context(analysis_dir, k) for k in ("m13", "pg16")) if c]
+    ingest = _read_json(layout.manifest)
+    analysis = _read_json(layout.analysis_manifest)
+    keys = [k for k in CALIBRATORS if k in layout.analysed_calibrators()]
+    calibrators = [c for c in (_calibrator_context(layout, k) for k in keys) if c]
     if not calibrators:
         raise FileNotFoundError(f"{analysis_dir}: no calibrator results (summary.json) found")
 
@@ -211,7 +212,7 @@ def build_report(
     config_sections = [
         (section, [(k, v) for k, v in values.items()]) for section, values in config.items()
     ]
-    failures_path = run_dir / "failures.csv"
+    failures_path = layout.failures
     failures = pd.read_csv(failures_path).fillna("") if failures_path.is_file() else pd.DataFrame()
     synthetic = (run_dir.parent / "truth" / "relations.json").is_file()
 

@@ -36,7 +36,7 @@ __all__ = ["CUTS", "GalaxyInfo", "SpaxelTable", "spaxel_table"]
 CUTS: tuple[str, ...] = (
     "mask",  # DONOTUSE clear in every map used
     "snr",  # S/N > snr_min in Ha, Hb, [OIII]5008, [NII]6585, summed [OII] (finite values)
-    "bpt",  # Kauffmann et al. (2003) star-forming
+    "bpt",  # Kauffmann et al. (2003) star-forming (dust-corrected ratios by default)
     "ew",  # finite EW(Ha) > ew_ha_min
     "balmer",  # Ha/Hb >= balmer_min before correction
     "radius",  # r_re_min <= R/Re <= r_re_max
@@ -241,11 +241,39 @@ def spaxel_table(
             f"maps of shape {pipe3d.shape} do not match the {dap.shape} maps of "
             f"{dap.path.name} (a cube of another galaxy?)",
         )
-    ha_mask = dap.gflux["Ha-6564"].mask
-    covered = ~has_bits(ha_mask, "NOCOV")
+    covered = ~has_bits(dap.gflux["Ha-6564"].mask, "NOCOV")
     ys, xs = np.nonzero(covered)  # every quantity below is per covered spaxel, in this order
-    n = ys.size
+    cols, bad = _line_columns(dap, covered)
+    _dust_columns(cols, phys)
+    _star_formation_columns(cols, galaxy, pipe3d, covered, phys)
+    _calibrator_columns(cols, phys)
+    r_re = dap.r_re[covered]
+    ok, skipped = _cut_flags(cols, bad, r_re, sel, dap_only=pipe3d is None)
+    data: dict[str, np.ndarray] = {
+        "plateifu": np.full(ys.size, galaxy.plateifu, dtype=object),
+        "x": xs.astype(np.int16),
+        "y": ys.astype(np.int16),
+        "r_re": r_re,
+        "r_arcsec": dap.r_arcsec[covered],
+    }
+    for name, arr in cols.items():
+        data[name] = np.asarray(arr, dtype=np.float64)
+    data.update(_selection_columns(ok))
+    for arr in data.values():
+        arr.flags.writeable = False
+    return SpaxelTable(
+        columns=MappingProxyType(data),
+        mode="full" if pipe3d is not None else "dap-only",
+        skipped_cuts=skipped,
+    )
 
+
+def _line_columns(dap: DapMaps, covered: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Observed fluxes, errors and S/N of the lines; non-parametric Halpha; EW(Halpha).
+
+    Returns the columns and, per spaxel, whether DONOTUSE is set in any map used.
+    """
+    n = int(np.count_nonzero(covered))
     cols: dict[str, np.ndarray] = {}
     bad = np.zeros(n, dtype=bool)
     for short, names in _LINES.items():
@@ -256,9 +284,12 @@ def spaxel_table(
         bad |= line_bad
     ha_np, _, ha_np_bad = _flux(dap, ("Ha-6564",), "sflux", covered)
     ew, _, ew_bad = _flux(dap, ("Ha-6564",), "sew", covered)
-    bad |= ha_np_bad | ew_bad
     cols["flux_ha_np"], cols["ew_ha"] = ha_np, ew
+    return cols, bad | ha_np_bad | ew_bad
 
+
+def _dust_columns(cols: dict[str, np.ndarray], phys: PhysicsConfig) -> None:
+    """Balmer ratio, E(B-V), A_V and the dust-corrected fluxes (added to ``cols``)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         balmer = np.where(cols["flux_hb"] > 0, cols["flux_ha"] / cols["flux_hb"], np.nan)
     ebv = physics.balmer_ebv(
@@ -276,26 +307,24 @@ def spaxel_table(
     }
     for short, wave in wave_of.items():
         cols[f"corr_{short}"] = physics.deredden(cols[f"flux_{short}"], wave, ebv, r_v=phys.r_v)
-    cols["corr_ha_np"] = physics.deredden(ha_np, waves["Ha-6564"], ebv, r_v=phys.r_v)
+    cols["corr_ha_np"] = physics.deredden(cols["flux_ha_np"], waves["Ha-6564"], ebv,
+                                          r_v=phys.r_v)  # fmt: skip
 
+
+def _star_formation_columns(cols, galaxy, pipe3d, covered, phys) -> None:
+    """Sigma_SFR, and from the Pipe3D cube Sigma_*, D4000, t_LW and their ratios."""
+    n = int(np.count_nonzero(covered))
     cosmology = _cosmology(phys.h0, phys.om0)
     cols["sigma_sfr"] = physics.sigma_sfr_halpha(
-        cols["corr_ha_np"],
-        galaxy.z,
-        galaxy.ba,
-        spaxel_arcsec=phys.spaxel_arcsec,
+        cols["corr_ha_np"], galaxy.z, galaxy.ba, spaxel_arcsec=phys.spaxel_arcsec,
         cosmology=cosmology,
-    )
+    )  # fmt: skip
     if pipe3d is not None:
         cols["sigma_star"] = physics.sigma_star_pipe3d(
-            pipe3d.log_mass_density_dust[covered],
-            pipe3d.dezonification[covered],
-            galaxy.z,
-            galaxy.ba,
-            imf_factor=phys.salpeter_to_kroupa,
-            spaxel_arcsec=phys.spaxel_arcsec,
-            cosmology=cosmology,
-        )
+            pipe3d.log_mass_density_dust[covered], pipe3d.dezonification[covered],
+            galaxy.z, galaxy.ba, imf_factor=phys.salpeter_to_kroupa,
+            spaxel_arcsec=phys.spaxel_arcsec, cosmology=cosmology,
+        )  # fmt: skip
         cols["d4000"] = pipe3d.d4000[covered]
         cols["log_age_lw"] = pipe3d.log_age_lw[covered]
     else:
@@ -306,7 +335,9 @@ def spaxel_table(
         cols["av_over_sigma_star"] = cols["a_v"] / cols["sigma_star"]
         cols["sigma_sfr_over_av"] = cols["sigma_sfr"] / cols["a_v"]
 
-    c = cols
+
+def _calibrator_columns(c: dict[str, np.ndarray], phys: PhysicsConfig) -> None:
+    """12+log(O/H) and its propagated error for each calibrator (added to ``c``)."""
     c["oh_m13"] = physics.oh_o3n2_m13(c["corr_oiii"], c["corr_hb"], c["corr_nii"], c["corr_ha"])
     c["oh_m13_err"] = physics.oh_o3n2_m13_error(
         c["flux_oiii"], c["flux_hb"], c["flux_nii"], c["flux_ha"],
@@ -321,47 +352,37 @@ def spaxel_table(
         intrinsic=phys.balmer_intrinsic, r_v=phys.r_v,
     )  # fmt: skip
 
-    r_re = dap.r_re[covered]
+
+def _cut_flags(c, bad, r_re, sel: SelectionConfig, *, dap_only: bool):
+    """One boolean per cut of :data:`CUTS` (True = passes), and the cuts skipped."""
+    ew = c["ew_ha"]
+    bpt = "corr" if sel.bpt_dust_corrected else "flux"  # §2.1: corrected fluxes throughout
     with np.errstate(invalid="ignore"):
         ok = {
             "mask": ~bad,
             "snr": np.all([c[f"snr_{s}"] > sel.snr_min for s in _LINES], axis=0),
             "bpt": physics.is_star_forming_k03(
-                c["flux_nii"], c["flux_ha"], c["flux_oiii"], c["flux_hb"]
+                *(c[f"{bpt}_{line}"] for line in ("nii", "ha", "oiii", "hb"))
             ),
             "ew": np.isfinite(ew) & (ew > sel.ew_ha_min),
-            "balmer": balmer >= sel.balmer_min,
+            "balmer": c["balmer_ratio"] >= sel.balmer_min,
             "radius": (r_re >= sel.r_re_min) & (r_re <= sel.r_re_max),
             "d4000": (c["d4000"] > sel.d4000_min) & (c["d4000"] < sel.d4000_max),
             "oh_m13": (c["oh_m13"] >= sel.oh_m13_min) & (c["oh_m13"] <= sel.oh_m13_max),
         }  # fmt: skip
-    skipped: tuple[str, ...] = ()
-    if pipe3d is None:
-        ok["d4000"] = np.ones(n, dtype=bool)
-        skipped = ("d4000",)
+    if dap_only:
+        ok["d4000"] = np.ones(r_re.size, dtype=bool)
+        return ok, ("d4000",)
+    return ok, ()
 
-    data: dict[str, np.ndarray] = {
-        "plateifu": np.full(n, galaxy.plateifu, dtype=object),
-        "x": xs.astype(np.int16),
-        "y": ys.astype(np.int16),
-        "r_re": r_re,
-        "r_arcsec": dap.r_arcsec[covered],
-    }
-    for name, arr in cols.items():
-        data[name] = np.asarray(arr, dtype=np.float64)
+
+def _selection_columns(ok: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``ok_<cut>`` per cut, ``selected`` and ``reject_reason`` (the first failed cut)."""
     flags = np.stack([np.asarray(ok[cut], dtype=bool) for cut in CUTS])
-    for cut, flag in zip(CUTS, flags, strict=True):
-        data[f"ok_{cut}"] = flag
+    data = {f"ok_{cut}": flag for cut, flag in zip(CUTS, flags, strict=True)}
     selected = flags.all(axis=0)
-    first_fail = np.argmin(flags, axis=0)
-    reasons = np.array(CUTS, dtype=object)[first_fail]
+    reasons = np.array(CUTS, dtype=object)[np.argmin(flags, axis=0)]
     reasons[selected] = ""
     data["selected"] = selected
     data["reject_reason"] = reasons
-    for arr in data.values():
-        arr.flags.writeable = False
-    return SpaxelTable(
-        columns=MappingProxyType(data),
-        mode="full" if pipe3d is not None else "dap-only",
-        skipped_cuts=skipped,
-    )
+    return data

@@ -28,8 +28,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from . import __version__, physics
-from .config import PhysicsConfig, RunConfig, SelectionConfig
-from .io.atomic import (
+from .atomic import (
     remove_stale_temporaries,
     sync_files,
     write_arrow_atomic,
@@ -37,13 +36,14 @@ from .io.atomic import (
     write_json_atomic,
     write_parquet_atomic,
 )
+from .config import PhysicsConfig, RunConfig, SelectionConfig
+from .galaxy import GalaxyFiles, galaxy_spaxels, read_galaxy_files
 from .io.catalogs import match_gswlc, read_drpall_rows, read_gswlc
 from .io.errors import InputFileError
-from .io.maps import read_dap_maps
 from .io.pipe3d import read_pipe3d
 from .parallel import open_executor
 from .provenance import config_hash, package_versions
-from .spaxels import GalaxyInfo, _cosmology, spaxel_table
+from .spaxels import GalaxyInfo, _cosmology
 
 __all__ = [
     "GalaxyTask",
@@ -128,20 +128,14 @@ def ingest_galaxy(task: GalaxyTask) -> dict[str, object]:
     info = task.info
     stage, current = "read MAPS", task.maps_path
     try:
-        dap = read_dap_maps(task.maps_path)  # first: its errors say what is wrong
+        maps_only = read_galaxy_files(task.maps_path, plateifu=info.plateifu)
         maps_rec = _file_record(task.maps_path)
-        if dap.plateifu != info.plateifu:
-            raise InputFileError(
-                task.maps_path,
-                f"PLATEIFU {dap.plateifu} in the header, {info.plateifu} in the name",
-            )
         stage, current = "read Pipe3D", task.pipe3d_path
         pipe3d = read_pipe3d(task.pipe3d_path) if task.pipe3d_path is not None else None
         pipe_rec = _file_record(task.pipe3d_path)
         stage, current = "spaxels", task.maps_path
-        st = spaxel_table(dap, info, pipe3d, selection=task.selection, physics_config=task.physics)
-        if not st.n_spaxels:
-            raise InputFileError(task.maps_path, "no covered spaxels (every Halpha spaxel NOCOV)")
+        files = GalaxyFiles(maps_only.dap, pipe3d)
+        st = galaxy_spaxels(files, info, selection=task.selection, physics=task.physics)
         cosmology = _cosmology(task.physics.h0, task.physics.om0)
         kpc_per_arcsec = float(physics.angular_diameter_distance_kpc(info.z, cosmology=cosmology))
         kpc_per_arcsec /= 206264.80624709636

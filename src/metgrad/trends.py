@@ -7,8 +7,6 @@ robust dispersions of residuals in 1-D bins.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
@@ -78,7 +76,7 @@ def _spearman(x_ranks: np.ndarray, t_ranks: np.ndarray) -> tuple[float, float]:
 
 
 def spearman_table(
-    frame: pd.DataFrame, target, parameters: dict[str, str], *, workers: int = 1
+    frame: pd.DataFrame, target, parameters: dict[str, str], *, pool=None
 ) -> pd.DataFrame:
     """Spearman rho and p-value of ``target`` against each parameter column.
 
@@ -90,8 +88,9 @@ def spearman_table(
         Values to correlate (one per row of ``frame``), e.g. 12+log(O/H) or residuals.
     parameters : dict of str to str
         Label -> column.
-    workers : int, optional
-        Threads ranking parameters at the same time (sorting releases the GIL).
+    pool : object with a ``map`` method, optional
+        Ranks the parameters on its threads (sorting releases the GIL), e.g.
+        :func:`metgrad.parallel.thread_pool`; default: this thread.
 
     Returns
     -------
@@ -124,11 +123,7 @@ def spearman_table(
         return (label, column, n, rho, p, abs(rho), np.sign(rho))
 
     items = list(parameters.items())
-    if workers > 1 and len(items) > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            rows = list(pool.map(one, items))
-    else:
-        rows = [one(item) for item in items]
+    rows = list((map if pool is None else pool.map)(one, items))
     return pd.DataFrame(
         rows, columns=["parameter", "column", "n", "rho", "p_value", "abs_rho", "sign"]
     )

@@ -22,7 +22,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from metgrad.io.atomic import TMP_MARK
+from metgrad.atomic import TMP_MARK
 from metgrad.survey import run_ingest
 
 COMMAND_TIMEOUT_S = 120

@@ -42,7 +42,7 @@ def test_load_resolves_paths_against_the_file(tmp_path):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"selectoin": {}}, r"unknown section \[selectoin\]; allowed sections: gradients, inputs"),
+        ({"selectoin": {}}, r"unknown section \[selectoin\]; allowed sections: analysis, gradients, inputs"),
         ({"selection": {"snr": 3}}, r"unknown key selection.snr; allowed keys in \[selection\]: snr_min, ew_ha_min"),
         ({"selection": {"snr_min": "3"}}, r"selection.snr_min must be a number, got '3'"),
         ({"selection": {"min_spaxels": 20.5}}, r"selection.min_spaxels must be an integer, got 20.5"),

@@ -15,7 +15,7 @@ from metgrad.figures.massize import _relation_line, draw_gradient_maps
 from metgrad.figures.subsamples import draw_subsample_selection
 
 EXPECTED_IDS = (
-    [f"fig{i:02d}" for i in range(1, 16)] + ["figA1"] + [f"figB{i}" for i in range(1, 8)]
+    [f"fig{i:02d}" for i in range(1, 16)] + ["figA1"] + [f"figB{i}" for i in range(1, 8)] + ["figS1"]
 )
 
 
@@ -23,7 +23,9 @@ def test_registry_lists_every_paper_figure_once():
     ids = [spec.id for spec in FIGURES]
     assert ids == EXPECTED_IDS
     numbers = [spec.number for spec in FIGURES]
-    assert numbers == [str(i) for i in range(1, 16)] + ["A1"] + [f"B{i}" for i in range(1, 8)]
+    assert numbers == [str(i) for i in range(1, 16)] + ["A1"] + [f"B{i}" for i in range(1, 8)] + [
+        "S1"
+    ]
     for spec in FIGURES:
         assert spec.title and spec.caption and callable(spec.draw)
         assert spec.calibrator == ("pg16" if spec.id.startswith("figB") else "m13")

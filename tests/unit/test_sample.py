@@ -5,12 +5,11 @@ import os
 import numpy as np
 import pandas as pd
 
-from metgrad.sample import (
-    SELECTED_CACHE,
-    SPAXEL_COLUMNS,
-    galaxies_with_at_least,
-    load_selected_spaxels,
-)
+from metgrad.analysis.load import SPAXEL_COLUMNS, load_selected_spaxels
+from metgrad.analysis.sample import galaxies_with_at_least
+from metgrad.layout import RunLayout
+
+SELECTED_CACHE = RunLayout(".").selected_cache
 
 
 def write_run(folder, sizes, seed=0):
@@ -66,7 +65,7 @@ def test_cache_rebuilt_when_a_galaxy_table_changes(tmp_path):
 
 def test_unwritable_run_is_read_without_cache(tmp_path, monkeypatch):
     # a run folder that cannot be written to (PermissionError on the cache write)
-    import metgrad.sample as sample_module
+    import metgrad.analysis.load as sample_module
 
     def refuse(path, table):
         raise PermissionError(f"{path}: read-only file system")

@@ -6,6 +6,7 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import stats
 
+from metgrad.parallel import thread_pool
 from metgrad.trends import average_ranks, spearman_table
 
 
@@ -35,7 +36,8 @@ def test_spearman_table_matches_scipy(workers):
     )
     target[rng.random(n) < 0.1] = np.nan
     params = {"a": "linear", "b": "rounded", "c": "gappy", "d": "unrelated"}
-    table = spearman_table(frame, target, params, workers=workers).set_index("parameter")
+    with thread_pool(workers) as pool:
+        table = spearman_table(frame, target, params, pool=pool).set_index("parameter")
     for label, column in params.items():
         x = frame[column].to_numpy()
         good = np.isfinite(x) & np.isfinite(target)

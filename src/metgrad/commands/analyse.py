@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..analysis import CALIBRATORS, analyse_run
+from ..analysis import analyse_run
+from ..calibration import CALIBRATORS
 from ..config import load_config
 
 __all__ = ["add_arguments", "run"]
@@ -36,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand; return the exit status."""
-    calibrators = tuple(CALIBRATORS) if args.calibrator == "all" else (args.calibrator,)
+    calibrators = None if args.calibrator == "all" else (args.calibrator,)
     config = load_config(args.config) if args.config else None
     summaries = analyse_run(
         args.run_dir, calibrators=calibrators, config=config, workers=args.workers

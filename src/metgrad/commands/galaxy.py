@@ -20,17 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ..calibration import CALIBRATORS
 from ..config import RunConfig, load_config
-from ..gradients import galaxy_rng, observed_gradient
+from ..galaxy import galaxy_gradient, galaxy_spaxels, read_galaxy_files
 from ..io.errors import InputFileError
-from ..io.maps import read_dap_maps
-from ..io.pipe3d import read_pipe3d
-from ..spaxels import CUTS, GalaxyInfo, SpaxelTable, spaxel_table
+from ..spaxels import CUTS, GalaxyInfo, SpaxelTable
 
-__all__ = ["CALIBRATORS", "add_arguments", "galaxy_summary", "run"]
-
-#: Calibrator key -> spaxel-table column of 12+log(O/H).
-CALIBRATORS: dict[str, str] = {"m13": "oh_m13", "pg16": "oh_pg16"}
+__all__ = ["add_arguments", "galaxy_summary", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,7 +49,6 @@ def galaxy_summary(st: SpaxelTable, *, config: RunConfig, plateifu: str) -> dict
     for every calibrator) with a finite metallicity; with fewer than
     ``selection.min_spaxels`` of them its gradient is null.
     """
-    t = st.table
     out: dict[str, object] = {
         "plateifu": plateifu,
         "mode": st.mode,
@@ -63,16 +58,13 @@ def galaxy_summary(st: SpaxelTable, *, config: RunConfig, plateifu: str) -> dict
         "n_bootstrap": config.gradients.n_bootstrap,
         "units": {"slope": "dex/Re", "intercept": "dex (12+log(O/H) at R=0)"},
     }
-    for key, column in CALIBRATORS.items():
-        sample = t[t["selected"] & np.isfinite(t[column])]
-        entry: dict[str, object] = {"n_spaxels": len(sample)}
-        if len(sample) >= config.selection.min_spaxels:
-            g = observed_gradient(
-                sample["r_re"].to_numpy(),
-                sample[column].to_numpy(),
-                n_bootstrap=config.gradients.n_bootstrap,
-                rng=galaxy_rng(config.gradients.seed, plateifu, f"observed-{key}"),
-            )
+    for key, cal in CALIBRATORS.items():
+        n, g = galaxy_gradient(
+            st, cal.oh_column, stream=f"observed-{key}", seed=config.gradients.seed,
+            n_bootstrap=config.gradients.n_bootstrap, min_spaxels=config.selection.min_spaxels,
+        )  # fmt: skip
+        entry: dict[str, object] = {"n_spaxels": n}
+        if g is not None:
             entry.update(slope=g.slope, slope_err=g.slope_err, intercept=g.intercept)
         else:
             entry.update(slope=None, slope_err=None, intercept=None)
@@ -105,43 +97,19 @@ def _text(summary: dict) -> str:
 
 
 def _plot(st: SpaxelTable, summary: dict, shape: tuple[int, int], path: Path) -> None:
-    import matplotlib
+    from ..figures._style import save_figure
+    from ..figures.galaxy import draw_galaxy
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    t = st.table
-    sel = t[t["selected"]]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), constrained_layout=True)
-    image = np.full(shape, np.nan)
-    image[sel["y"].to_numpy(), sel["x"].to_numpy()] = sel["oh_m13"].to_numpy()
-    im = axes[0].imshow(image, origin="lower", cmap="viridis")
-    axes[0].set_title(f"{summary['plateifu']}: selected spaxels")
-    axes[0].set_xlabel('x (spaxel, 0.5")')
-    axes[0].set_ylabel('y (spaxel, 0.5")')
-    fig.colorbar(im, ax=axes[0], label="12+log(O/H) (M13 O3N2)")
-    r = np.linspace(0.5, 2.0, 2)
-    for key, colour in (("m13", "C0"), ("pg16", "C1")):
-        column = CALIBRATORS[key]
-        axes[1].scatter(sel["r_re"], sel[column], s=4, alpha=0.4, color=colour)
-        e = summary[key]
-        if e["slope"] is not None:
-            label = f"{key.upper()}: {e['slope']:+.3f} ± {e['slope_err']:.3f} dex/R$_e$"
-            axes[1].plot(r, e["intercept"] + e["slope"] * r, color=colour, label=label)
-    axes[1].set_xlabel("R / R$_e$")
-    axes[1].set_ylabel("12+log(O/H)")
-    axes[1].set_title("radial profile and LAD gradients")
-    if axes[1].get_legend_handles_labels()[0]:  # no gradient drawn: no legend (and no warning)
-        axes[1].legend(loc="best", fontsize=8)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    gradients = {key: summary[key] for key in CALIBRATORS}
+    fig = draw_galaxy(st.table, gradients, shape=shape, plateifu=summary["plateifu"])
+    save_figure(fig, path.with_suffix(""), [path.suffix.lstrip(".") or "png"])
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand; return the exit status."""
     config = load_config(args.config) if args.config else RunConfig()
-    dap = read_dap_maps(args.maps)
-    pipe3d = read_pipe3d(args.pipe3d) if args.pipe3d else None
+    files = read_galaxy_files(args.maps, args.pipe3d)
+    dap = files.dap
     z = args.z if args.z is not None else dap.redshift
     ba = args.ba if args.ba is not None else dap.axis_ratio
     if not np.isfinite(z):
@@ -151,9 +119,7 @@ def run(args: argparse.Namespace) -> int:
     if args.ba is None and not 0 < ba <= 1:
         raise InputFileError(args.maps, f"ECOOELL gives b/a = {ba:.6g}, not in (0, 1]; give --ba")
     info = GalaxyInfo(dap.plateifu, z=z, ba=ba, re_arcsec=dap.reff_arcsec)
-    st = spaxel_table(dap, info, pipe3d, selection=config.selection, physics_config=config.physics)
-    if not st.n_spaxels:  # as ingest: a MAPS file without a footprint is unusable
-        raise InputFileError(args.maps, "no covered spaxels (every Halpha spaxel NOCOV)")
+    st = galaxy_spaxels(files, info, selection=config.selection, physics=config.physics)
     summary = galaxy_summary(st, config=config, plateifu=dap.plateifu)
     summary["z"], summary["ba"] = float(z), float(ba)
     if args.json:

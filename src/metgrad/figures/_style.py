@@ -22,7 +22,8 @@ from matplotlib.colors import CenteredNorm, Normalize
 from matplotlib.figure import Figure
 from scipy.ndimage import gaussian_filter
 
-from ..io.atomic import atomic_path
+from ..atomic import atomic_path
+from ..layout import ANALYSIS_FILES, AnalysisLayout
 
 __all__ = [
     "DIVERGING",
@@ -162,15 +163,30 @@ def new_figure(width: float, height: float, nrows: int = 1, ncols: int = 1, **kw
     return fig, axes
 
 
-def read_table(analysis_dir: Path, name: str) -> pd.DataFrame:
-    """Read ``analysis_dir/name`` (CSV or Parquet); a clear error if it is missing.
+def _analysis_file(analysis_dir: Path, key: str) -> Path:
+    """Path of a table of the analysis folder by its key (:data:`~metgrad.layout.ANALYSIS_FILES`,
+    or ``map_<name>`` / ``trend_<name>``)."""
+    layout = AnalysisLayout(Path(analysis_dir))
+    if key in ANALYSIS_FILES:
+        return getattr(layout, key)
+    kind, _, name = key.partition("_")
+    if kind == "map":
+        return layout.map(name)
+    if kind == "trend":
+        return layout.trend(name)
+    raise ValueError(f"no analysis table {key!r}")
+
+
+def read_table(analysis_dir: Path, key: str) -> pd.DataFrame:
+    """Read a table of the analysis folder (CSV or Parquet); a clear error if it is missing.
 
     Parameters
     ----------
     analysis_dir : Path
         ``RUN/analysis/<calibrator>``.
-    name : str
-        File name, e.g. ``'galaxies.parquet'`` or ``'map_base.csv'``.
+    key : str
+        The table's key in :data:`metgrad.layout.ANALYSIS_FILES` (``'galaxies'``,
+        ``'spaxels'``, ...), or ``'map_<name>'`` / ``'trend_<name>'``.
 
     Returns
     -------
@@ -181,19 +197,23 @@ def read_table(analysis_dir: Path, name: str) -> pd.DataFrame:
     FileNotFoundError
         If the table does not exist (e.g. a map too sparse to fit in a small run).
     """
-    path = Path(analysis_dir) / name
+    path = _analysis_file(analysis_dir, key)
     if not path.is_file():
-        raise FileNotFoundError(f"{path.parent.name}/{name} is missing from the analysis tables")
+        raise FileNotFoundError(
+            f"{path.parent.name}/{path.name} is missing from the analysis tables"
+        )
     if path.suffix == ".parquet":
         return pd.read_parquet(path)
     return pd.read_csv(path)
 
 
-def read_json(analysis_dir: Path, name: str) -> dict:
-    """Read a JSON file of the analysis folder (e.g. ``summary.json``)."""
-    path = Path(analysis_dir) / name
+def read_json(analysis_dir: Path, key: str = "summary") -> dict:
+    """Read a JSON file of the analysis folder by its key (``summary``)."""
+    path = _analysis_file(analysis_dir, key)
     if not path.is_file():
-        raise FileNotFoundError(f"{path.parent.name}/{name} is missing from the analysis tables")
+        raise FileNotFoundError(
+            f"{path.parent.name}/{path.name} is missing from the analysis tables"
+        )
     return json.loads(path.read_text())
 
 

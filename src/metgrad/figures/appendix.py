@@ -38,14 +38,14 @@ def draw_model_order(analysis_dir: Path):
     dispersion of the paper.
     """
     analysis_dir = Path(analysis_dir)
-    spaxels = read_table(analysis_dir, "spaxels.parquet")
+    spaxels = read_table(analysis_dir, "spaxels")
     preds = {m: spaxels[f"pred_{m}"].to_numpy(dtype=float) for m in ("SFH", "SFH_a", "SFH_b")}
     common = np.logical_and.reduce([np.isfinite(v) for v in preds.values()])
     if common.sum() < 10:
         raise ValueError(f"only {int(common.sum())} spaxels have SFH, SFH-a and SFH-b models")
     data_model = np.nan
     try:
-        table = read_table(analysis_dir, "tableA1.csv").set_index("model")
+        table = read_table(analysis_dir, "tableA1").set_index("model")
         data_model = float(table.loc["SFH", "residual_dispersion"])
     except (FileNotFoundError, KeyError):
         pass

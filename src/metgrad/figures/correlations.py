@@ -38,7 +38,7 @@ def draw_correlation_bars(analysis_dir: Path, *, rho: str, p_value: str, xlabel:
     -------
     matplotlib.figure.Figure
     """
-    table = read_table(Path(analysis_dir), "correlations.csv")
+    table = read_table(Path(analysis_dir), "correlations")
     for col in (rho, p_value, "parameter"):
         if col not in table.columns:
             raise ValueError(f"correlations.csv has no column {col!r}")

@@ -137,7 +137,7 @@ def map_panel(ax, table: pd.DataFrame, contour_x, contour_y, *, cmap: str, norm,
 
 def _spaxels_with_base(analysis_dir: Path) -> tuple[pd.DataFrame, np.ndarray]:
     """Spaxels with a base-model prediction (the sample the residual maps were fitted on)."""
-    spaxels, resid = spaxel_residuals(read_table(analysis_dir, "spaxels.parquet"), "base")
+    spaxels, resid = spaxel_residuals(read_table(analysis_dir, "spaxels"), "base")
     keep = np.isfinite(resid)
     return spaxels[keep], resid[keep]
 
@@ -156,8 +156,8 @@ def draw_base_map(analysis_dir: Path):
     matplotlib.figure.Figure
     """
     analysis_dir = Path(analysis_dir)
-    table = read_table(analysis_dir, "map_base.csv")
-    spaxels = read_table(analysis_dir, "spaxels.parquet")
+    table = read_table(analysis_dir, "map_base")
+    spaxels = read_table(analysis_dir, "spaxels")
     label = f"mean 12+log(O/H)$_{{\\rm {oh_column(spaxels)[3:].upper()}}}$ (dex)"
     fig, ax = new_figure(SINGLE_COLUMN, 2.75)
     map_panel(ax, table, spaxels["log_mstar"], spaxels["log_sigma_star"], cmap=SEQUENTIAL,
@@ -168,7 +168,7 @@ def draw_base_map(analysis_dir: Path):
 
 def _residual_map(ax, analysis_dir: Path, name: str, xcol: str, ycol: str,
                   spaxels: pd.DataFrame) -> None:  # fmt: skip
-    table = read_table(analysis_dir, f"map_{name}.csv")
+    table = read_table(analysis_dir, f"map_{name}")
     map_panel(ax, table, spaxels[xcol], spaxels[ycol], cmap=DIVERGING,
               norm=centred_norm(table["smoothed"]), xlabel=LABELS[xcol], ylabel=LABELS[ycol],
               cbar_label=RESIDUAL_MAP_LABEL)  # fmt: skip
@@ -189,7 +189,7 @@ def draw_sfr_residuals(analysis_dir: Path):
     """
     analysis_dir = Path(analysis_dir)
     spaxels, resid = _spaxels_with_base(analysis_dir)
-    trend = read_table(analysis_dir, "trend_log_ssfr.csv")
+    trend = read_table(analysis_dir, "trend_log_ssfr")
     if trend.empty:
         raise ValueError("trend_log_ssfr.csv has no bin with enough spaxels")
     fig, axes = new_figure(SINGLE_COLUMN, 5.0, 2, 1)

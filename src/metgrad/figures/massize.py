@@ -41,7 +41,7 @@ OFFSET_LABEL = r"($\nabla$[O/H]$_{\rm obs}$ $-$ $\nabla$[O/H]$_{\rm model}$) / $
 
 
 def _galaxies(analysis_dir: Path) -> pd.DataFrame:
-    gal = read_table(analysis_dir, "galaxies.parquet")
+    gal = read_table(analysis_dir, "galaxies")
     ok = np.isfinite(gal["log_mstar"]) & np.isfinite(gal["log_re"])
     if ok.sum() < MIN_GALAXIES:
         raise ValueError(
@@ -148,7 +148,7 @@ def draw_gradient_maps(analysis_dir: Path):
 def _offset_label(analysis_dir: Path) -> str:
     """Colour-bar label of the normalised offsets, with the normalisation when known."""
     try:
-        norm = float(read_json(analysis_dir, "summary.json")["offset_normalisation"])
+        norm = float(read_json(analysis_dir, "summary")["offset_normalisation"])
     except (FileNotFoundError, KeyError, TypeError, ValueError):
         return "LOESS " + OFFSET_LABEL
     return f"LOESS {OFFSET_LABEL}\n" + rf"($\sigma_{{\rm base}}$ = {norm:.3f} dex/R$_e$)"
@@ -208,9 +208,9 @@ def draw_massize_bins(analysis_dir: Path):
     """
     analysis_dir = Path(analysis_dir)
     gal = _galaxies(analysis_dir)
-    relation = read_table(analysis_dir, "massize_relation.csv")
+    relation = read_table(analysis_dir, "massize_relation")
     edges = [
-        float(e) for e in read_json(analysis_dir, "summary.json")["mass_third_edges_log_mstar"]
+        float(e) for e in read_json(analysis_dir, "summary")["mass_third_edges_log_mstar"]
     ]
     fig, axes = _panels(
         gal, ("loess_offset_sfh_norm",), ("SFH models",), _offset_label(analysis_dir),

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from . import appendix, correlations, maps, massize, subsamples, trends
+from ..layout import RunLayout
+from . import appendix, azimuthal, correlations, maps, massize, subsamples, trends
 from ._style import save_figure
 
 __all__ = ["FIGURES", "FORMATS", "DrawnFigure", "FigureSpec", "draw_figures"]
@@ -87,119 +88,123 @@ def _corr(cal: str, target: str, fig: str) -> str:
     )
 
 
-def _specs() -> list[FigureSpec]:
-    m13, pg16 = "M13 O3N2", "PG16 R2"
-    gm = massize.draw_gradient_maps
-    om = massize.draw_offset_maps
-    mc = correlations.draw_metallicity_correlations
-    rc = correlations.draw_residual_correlations
-    return [
-        FigureSpec("fig01", "1", "Observed gradients across the mass-size plane",
-                   f"Effective radius against stellar mass for the final galaxies, coloured by "
-                   f"the observed {m13} metallicity gradient (0.5-2 R_e) before (left) and "
-                   f"after (right) LOESS smoothing (20 % of galaxies per local fit). Contours "
-                   f"on the left enclose about 90, 50 and 10 % of the galaxies. {_MAP_NOTE}",
-                   "m13", massize.draw_observed_gradients),
-        FigureSpec("fig02", "2", "Correlations of metallicity with local and global parameters",
-                   _corr(m13, "the observed 12+log(O/H)", "2"), "m13", mc),
-        FigureSpec("fig03", "3", "Mean metallicity over stellar mass and density (base models)",
-                   f"Mean observed 12+log(O/H) ({m13}) in bins of log M* and log Sigma_*, "
-                   f"with weak LOESS smoothing; blank cells hold fewer than the minimum "
-                   f"number of spaxels. This map is the base model. {_CONTOURS}",
-                   "m13", maps.draw_base_map),
-        FigureSpec("fig04", "4", "Correlations of base-model residuals",
-                   _corr(m13, "the base-model residuals (observed minus base 12+log(O/H))",
-                         "4"), "m13", rc),
-        FigureSpec("fig05", "5", "Base-model residuals against local star formation",
-                   f"Observed minus base-model 12+log(O/H) ({m13}). Top: against sSFR_local, "
-                   f"points are medians with robust dispersions in bins of at least 100 "
-                   f"spaxels. Bottom: smoothed mean residual in bins of Sigma_* and Sigma_SFR "
-                   f"(at least 10 spaxels per bin); a local fundamental metallicity relation "
-                   f"shows as a colour change along Sigma_SFR at fixed Sigma_*. {_CONTOURS}",
-                   "m13", maps.draw_sfr_residuals),
-        FigureSpec("fig06", "6", "Base-model residuals against D4000 and EW(Halpha)",
-                   f"Observed minus base-model 12+log(O/H) ({m13}) against D4000 (top) and "
-                   f"EW(Halpha) (bottom); points are medians with robust dispersions in bins "
-                   f"of at least 100 spaxels. These binned medians are the D4000 and EW(Halpha)"
-                   f" model corrections. {_CONTOURS}", "m13", trends.draw_residual_trends),
-        FigureSpec("fig07", "7", "Base-model residuals over D4000 and light-weighted age",
-                   f"Smoothed mean observed minus base-model 12+log(O/H) ({m13}) in bins of "
-                   f"D4000 and log t_LW (at least 10 spaxels per bin): the correction that "
-                   f"turns the base models into the SFH models. {_CONTOURS}",
-                   "m13", maps.draw_age_map),
-        FigureSpec("fig08", "8", "Base-model residuals over EW(Halpha) and light-weighted age",
-                   f"Smoothed mean observed minus base-model 12+log(O/H) ({m13}) in bins of "
-                   f"log EW(Halpha) and log t_LW (at least 10 spaxels per bin): the correction "
-                   f"of the SFH-Halpha models. {_CONTOURS}", "m13", maps.draw_age_ew_map),
-        FigureSpec("fig09", "9", "Model residuals against stellar mass",
-                   f"Observed minus model 12+log(O/H) ({m13}) against galaxy stellar mass for "
-                   f"the base (top) and SFH (bottom) models, over the final-sample spaxels; "
-                   f"points are medians with robust dispersions in 0.1 dex bins of at least "
-                   f"100 spaxels. Contours enclose about 90, 50 and 10 % of those spaxels.",
-                   "m13", trends.draw_mass_residuals),
-        FigureSpec("fig10", "10", "Observed and predicted gradients across the mass-size plane",
-                   f"LOESS-smoothed metallicity gradients ({m13}) of the final galaxies: "
-                   f"observed (left), predicted by the base models (middle) and by the SFH "
-                   f"models (right). {_MAP_NOTE}", "m13", gm),
-        FigureSpec("fig11", "11", "Gradient offsets across the mass-size plane",
-                   f"LOESS-smoothed offsets between observed and model gradients ({m13}), "
-                   f"normalised by the robust dispersion of the base-model offsets: base "
-                   f"models (left) and SFH models (right). Negative (blue): observed gradient "
-                   f"steeper than predicted. {_MAP_NOTE}", "m13", om),
-        FigureSpec("fig12", "12", "The six mass-size bins",
-                   "The SFH-model panel of Fig 11 with the six mass-size bins: dashed lines "
-                   "split the sample into mass thirds, and the step line is the median "
-                   "log R_e in 0.2 dex bins of log M* (galaxies above it are extended). "
-                   "Each bin is labelled with its number of galaxies.",
-                   "m13", massize.draw_massize_bins),
-        FigureSpec("fig13", "13", "Selecting the gradient-offset subsamples",
-                   f"Distribution of the offsets between observed and SFH-model gradients "
-                   f"({m13}) in the extended mid-mass bin. Galaxies at or below the 10th "
-                   f"percentile (left red dashed line) are steep-gradient galaxies, at or "
-                   f"above the 90th (right red dashed line) shallow-gradient galaxies, and "
-                   f"those between the blue lines (|offset| <= 0.02 dex/R_e) small-residual "
-                   f"galaxies.", "m13", subsamples.draw_subsample_selection),
-        FigureSpec("fig14", "14", "Metallicity profiles of the subsamples",
-                   f"Radial profiles of observed 12+log(O/H) ({m13}) in the six mass-size "
-                   f"bins for steep-gradient (blue), small-residual (green) and "
-                   f"shallow-gradient (red) galaxies: medians of the pooled spaxels in "
-                   f"0.2 R_e bins, error bars spanning the central 68 %. Points are shifted "
-                   f"slightly in radius for legibility; numbers give the galaxies per "
-                   f"subsample.", "m13", subsamples.draw_oh_profiles),
-        FigureSpec("fig15", "15", "Residual profiles of the subsamples",
-                   f"As Fig 14, for observed minus SFH-model 12+log(O/H) ({m13}).",
-                   "m13", subsamples.draw_residual_profiles),
-        FigureSpec("figA1", "A1", "Dependence of the SFH models on parameter order",
-                   f"Differences between the SFH model metallicities ({m13}) and the SFH-a "
-                   f"(top; base in Sigma_*-D4000, correction in M*-t_LW) and SFH-b (bottom; "
-                   f"base in M*-D4000, correction in Sigma_*-t_LW) models, over the spaxels "
-                   f"all three predict. Red solid line: mean; blue dashed lines: mean +- "
-                   f"robust dispersion; the data-model dispersion of the SFH models is quoted "
-                   f"for scale.", "m13", appendix.draw_model_order),
-        FigureSpec("figB1", "B1", "Correlations of PG16 metallicity",
-                   _corr(pg16, "the observed 12+log(O/H)", "B1"), "pg16", mc),
-        FigureSpec("figB2", "B2", "Mean PG16 metallicity over stellar mass and density",
-                   f"As Fig 3, for the {pg16} calibrator: the PG16 base models.",
-                   "pg16", maps.draw_base_map),
-        FigureSpec("figB3", "B3", "Correlations of PG16 base-model residuals",
-                   _corr(pg16, "the base-model residuals", "B3"), "pg16", rc),
-        FigureSpec("figB4", "B4", "PG16 base-model residuals against local star formation",
-                   f"As Fig 5, for the {pg16} calibrator.", "pg16", maps.draw_sfr_residuals),
-        FigureSpec("figB5", "B5", "PG16 base-model residuals over D4000 and age",
-                   f"As Fig 7, for the {pg16} calibrator: the correction of the PG16 SFH "
-                   f"models.", "pg16", maps.draw_age_map),
-        FigureSpec("figB6", "B6", "PG16 gradients across the mass-size plane",
-                   f"As Fig 10, for the {pg16} calibrator: LOESS-smoothed observed, base-model "
-                   f"and SFH-model gradients of the PG16 final sample.", "pg16", gm),
-        FigureSpec("figB7", "B7", "PG16 gradient offsets across the mass-size plane",
-                   f"As Fig 11, for the {pg16} calibrator: LOESS-smoothed offsets between "
-                   f"observed and model gradients, normalised by the robust dispersion of the "
-                   f"PG16 base-model offsets.", "pg16", om),
-    ]  # fmt: skip
-
-
-#: Every figure of the paper, in the paper's order.
-FIGURES: list[FigureSpec] = _specs()
+#: Every figure, in the paper's order (then this tool's checks): a new figure is one more
+#: entry here (its ``draw`` function lives in the module of its family).
+m13, pg16 = "M13 O3N2", "PG16 R2"
+gm = massize.draw_gradient_maps
+om = massize.draw_offset_maps
+mc = correlations.draw_metallicity_correlations
+rc = correlations.draw_residual_correlations
+FIGURES: list[FigureSpec] = [
+    FigureSpec("fig01", "1", "Observed gradients across the mass-size plane",
+               f"Effective radius against stellar mass for the final galaxies, coloured by "
+               f"the observed {m13} metallicity gradient (0.5-2 R_e) before (left) and "
+               f"after (right) LOESS smoothing (20 % of galaxies per local fit). Contours "
+               f"on the left enclose about 90, 50 and 10 % of the galaxies. {_MAP_NOTE}",
+               "m13", massize.draw_observed_gradients),
+    FigureSpec("fig02", "2", "Correlations of metallicity with local and global parameters",
+               _corr(m13, "the observed 12+log(O/H)", "2"), "m13", mc),
+    FigureSpec("fig03", "3", "Mean metallicity over stellar mass and density (base models)",
+               f"Mean observed 12+log(O/H) ({m13}) in bins of log M* and log Sigma_*, "
+               f"with weak LOESS smoothing; blank cells hold fewer than the minimum "
+               f"number of spaxels. This map is the base model. {_CONTOURS}",
+               "m13", maps.draw_base_map),
+    FigureSpec("fig04", "4", "Correlations of base-model residuals",
+               _corr(m13, "the base-model residuals (observed minus base 12+log(O/H))",
+                     "4"), "m13", rc),
+    FigureSpec("fig05", "5", "Base-model residuals against local star formation",
+               f"Observed minus base-model 12+log(O/H) ({m13}). Top: against sSFR_local, "
+               f"points are medians with robust dispersions in bins of at least 100 "
+               f"spaxels. Bottom: smoothed mean residual in bins of Sigma_* and Sigma_SFR "
+               f"(at least 10 spaxels per bin); a local fundamental metallicity relation "
+               f"shows as a colour change along Sigma_SFR at fixed Sigma_*. {_CONTOURS}",
+               "m13", maps.draw_sfr_residuals),
+    FigureSpec("fig06", "6", "Base-model residuals against D4000 and EW(Halpha)",
+               f"Observed minus base-model 12+log(O/H) ({m13}) against D4000 (top) and "
+               f"EW(Halpha) (bottom); points are medians with robust dispersions in bins "
+               f"of at least 100 spaxels. These binned medians are the D4000 and EW(Halpha)"
+               f" model corrections. {_CONTOURS}", "m13", trends.draw_residual_trends),
+    FigureSpec("fig07", "7", "Base-model residuals over D4000 and light-weighted age",
+               f"Smoothed mean observed minus base-model 12+log(O/H) ({m13}) in bins of "
+               f"D4000 and log t_LW (at least 10 spaxels per bin): the correction that "
+               f"turns the base models into the SFH models. {_CONTOURS}",
+               "m13", maps.draw_age_map),
+    FigureSpec("fig08", "8", "Base-model residuals over EW(Halpha) and light-weighted age",
+               f"Smoothed mean observed minus base-model 12+log(O/H) ({m13}) in bins of "
+               f"log EW(Halpha) and log t_LW (at least 10 spaxels per bin): the correction "
+               f"of the SFH-Halpha models. {_CONTOURS}", "m13", maps.draw_age_ew_map),
+    FigureSpec("fig09", "9", "Model residuals against stellar mass",
+               f"Observed minus model 12+log(O/H) ({m13}) against galaxy stellar mass for "
+               f"the base (top) and SFH (bottom) models, over the final-sample spaxels; "
+               f"points are medians with robust dispersions in 0.1 dex bins of at least "
+               f"100 spaxels. Contours enclose about 90, 50 and 10 % of those spaxels.",
+               "m13", trends.draw_mass_residuals),
+    FigureSpec("fig10", "10", "Observed and predicted gradients across the mass-size plane",
+               f"LOESS-smoothed metallicity gradients ({m13}) of the final galaxies: "
+               f"observed (left), predicted by the base models (middle) and by the SFH "
+               f"models (right). {_MAP_NOTE}", "m13", gm),
+    FigureSpec("fig11", "11", "Gradient offsets across the mass-size plane",
+               f"LOESS-smoothed offsets between observed and model gradients ({m13}), "
+               f"normalised by the robust dispersion of the base-model offsets: base "
+               f"models (left) and SFH models (right). Negative (blue): observed gradient "
+               f"steeper than predicted. {_MAP_NOTE}", "m13", om),
+    FigureSpec("fig12", "12", "The six mass-size bins",
+               "The SFH-model panel of Fig 11 with the six mass-size bins: dashed lines "
+               "split the sample into mass thirds, and the step line is the median "
+               "log R_e in 0.2 dex bins of log M* (galaxies above it are extended). "
+               "Each bin is labelled with its number of galaxies.",
+               "m13", massize.draw_massize_bins),
+    FigureSpec("fig13", "13", "Selecting the gradient-offset subsamples",
+               f"Distribution of the offsets between observed and SFH-model gradients "
+               f"({m13}) in the extended mid-mass bin. Galaxies at or below the 10th "
+               f"percentile (left red dashed line) are steep-gradient galaxies, at or "
+               f"above the 90th (right red dashed line) shallow-gradient galaxies, and "
+               f"those between the blue lines (|offset| <= 0.02 dex/R_e) small-residual "
+               f"galaxies.", "m13", subsamples.draw_subsample_selection),
+    FigureSpec("fig14", "14", "Metallicity profiles of the subsamples",
+               f"Radial profiles of observed 12+log(O/H) ({m13}) in the six mass-size "
+               f"bins for steep-gradient (blue), small-residual (green) and "
+               f"shallow-gradient (red) galaxies: medians of the pooled spaxels in "
+               f"0.2 R_e bins, error bars spanning the central 68 %. Points are shifted "
+               f"slightly in radius for legibility; numbers give the galaxies per "
+               f"subsample.", "m13", subsamples.draw_oh_profiles),
+    FigureSpec("fig15", "15", "Residual profiles of the subsamples",
+               f"As Fig 14, for observed minus SFH-model 12+log(O/H) ({m13}).",
+               "m13", subsamples.draw_residual_profiles),
+    FigureSpec("figA1", "A1", "Dependence of the SFH models on parameter order",
+               f"Differences between the SFH model metallicities ({m13}) and the SFH-a "
+               f"(top; base in Sigma_*-D4000, correction in M*-t_LW) and SFH-b (bottom; "
+               f"base in M*-D4000, correction in Sigma_*-t_LW) models, over the spaxels "
+               f"all three predict. Red solid line: mean; blue dashed lines: mean +- "
+               f"robust dispersion; the data-model dispersion of the SFH models is quoted "
+               f"for scale.", "m13", appendix.draw_model_order),
+    FigureSpec("figB1", "B1", "Correlations of PG16 metallicity",
+               _corr(pg16, "the observed 12+log(O/H)", "B1"), "pg16", mc),
+    FigureSpec("figB2", "B2", "Mean PG16 metallicity over stellar mass and density",
+               f"As Fig 3, for the {pg16} calibrator: the PG16 base models.",
+               "pg16", maps.draw_base_map),
+    FigureSpec("figB3", "B3", "Correlations of PG16 base-model residuals",
+               _corr(pg16, "the base-model residuals", "B3"), "pg16", rc),
+    FigureSpec("figB4", "B4", "PG16 base-model residuals against local star formation",
+               f"As Fig 5, for the {pg16} calibrator.", "pg16", maps.draw_sfr_residuals),
+    FigureSpec("figB5", "B5", "PG16 base-model residuals over D4000 and age",
+               f"As Fig 7, for the {pg16} calibrator: the correction of the PG16 SFH "
+               f"models.", "pg16", maps.draw_age_map),
+    FigureSpec("figB6", "B6", "PG16 gradients across the mass-size plane",
+               f"As Fig 10, for the {pg16} calibrator: LOESS-smoothed observed, base-model "
+               f"and SFH-model gradients of the PG16 final sample.", "pg16", gm),
+    FigureSpec("figB7", "B7", "PG16 gradient offsets across the mass-size plane",
+               f"As Fig 11, for the {pg16} calibrator: LOESS-smoothed offsets between "
+               f"observed and model gradients, normalised by the robust dispersion of the "
+               f"PG16 base-model offsets.", "pg16", om),
+    FigureSpec("figS1", "S1", "Spaxel and azimuthally averaged gradients",
+               f"The observed {m13} gradient of each final galaxy fitted to its spaxels "
+               f"(horizontal) and to the mean metallicities of 0.1 R_e annuli (vertical), "
+               f"with the one-to-one line: the check of the paper's section 2.3, which "
+               f"reports similar gradients either way.", "m13",
+               azimuthal.draw_azimuthal_check),
+]  # fmt: skip
+del m13, pg16, gm, om, mc, rc
 
 
 def _one_line(exc: BaseException) -> str:
@@ -260,12 +265,13 @@ def draw_figures(
         if unknown:
             raise ValueError(f"unknown figure id(s) {unknown}; known ids are {list(known)}")
         chosen = [spec for spec in FIGURES if spec.id in set(wanted)]
-    out = Path(out_dir) if out_dir is not None else run_dir / "report" / "figures"
+    layout = RunLayout(run_dir)
+    out = Path(out_dir) if out_dir is not None else layout.figures_dir
     out.mkdir(parents=True, exist_ok=True)
     drawn = []
     for spec in chosen:
         try:
-            fig = spec.draw(run_dir / "analysis" / spec.calibrator)
+            fig = spec.draw(layout.analysis(spec.calibrator).dir)
             paths = save_figure(fig, out / spec.id, formats)
         except Exception as exc:
             for fmt in formats:  # no stale file from an earlier run may pass for this one

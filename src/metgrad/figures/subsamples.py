@@ -47,7 +47,7 @@ SMALL_OFFSET = float(_DEFAULTS["small"].default)
 
 def _thresholds(analysis_dir: Path) -> tuple[float, float, float]:
     """(low percentile, high percentile, small offset) the analysis used for this run."""
-    path = Path(analysis_dir) / "summary.json"
+    path = Path(analysis_dir) / "summary"
     summary = json.loads(path.read_text()) if path.is_file() else {}
     low, high = summary.get("subsample_percentiles", (LOW_PERCENTILE, HIGH_PERCENTILE))
     small = summary.get("subsample_small_offset", SMALL_OFFSET)
@@ -77,7 +77,7 @@ def draw_subsample_selection(analysis_dir: Path, *, massize_bin: str = DEMO_BIN)
     -------
     matplotlib.figure.Figure
     """
-    gal = read_table(Path(analysis_dir), "galaxies.parquet")
+    gal = read_table(Path(analysis_dir), "galaxies")
     member = gal[gal["massize_bin"] == massize_bin]
     off = member["offset_sfh"].to_numpy(dtype=float)
     off = off[np.isfinite(off)]
@@ -189,7 +189,7 @@ def draw_oh_profiles(analysis_dir: Path):
     -------
     matplotlib.figure.Figure
     """
-    profiles = read_table(Path(analysis_dir), "profiles.csv")
+    profiles = read_table(Path(analysis_dir), "profiles")
     return profile_grid(profiles, "oh", ylabel=LABELS["oh"])
 
 
@@ -206,6 +206,6 @@ def draw_residual_profiles(analysis_dir: Path):
     -------
     matplotlib.figure.Figure
     """
-    profiles = read_table(Path(analysis_dir), "profiles.csv")
+    profiles = read_table(Path(analysis_dir), "profiles")
     return profile_grid(profiles, "residual_sfh", ylabel=LABELS["residual_sfh"],
                         zero_line=True, sharey=True)  # fmt: skip

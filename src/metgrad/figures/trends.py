@@ -55,7 +55,7 @@ def spaxel_residuals(spaxels: pd.DataFrame, model: str, *, final_only: bool = Fa
 
 
 def _trend(analysis_dir: Path, name: str) -> pd.DataFrame:
-    table = read_table(analysis_dir, f"trend_{name}.csv")
+    table = read_table(analysis_dir, f"trend_{name}")
     if table.empty:
         raise ValueError(f"trend_{name}.csv has no bin with enough spaxels")
     return table
@@ -114,7 +114,7 @@ def draw_residual_trends(analysis_dir: Path):
     matplotlib.figure.Figure
     """
     analysis_dir = Path(analysis_dir)
-    spaxels, resid = spaxel_residuals(read_table(analysis_dir, "spaxels.parquet"), "base")
+    spaxels, resid = spaxel_residuals(read_table(analysis_dir, "spaxels"), "base")
     fig, axes = new_figure(SINGLE_COLUMN, 4.6, 2, 1)
     for ax, name in zip(axes, ("d4000", "log_ew_ha"), strict=True):
         trend_panel(ax, spaxels[name], resid, _trend(analysis_dir, name),
@@ -136,7 +136,7 @@ def draw_mass_residuals(analysis_dir: Path):
     matplotlib.figure.Figure
     """
     analysis_dir = Path(analysis_dir)
-    spaxels = read_table(analysis_dir, "spaxels.parquet")
+    spaxels = read_table(analysis_dir, "spaxels")
     fig, axes = new_figure(SINGLE_COLUMN, 4.6, 2, 1, sharex=True)
     for ax, model, name in zip(axes, ("base", "SFH"), ("base", "sfh"), strict=True):
         final, resid = spaxel_residuals(spaxels, model, final_only=True)

@@ -27,7 +27,8 @@ Examples
 CorrectedModel(base=BinnedMeanModel(features=('log_mstar', 'log_sigma_star'),
  widths=(0.05, 0.05), min_count=10, loess_frac=0.02, loess_rescale=True),
  correction=BinnedResidualCorrection(features=('d4000', 'log_age_lw'),
- widths=(0.01, 0.025), min_count=10, loess_frac=0.02, loess_rescale=True))
+ widths=(0.01, 0.025), min_count=10, loess_frac=0.02, loess_rescale=True),
+ prefit_base=False)
 """
 
 from ._estimator import NotFittedError, check_is_fitted, clone

@@ -21,6 +21,11 @@ class CorrectedModel(EstimatorMixin):
     correction : estimator
         The residual model, e.g. :class:`~metgrad.models.MedianResidualCorrection` or
         :class:`~metgrad.models.BinnedResidualCorrection`; cloned by ``fit``.
+    prefit_base : bool, optional
+        If True, ``base`` is already fitted (on the same spaxels and metallicities
+        that ``fit`` receives) and is used as it is: several model sets sharing one
+        base fit it once (as scikit-learn's ``prefit`` options do). Default False:
+        ``fit`` fits a clone of ``base``.
 
     Attributes
     ----------
@@ -49,11 +54,12 @@ class CorrectedModel(EstimatorMixin):
     (0.01, 0.025)
     """
 
-    def __init__(self, base, correction):
+    def __init__(self, base, correction, prefit_base=False):
         self.base = base
         self.correction = correction
+        self.prefit_base = prefit_base
 
-    def fit(self, X, y, *, fitted_base=None):
+    def fit(self, X, y):
         """Fit the base on ``(X, y)``, then the correction on the base residuals.
 
         Parameters
@@ -62,11 +68,6 @@ class CorrectedModel(EstimatorMixin):
             Spaxel table with the columns both models use.
         y : array_like, shape (n_spaxels,)
             Observed 12+log(O/H) (dex); NaN spaxels are left out.
-        fitted_base : estimator, optional
-            Keyword only. The base model already fitted on this same ``(X, y)``
-            (several model sets share one base, e.g. all of the paper's): used
-            as ``base_`` instead of fitting a clone of ``base`` again. Its
-            parameters must equal those of ``base``.
 
         Returns
         -------
@@ -75,18 +76,14 @@ class CorrectedModel(EstimatorMixin):
 
         Raises
         ------
-        ValueError
-            If ``fitted_base`` is not fitted or has other parameters than ``base``.
+        NotFittedError
+            If ``prefit_base`` is True and ``base`` is not fitted.
         """
-        if fitted_base is None:
-            base = clone(self.base).fit(X, y)
+        if self.prefit_base:
+            check_is_fitted(self.base, ["n_params_"])
+            base = self.base
         else:
-            if type(fitted_base) is not type(self.base) or (
-                fitted_base.get_params() != self.base.get_params()
-            ):
-                raise ValueError("fitted_base must have the parameters of this model's base")
-            check_is_fitted(fitted_base, ["n_params_"])
-            base = fitted_base
+            base = clone(self.base).fit(X, y)
         base_prediction = base.predict(X)
         residual = target_vector(y, base_prediction.size) - base_prediction
         correction = clone(self.correction).fit(X, residual)

@@ -1,17 +1,14 @@
-"""Load an ingested run and build the analysis sample, counting every step.
+"""Load an ingested run: the selected spaxels of every galaxy, with their galaxy's values.
 
-The steps follow Boardman et al. (2022, §2.2-2.3, §3.3): spaxel cuts; galaxies
-with b/a >= 0.6 and at least 20 selected spaxels; observed-gradient error
-<= 0.1 dex/R_e; then, after the models are fitted, M* >= 10^8.9 and spaxels
-that have base and SFH predictions, again with at least 20 per galaxy.
-:class:`SampleSteps` records the spaxel and galaxy counts after each step
-(the paper's 871346 -> 861134 spaxels and 2123 galaxies).
+The first step of the analysis reads what ingest wrote (``RUN/spaxels/``,
+``RUN/galaxies.parquet``) through a one-file cache of the selected spaxels
+(``RUN/cache/selected_spaxels.parquet``) and adds the logarithmic columns the
+models and correlations use.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 
@@ -21,16 +18,36 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from .io.atomic import write_arrow_atomic
+from .. import columns as C
+from ..atomic import write_arrow_atomic
+from ..calibration import CALIBRATORS
+from ..layout import RunLayout
 
-__all__ = ["SPAXEL_COLUMNS", "SampleSteps", "galaxies_with_at_least", "load_selected_spaxels"]
+__all__ = ["LOG_COLUMNS", "SPAXEL_COLUMNS", "load_selected_spaxels"]
 
-#: Spaxel-table columns the analysis reads (plus the calibrators' O/H and errors).
+#: Spaxel-table columns the analysis reads, besides every calibrator's O/H and error.
 SPAXEL_COLUMNS: tuple[str, ...] = (
     "plateifu", "r_re", "ew_ha", "a_v", "sigma_sfr", "sigma_star", "ssfr_local",
     "d4000", "log_age_lw", "av_over_sigma_star", "sigma_sfr_over_av",
-    "oh_m13", "oh_m13_err", "oh_pg16", "oh_pg16_err",
 )  # fmt: skip
+#: Logarithmic analysis columns -> the linear spaxel-table column they are made from.
+LOG_COLUMNS: dict[str, str] = {
+    C.LOG_SIGMA_STAR: "sigma_star",
+    C.LOG_SIGMA_SFR: "sigma_sfr",
+    C.LOG_SSFR: "ssfr_local",
+    C.LOG_EW_HA: "ew_ha",
+    "log_av_over_sigma_star": "av_over_sigma_star",
+    "log_sigma_sfr_over_av": "sigma_sfr_over_av",
+}
+#: Galaxy values (``galaxies.parquet``) repeated on each spaxel.
+GALAXY_COLUMNS: tuple[str, ...] = (C.LOG_MSTAR, C.LOG_RE, C.BA)
+
+
+def _columns_to_read(schema: pa.Schema) -> list[str]:
+    """:data:`SPAXEL_COLUMNS` and the O/H columns of every calibrator the tables hold."""
+    names = set(schema.names)
+    oh = [c for cal in CALIBRATORS.values() for c in (cal.oh_column, cal.err_column)]
+    return [*SPAXEL_COLUMNS, *(c for c in oh if c in names)]
 
 
 def _log10(values: np.ndarray) -> np.ndarray:
@@ -57,7 +74,8 @@ def load_selected_spaxels(run_dir: str | PathLike[str]) -> tuple[pd.DataFrame, p
         ``log_av_over_sigma_star``, ``log_sigma_sfr_over_av`` (log10 of the
         linear columns, NaN where not positive). Sorted by plate-ifu.
     galaxies : pandas.DataFrame
-        ``galaxies.parquet`` indexed by plate-ifu, with ``log_re`` added.
+        ``galaxies.parquet`` indexed by plate-ifu, with ``log_re`` and
+        ``log_phi_star`` (log10 M*/R_e) added.
 
     Raises
     ------
@@ -65,20 +83,21 @@ def load_selected_spaxels(run_dir: str | PathLike[str]) -> tuple[pd.DataFrame, p
         If the folder has no ``galaxies.parquet`` or ``spaxels/``.
     """
     run_dir = Path(run_dir)
-    gal_path = run_dir / "galaxies.parquet"
-    spx_dir = run_dir / "spaxels"
-    if not gal_path.is_file() or not spx_dir.is_dir():
+    layout = RunLayout(run_dir)
+    gal_path = layout.galaxies
+    if not gal_path.is_file() or not layout.spaxel_dir.is_dir():
         raise FileNotFoundError(f"{run_dir}: not an ingested run (run `metgrad ingest` first)")
     galaxies = pd.read_parquet(gal_path)
     if galaxies.empty:
         raise ValueError(f"{run_dir}: no galaxy was ingested")
     galaxies = galaxies.set_index("plateifu").sort_index()
-    galaxies["log_re"] = _log10(galaxies["re_kpc"].to_numpy(dtype=float))
-    files = [spx_dir / f"{p}.parquet" for p in galaxies.index]
+    galaxies[C.LOG_RE] = _log10(galaxies["re_kpc"].to_numpy(dtype=float))
+    galaxies[C.LOG_PHI_STAR] = galaxies[C.LOG_MSTAR] - galaxies[C.LOG_RE]
+    files = [layout.spaxel_table(p) for p in galaxies.index]
     missing = [f.name for f in files if not f.is_file()]
     if missing:
         raise FileNotFoundError(f"{run_dir}: spaxel tables missing for {', '.join(missing[:5])}")
-    spaxels = _selected_table(run_dir, files).to_pandas()
+    spaxels = _selected_table(layout, files).to_pandas()
     if not spaxels["plateifu"].is_monotonic_increasing:  # files are read in plate-ifu order
         spaxels = spaxels.sort_values("plateifu", kind="stable")
     spaxels = spaxels.reset_index(drop=True)
@@ -92,33 +111,26 @@ def load_selected_spaxels(run_dir: str | PathLike[str]) -> tuple[pd.DataFrame, p
     # Arrow keeps the buffers of the file it decompressed for reuse; give them back now
     # rather than carry them through the analysis (about 2 bytes for every byte of table)
     pa.default_memory_pool().release_unused()
-    for col in ("log_mstar", "log_re", "ba"):
+    for col in GALAXY_COLUMNS:
         spaxels[col] = galaxies[col].reindex(spaxels["plateifu"]).to_numpy(dtype=float)
-    for name, col in (
-        ("log_sigma_star", "sigma_star"), ("log_sigma_sfr", "sigma_sfr"),
-        ("log_ssfr", "ssfr_local"), ("log_ew_ha", "ew_ha"),
-        ("log_av_over_sigma_star", "av_over_sigma_star"),
-        ("log_sigma_sfr_over_av", "sigma_sfr_over_av"),
-    ):  # fmt: skip
+    for name, col in LOG_COLUMNS.items():
         spaxels[name] = _log10(spaxels[col].to_numpy(dtype=float))
     return spaxels, galaxies
 
 
-#: The selected spaxels of every galaxy in one file, rebuilt when a galaxy's table changes.
-SELECTED_CACHE = Path("cache") / "selected_spaxels.parquet"
 _SIGNATURE_KEY = b"metgrad.selected_signature"
 
 
-def _signature(files: list[Path]) -> str:
+def _signature(files: list[Path], columns: list[str]) -> str:
     """The columns read, and the names, sizes and modification times of the tables, hashed."""
-    digest = hashlib.sha256(",".join(SPAXEL_COLUMNS).encode())
+    digest = hashlib.sha256(",".join(columns).encode())
     for f in files:
         st = f.stat()
         digest.update(f"{f.name}|{st.st_size}|{st.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
-def _selected_table(run_dir: Path, files: list[Path]) -> pa.Table:
+def _selected_table(layout: RunLayout, files: list[Path]) -> pa.Table:
     """Selected rows and analysis columns of the spaxel tables, through a one-file cache.
 
     Reading thousands of small Parquet files costs about 1.5 ms each; an
@@ -129,8 +141,9 @@ def _selected_table(run_dir: Path, files: list[Path]) -> pa.Table:
     rebuild it when any galaxy was re-ingested, added or removed. A run folder
     that cannot be written to is simply read without the cache.
     """
-    signature = _signature(files)
-    cache = run_dir / SELECTED_CACHE
+    columns = _columns_to_read(pq.read_schema(files[0])) if files else list(SPAXEL_COLUMNS)
+    signature = _signature(files, columns)
+    cache = layout.selected_cache
     if cache.is_file():
         try:
             schema = pq.read_schema(cache)
@@ -139,7 +152,7 @@ def _selected_table(run_dir: Path, files: list[Path]) -> pa.Table:
         except (OSError, pa.ArrowException):
             pass  # unreadable cache: rebuild it
     dataset = ds.dataset([str(f) for f in files], format="parquet")
-    table = dataset.to_table(columns=list(SPAXEL_COLUMNS), filter=ds.field("selected"))
+    table = dataset.to_table(columns=columns, filter=ds.field("selected"))
     table = table.replace_schema_metadata({_SIGNATURE_KEY: signature.encode()})
     try:
         cache.parent.mkdir(exist_ok=True)
@@ -147,42 +160,3 @@ def _selected_table(run_dir: Path, files: list[Path]) -> pa.Table:
     except OSError:
         pass  # read-only run folder: no cache
     return table
-
-
-@dataclass
-class SampleSteps:
-    """Counts of spaxels and galaxies after each selection step, in order."""
-
-    rows: list[dict[str, object]] = field(default_factory=list)
-
-    def add(self, step: str, description: str, plateifu: pd.Series | np.ndarray) -> None:
-        """Record a step from the plate-ifu of every spaxel that survives it."""
-        values = np.asarray(plateifu)
-        self.rows.append(
-            {
-                "step": step,
-                "description": description,
-                "n_spaxels": int(values.size),
-                "n_galaxies": int(pd.unique(values).size),
-            }
-        )
-
-    def table(self) -> pd.DataFrame:
-        """The steps as a table (``step``, ``description``, ``n_spaxels``, ``n_galaxies``)."""
-        return pd.DataFrame(self.rows, columns=["step", "description", "n_spaxels", "n_galaxies"])
-
-
-def galaxies_with_at_least(plateifu, n: int) -> np.ndarray:
-    """Boolean per spaxel: its galaxy has at least ``n`` spaxels in ``plateifu``.
-
-    Parameters
-    ----------
-    plateifu : array_like of str, shape (n_spaxels,)
-        Galaxy of each spaxel (any order).
-    n : int
-        Minimum number of spaxels.
-    """
-    if not isinstance(plateifu, pd.Series | pd.Index):
-        plateifu = np.asarray(plateifu, dtype=object)
-    codes, _ = pd.factorize(plateifu)
-    return np.bincount(codes, minlength=1)[codes] >= n

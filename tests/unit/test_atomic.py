@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from metgrad.io.atomic import TMP_MARK, write_parquet_atomic
+from metgrad.atomic import TMP_MARK, write_parquet_atomic
 
 #: Parquet encodings that mean "dictionary-encoded" (format spec, Encodings.md).
 DICTIONARY = {"PLAIN_DICTIONARY", "RLE_DICTIONARY"}
@@ -59,7 +59,7 @@ def test_arrow_writer_codec_and_deferred_flush(tmp_path, monkeypatch):
 
     import pyarrow as pa
 
-    from metgrad.io.atomic import sync_files, write_arrow_atomic
+    from metgrad.atomic import sync_files, write_arrow_atomic
 
     flushed = []
     real_fsync = os.fsync

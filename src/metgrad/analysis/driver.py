@@ -1,0 +1,182 @@
+"""The analysis of a run, step by step in the paper's order: :func:`analyse_run`.
+
+For each calibrator (the reference first, Appendix B):
+
+1. :func:`~.sample.select_sample` (§2.2)
+2. :func:`~.observed.measure_observed_gradients` (§2.3)
+3. :func:`~.fit_models.fit_model_sets` (§3, Appendix A)
+4. :func:`~.metrics.model_tables` (Tables 1 and A1)
+5. :func:`~.final_sample.select_final_sample` (§3.3)
+6. :func:`~.final_gradients.measure_final_gradients` (§4.1, with §2.3's azimuthal check)
+7. :func:`~.relations.relation_tables` (Figs 2-9; on a thread of its own, beside step 6)
+8. :func:`~.massize_plane.massize_plane` (§4.2)
+9. :func:`~.summary.summarise` and :func:`~.write.write_result`
+
+Every step takes the previous steps' frozen results and returns its own; only
+the last writes files. Random draws come from the configured seed and each
+galaxy's plate-ifu (:func:`metgrad.gradients.galaxy_rng`), so the results do
+not depend on ``workers``, the threads of the one pool that every step uses.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from os import PathLike
+
+import pandas as pd
+
+from .. import calibration
+from ..atomic import write_json_atomic
+from ..config import RunConfig, config_from_dict, spaxel_level_differences
+from ..layout import RunLayout
+from ..parallel import resolve_workers, thread_pool
+from ..provenance import config_hash, package_versions
+from .final_gradients import measure_final_gradients
+from .final_sample import select_final_sample
+from .fit_models import fit_model_sets
+from .load import load_selected_spaxels
+from .massize_plane import massize_plane
+from .metrics import model_tables
+from .observed import measure_observed_gradients
+from .relations import relation_tables
+from .result import CalibratorResult
+from .sample import RepeatObservations, repeat_observations, select_sample
+from .summary import summarise
+from .write import write_result
+
+__all__ = ["analyse_calibrator", "analyse_run"]
+
+
+def analyse_calibrator(
+    spaxels: pd.DataFrame,
+    calibrator: calibration.Calibrator,
+    config: RunConfig,
+    *,
+    repeats: RepeatObservations,
+    reference_rows: pd.Index | None = None,
+    pool,
+) -> CalibratorResult:
+    """Steps 1-8 for one calibrator (see the module docstring).
+
+    Parameters
+    ----------
+    spaxels : pandas.DataFrame
+        Selected spaxels of the run (:func:`~.load.load_selected_spaxels`).
+    calibrator : Calibrator
+    config : RunConfig
+    repeats : RepeatObservations
+        The observation kept per galaxy.
+    reference_rows : pandas.Index, optional
+        The reference calibrator's final rows, for the other calibrators.
+    pool : executor with ``map`` and ``submit``
+        The analysis's thread pool.
+    """
+    others = [c for k, c in calibration.CALIBRATORS.items() if k != calibrator.key]
+    sample = select_sample(spaxels, calibrator, config, observations=repeats.kept,
+                           others=others, reference_rows=reference_rows)  # fmt: skip
+    observed = measure_observed_gradients(sample, config, pool=pool)
+    sample = observed.sample
+    s, oh_col = sample.spaxels, calibrator.oh_column
+    fitted = fit_model_sets(s, oh_col, config, pool=pool)
+    tables = model_tables(s[oh_col].to_numpy(), s[calibrator.err_column].to_numpy(), fitted)
+    final = select_final_sample(sample, fitted, config)
+    s = s.join(fitted.predictions)
+    relations = pool.submit(relation_tables, s, oh_col, fitted, config)
+    gradients = measure_final_gradients(
+        s, final, observed.gradients, calibrator=calibrator,
+        from_reference=sample.from_reference, config=config, pool=pool,
+    )  # fmt: skip
+    plane = massize_plane(gradients.galaxies, s.loc[gradients.final.rows], oh_col, config,
+                          pool=pool)  # fmt: skip
+    return CalibratorResult(calibrator, s, fitted, tables, gradients, relations.result(),
+                            plane, repeats)  # fmt: skip
+
+
+def analyse_run(
+    run_dir: str | PathLike[str],
+    *,
+    calibrators: tuple[str, ...] | None = None,
+    config: RunConfig | None = None,
+    workers: int | None = 1,
+) -> dict[str, dict[str, object]]:
+    """Analyse an ingested run for each calibrator; write ``RUN/analysis/``.
+
+    Parameters
+    ----------
+    run_dir : str or path-like
+        Folder written by ``metgrad ingest``.
+    calibrators : tuple of str, optional
+        Keys of :data:`metgrad.calibration.CALIBRATORS` (default: all). The
+        reference calibrator (``[analysis] reference_calibrator``, M13) is always
+        analysed first when listed, and the others take its final sample
+        (Appendix B); without it, each makes its own sample.
+    config : RunConfig, optional
+        Selection, gradient and model options (default: the run's own
+        configuration from ``manifest.json`` when present, else the paper's).
+    workers : int or None, optional
+        Threads of the analysis (None or 0: one per CPU). Results do not depend on it.
+
+    Returns
+    -------
+    dict
+        Calibrator key -> its ``summary.json`` content.
+    """
+    layout = RunLayout(run_dir)
+    keys = tuple(calibration.CALIBRATORS) if calibrators is None else tuple(calibrators)
+    for key in keys:
+        calibration.get(key)  # unknown keys: a ValueError naming the known ones
+    workers = resolve_workers(workers)
+    config = _checked_config(layout, config)
+    reference = config.analysis.reference_calibrator
+    start = time.perf_counter()
+    spaxels, galaxies = load_selected_spaxels(layout.root)
+    repeats = repeat_observations(galaxies, rule=config.analysis.repeat_rule)
+    provenance = {"config_hash": config_hash(config), "versions": package_versions()}
+    summaries, reference_rows = {}, None
+    with thread_pool(workers) as pool:
+        for key in calibration.ordered(keys, reference=reference):
+            result = analyse_calibrator(
+                spaxels, calibration.get(key), config, repeats=repeats,
+                reference_rows=None if key == reference else reference_rows, pool=pool,
+            )  # fmt: skip
+            if key == reference:
+                reference_rows = result.gradients.final.rows
+            summaries[key] = summarise(result, config, provenance)
+            write_result(layout.analysis(key).dir, result, summaries[key])
+    manifest = {
+        "stage": "analyse",
+        "calibrators": list(keys),
+        "config": config.to_dict(),
+        **provenance,
+        "elapsed_s": round(time.perf_counter() - start, 3),
+    }
+    write_json_atomic(layout.analysis_manifest, manifest)
+    return summaries
+
+
+def _checked_config(layout: RunLayout, config: RunConfig | None) -> RunConfig:
+    """The configuration to analyse with; refuse spaxel-level options the run was not
+    ingested with (they decided the stored spaxel tables: changing them needs a re-ingest)."""
+    recorded = _run_config(layout)
+    if config is None:
+        return recorded
+    if layout.manifest.is_file():
+        changed = spaxel_level_differences(recorded, config)
+        if changed:
+            raise ValueError(
+                f"{layout.manifest}: the run was ingested with other spaxel-level options "
+                f"({'; '.join(changed)}); re-ingest with them (`metgrad ingest`) to apply them"
+            )
+    return config
+
+
+def _run_config(layout: RunLayout) -> RunConfig:
+    """The configuration recorded by ingest (so cuts stay consistent), or the defaults."""
+    if not layout.manifest.is_file():
+        return RunConfig()
+    data = json.loads(layout.manifest.read_text())["config"]
+    data = {k: v for k, v in data.items() if k not in ("inputs", "output")}
+    return config_from_dict(data)
+
+

@@ -1,0 +1,141 @@
+"""Column names of a run's tables, with their units: spelled here and nowhere else.
+
+The analysis, the figures and the report ask this module for a column's name
+(``columns.LOG_MSTAR``, ``columns.oh("m13")``, ``columns.grad("sfh")``) so that a
+name changes in one place, and :data:`UNITS` documents what each holds.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "A_V",
+    "BA",
+    "D4000",
+    "FINAL",
+    "LOG_AGE_LW",
+    "LOG_EW_HA",
+    "LOG_MSTAR",
+    "LOG_PHI_STAR",
+    "LOG_RE",
+    "LOG_SIGMA_SFR",
+    "LOG_SIGMA_STAR",
+    "LOG_SSFR",
+    "MANGAID",
+    "N_SPAXELS",
+    "PLATEIFU",
+    "R_RE",
+    "UNITS",
+    "err",
+    "grad",
+    "grad_err",
+    "intercept",
+    "loess",
+    "offset",
+    "oh",
+    "oh_err",
+    "pred",
+]
+
+# --- identity -----------------------------------------------------------------------
+PLATEIFU = "plateifu"
+MANGAID = "mangaid"
+
+# --- galaxy values (one per galaxy, repeated on its spaxels in the analysis) -----------
+LOG_MSTAR = "log_mstar"
+LOG_RE = "log_re"
+LOG_PHI_STAR = "log_phi_star"
+BA = "ba"
+
+# --- spaxel values ----------------------------------------------------------------------
+R_RE = "r_re"
+LOG_SIGMA_STAR = "log_sigma_star"
+LOG_SIGMA_SFR = "log_sigma_sfr"
+LOG_SSFR = "log_ssfr"
+LOG_EW_HA = "log_ew_ha"
+D4000 = "d4000"
+LOG_AGE_LW = "log_age_lw"
+A_V = "a_v"
+FINAL = "final"
+
+# --- per galaxy in the analysis ---------------------------------------------------------
+N_SPAXELS = "n_spaxels"
+
+
+def oh(calibrator: str) -> str:
+    """12+log(O/H) of a calibrator (dex), e.g. ``oh_m13``."""
+    return f"oh_{calibrator}"
+
+
+def oh_err(calibrator: str) -> str:
+    """1-sigma measurement error of :func:`oh` (dex)."""
+    return f"oh_{calibrator}_err"
+
+
+def pred(model: str) -> str:
+    """A model set's predicted 12+log(O/H) (dex), e.g. ``pred_SFH``."""
+    return f"pred_{model}"
+
+
+def err(model: str) -> str:
+    """A model set's prediction error (dex)."""
+    return f"err_{model}"
+
+
+def _tag(name: str) -> str:
+    return name.lower()
+
+
+def grad(name: str) -> str:
+    """Gradient of the observed (``obs``) or a model's metallicities (dex/R_e)."""
+    return f"grad_{_tag(name)}"
+
+
+def grad_err(name: str) -> str:
+    """Error of :func:`grad` (dex/R_e): robust_sigma of the refitted slopes."""
+    return f"grad_{_tag(name)}_err"
+
+
+def intercept(name: str) -> str:
+    """12+log(O/H) at R = 0 of a gradient's line (dex)."""
+    return f"intercept_{_tag(name)}"
+
+
+def offset(model: str) -> str:
+    """Observed minus model gradient (dex/R_e)."""
+    return f"offset_{_tag(model)}"
+
+
+def loess(column: str) -> str:
+    """A galaxy column LOESS-smoothed over the mass-size plane (same unit)."""
+    return f"loess_{column}"
+
+
+#: Units of the columns of the analysis tables (``analysis/<calibrator>/``), for the docs
+#: and the report. Patterns in angle brackets stand for a calibrator, model or gradient.
+UNITS: dict[str, str] = {
+    PLATEIFU: "MaNGA plate-ifu",
+    MANGAID: "MaNGA target id (several plate-ifus may observe one galaxy)",
+    LOG_MSTAR: "log10(M*/Msun), Kroupa IMF (GSWLC-2X x 1.06)",
+    LOG_RE: "log10(R_e/kpc), NSA elliptical Petrosian half-light radius",
+    LOG_PHI_STAR: "log10(M*/R_e / (Msun/kpc))",
+    BA: "axis ratio b/a (NSA)",
+    R_RE: "deprojected radius / R_e",
+    LOG_SIGMA_STAR: "log10(Sigma_* / (Msun/kpc^2)), deprojected",
+    LOG_SIGMA_SFR: "log10(Sigma_SFR / (Msun/yr/kpc^2)), deprojected",
+    LOG_SSFR: "log10(sSFR_local / yr^-1)",
+    LOG_EW_HA: "log10(EW(Halpha)/Angstrom)",
+    D4000: "4000-Angstrom break (Pipe3D)",
+    LOG_AGE_LW: "log10(t_LW/yr), light-weighted age (Pipe3D)",
+    A_V: "V-band attenuation, mag",
+    FINAL: "True for spaxels of the final sample",
+    N_SPAXELS: "spaxels in the observed-gradient fit",
+    "oh_<calibrator>": "12+log(O/H), dex",
+    "oh_<calibrator>_err": "1-sigma measurement error, dex",
+    "pred_<model>": "model 12+log(O/H), dex",
+    "err_<model>": "model error, dex",
+    "grad_<obs|model>": "LAD gradient, dex/R_e (0.5-2 R_e)",
+    "grad_<obs|model>_err": "robust_sigma of 100 refitted slopes, dex/R_e",
+    "intercept_<obs|model>": "12+log(O/H) at R = 0, dex",
+    "offset_<model>": "observed minus model gradient, dex/R_e",
+    "loess_<column>": "LOESS (20 %) over the mass-size plane, unit of the column",
+}

@@ -1,0 +1,65 @@
+"""The quick look at one galaxy: its O/H map and radial profile with the LAD gradients.
+
+Drawn by ``metgrad galaxy`` (and usable for any spaxel table), from the same
+spaxel table and gradients as a survey run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ..calibration import CALIBRATORS
+
+__all__ = ["draw_galaxy"]
+
+
+def draw_galaxy(
+    table: pd.DataFrame, gradients: dict[str, dict], *, shape: tuple[int, int], plateifu: str
+) -> Figure:
+    """O/H map of the selected spaxels (reference calibrator) and every calibrator's profile.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A spaxel table (:attr:`metgrad.spaxels.SpaxelTable.table`).
+    gradients : dict
+        Calibrator key -> ``{"slope", "slope_err", "intercept"}`` (None values
+        when no gradient could be fitted).
+    shape : (int, int)
+        Shape of the maps (rows, columns).
+    plateifu : str
+        For the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    sel = table[table["selected"]]
+    fig = Figure(figsize=(10, 4.2), layout="constrained")
+    ax_map, ax_prof = fig.subplots(1, 2)
+    reference = next(iter(CALIBRATORS.values()))
+    image = np.full(shape, np.nan)
+    image[sel["y"].to_numpy(), sel["x"].to_numpy()] = sel[reference.oh_column].to_numpy()
+    im = ax_map.imshow(image, origin="lower", cmap="viridis")
+    ax_map.set_title(f"{plateifu}: selected spaxels")
+    ax_map.set_xlabel('x (spaxel, 0.5")')
+    ax_map.set_ylabel('y (spaxel, 0.5")')
+    fig.colorbar(im, ax=ax_map, label=f"12+log(O/H) ({reference.label})")
+    r = np.linspace(0.5, 2.0, 2)
+    for i, (key, cal) in enumerate(CALIBRATORS.items()):
+        if cal.oh_column not in sel.columns:
+            continue
+        colour = f"C{i}"
+        ax_prof.scatter(sel["r_re"], sel[cal.oh_column], s=4, alpha=0.4, color=colour)
+        g = gradients.get(key, {})
+        if g.get("slope") is not None:
+            label = f"{cal.label}: {g['slope']:+.3f} ± {g['slope_err']:.3f} dex/R$_e$"
+            ax_prof.plot(r, g["intercept"] + g["slope"] * r, color=colour, label=label)
+    ax_prof.set_xlabel("R / R$_e$")
+    ax_prof.set_ylabel("12+log(O/H)")
+    ax_prof.set_title("radial profile and LAD gradients")
+    if ax_prof.get_legend_handles_labels()[0]:  # no gradient drawn: no legend (and no warning)
+        ax_prof.legend(loc="best", fontsize=8)
+    return fig
