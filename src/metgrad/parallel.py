@@ -324,3 +324,15 @@ def thread_pool(workers: int | None) -> SerialPool | ThreadPool:
     """
     n = resolve_workers(workers)
     return SerialPool() if n == 1 else ThreadPool(n)
+
+
+#: Help text of every command's ``--workers``.
+WORKERS_HELP = (
+    "cores to use: worker processes for ingest and the mock, threads for the analysis "
+    "(default 0 = every core; results do not depend on it)"
+)
+
+
+def add_workers_option(parser) -> None:
+    """Add the ``--workers`` option every command shares (same meaning, same default)."""
+    parser.add_argument("--workers", type=int, default=0, help=WORKERS_HELP)

@@ -15,7 +15,13 @@ def test_mock_command_writes_a_survey_and_plots(tmp_path, capsys):
         assert (out / "plots" / name).stat().st_size > 1000
 
 
-@pytest.mark.parametrize("argv", [["--galaxies", "0"], ["--galaxies", "2", "--workers", "0"]])
-def test_mock_command_rejects_bad_counts(tmp_path, argv, capsys):
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--galaxies", "0"], "must be >= 1"),
+        (["--galaxies", "2", "--workers", "-1"], "workers must be a non-negative integer"),
+    ],
+)
+def test_mock_command_rejects_bad_counts(tmp_path, argv, message, capsys):
     assert main(["mock", "--out", str(tmp_path), *argv]) == 1
-    assert "must be >= 1" in capsys.readouterr().err
+    assert message in capsys.readouterr().err

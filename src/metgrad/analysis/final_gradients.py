@@ -65,7 +65,10 @@ def _observed(f, oh_col, first_pass, key, config, pool):
         f[oh_col].to_numpy()[changed], seed=config.gradients.seed,
         stream=observed_stream(key), n_refits=config.gradients.n_bootstrap, pool=pool,
     )  # fmt: skip
-    return pd.concat([first_pass.loc[same], refit]).reindex(n_now.index).dropna(subset=["slope"])
+    parts = [part for part in (first_pass.loc[same], refit) if len(part)]
+    obs = pd.concat(parts) if parts else refit
+    obs = obs.astype({"slope": float, "slope_err": float, "intercept": float})
+    return obs.reindex(n_now.index).dropna(subset=["slope"])
 
 
 def _recheck(obs, final, f, config):

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..analysis import analyse_run
 from ..calibration import CALIBRATORS
 from ..config import load_config
+from ..parallel import add_workers_option
 
 __all__ = ["add_arguments", "run"]
 
@@ -27,12 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="TOML with [selection] / [gradients] / [models] options "
         "(default: the configuration recorded by ingest)",
     )
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=0,
-        help="threads for the gradient fits (default 0 = every core; results do not depend on it)",
-    )
+    add_workers_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..parallel import add_workers_option
 from ..pipeline import DEMO_GALAXIES, demo
 
 __all__ = ["add_arguments", "run"]
@@ -20,9 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", type=Path, default=Path("demo"), help="folder (default ./demo)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic survey")
-    parser.add_argument(
-        "--workers", type=int, default=0, help="worker processes (default 0 = every core)"
-    )
+    add_workers_option(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 

@@ -12,6 +12,7 @@ import dataclasses
 from pathlib import Path
 
 from ..config import RunConfig, load_config
+from ..parallel import add_workers_option
 from ..survey import run_ingest
 
 __all__ = ["add_arguments", "config_from_args", "run"]
@@ -26,9 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pipe3d", type=Path, help="folder with Pipe3D cubes (recursive)")
     parser.add_argument("--daptype", help="DAP type of the MAPS files to use")
     parser.add_argument("--out", type=Path, help="run folder to write")
-    parser.add_argument(
-        "--workers", type=int, default=1, help="local worker processes (0 = every core)"
-    )
+    add_workers_option(parser)
     parser.add_argument("--scheduler", help="Dask scheduler address (tcp://host:port) or 'local'")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 

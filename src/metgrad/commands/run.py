@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..config import load_config
+from ..parallel import add_workers_option
 from ..pipeline import run_pipeline
 
 __all__ = ["add_arguments", "run"]
@@ -14,7 +15,7 @@ __all__ = ["add_arguments", "run"]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add this subcommand's options to ``parser``."""
     parser.add_argument("config", type=Path, help="survey TOML (inputs, output, options)")
-    parser.add_argument("--workers", type=int, default=1, help="local worker processes")
+    add_workers_option(parser)
     parser.add_argument("--scheduler", help="Dask scheduler address or 'local'")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 

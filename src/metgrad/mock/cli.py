@@ -6,7 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
-from ..parallel import open_executor
+from ..parallel import add_workers_option, open_executor
 from .config import MockConfig
 from .survey import generate_survey
 
@@ -20,8 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--seed", type=int, default=MockConfig.seed,
                         help="master random seed (default: %(default)s)")  # fmt: skip
-    parser.add_argument("--workers", type=int, default=1,
-                        help="processes to use (default: 1 = serial)")  # fmt: skip
+    add_workers_option(parser)
     parser.add_argument("--plots", action="store_true",
                         help="also draw the population figures into OUT/plots")  # fmt: skip
 
@@ -30,8 +29,6 @@ def run(args: argparse.Namespace) -> int:
     """Write the survey described by ``args``; print a summary; return 0."""
     if args.galaxies < 1:
         raise ValueError(f"--galaxies must be >= 1, got {args.galaxies}")
-    if args.workers < 1:
-        raise ValueError(f"--workers must be >= 1, got {args.workers}")
     config = MockConfig(n_galaxies=args.galaxies, seed=args.seed)
     start = time.perf_counter()
     with open_executor(workers=args.workers) as executor:

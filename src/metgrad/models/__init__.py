@@ -24,11 +24,9 @@ Examples
 --------
 >>> from metgrad.models import model_set
 >>> model_set("SFH")  # doctest: +NORMALIZE_WHITESPACE
-CorrectedModel(base=BinnedMeanModel(features=('log_mstar', 'log_sigma_star'),
- widths=(0.05, 0.05), min_count=10, loess_frac=0.02, loess_rescale=True),
+CorrectedModel(base=BinnedMeanModel(),
  correction=BinnedResidualCorrection(features=('d4000', 'log_age_lw'),
- widths=(0.01, 0.025), min_count=10, loess_frac=0.02, loess_rescale=True),
- prefit_base=False)
+ widths=(0.01, 0.025)))
 """
 
 from ._estimator import NotFittedError, check_is_fitted, clone

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..stats.binned import binned_statistics_2d
 from ..stats.loess import loess_2d
-from ._estimator import EstimatorMixin, check_is_fitted
+from ._estimator import MetallicityEstimator, check_is_fitted
 from ._inputs import checked_min_count, feature_matrix, target_vector
 
 __all__ = ["BinnedMeanModel"]
@@ -25,7 +25,7 @@ __all__ = ["BinnedMeanModel"]
 _MIN_LOESS_NEIGHBOURS = 4
 
 
-class SmoothedBinnedMean(EstimatorMixin):
+class SmoothedBinnedMean(MetallicityEstimator):
     """Shared fit/predict of the 2-D binned-mean models (not public: use the subclasses)."""
 
     _target_name = "y"

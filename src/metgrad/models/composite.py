@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._estimator import EstimatorMixin, check_is_fitted, clone
+from ._estimator import MetallicityEstimator, check_is_fitted, clone
 from ._inputs import target_vector
 
 __all__ = ["CorrectedModel"]
 
 
-class CorrectedModel(EstimatorMixin):
+class CorrectedModel(MetallicityEstimator):
     """Base model plus a correction fitted on the base residuals (Boardman et al. §3.2).
 
     Parameters

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..stats.binned import binned_statistics_1d
 from ..stats.robust import robust_sigma
-from ._estimator import EstimatorMixin, check_is_fitted
+from ._estimator import MetallicityEstimator, check_is_fitted
 from ._inputs import checked_min_count, feature_matrix, target_vector
 from .binned_mean import SmoothedBinnedMean
 
@@ -25,7 +25,7 @@ __all__ = ["BinnedResidualCorrection", "MedianResidualCorrection"]
 _CENTRE_TOLERANCE = 1.0e-9
 
 
-class MedianResidualCorrection(EstimatorMixin):
+class MedianResidualCorrection(MetallicityEstimator):
     """Median residual in 1-D bins of one feature, interpolated linearly between bins.
 
     Parameters
