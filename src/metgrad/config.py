@@ -92,7 +92,14 @@ class InputsConfig:
 
 @dataclass(frozen=True)
 class OutputConfig:
-    """Where a run writes (``spaxels/``, ``galaxies.parquet``, ``failures.csv``, ...)."""
+    """Where a run writes.
+
+    Attributes
+    ----------
+    dir : Path
+        The run folder: ingest, analysis, learn and report all write inside it
+        (its layout: :class:`metgrad.layout.RunLayout`).
+    """
 
     dir: Path = Path("run")
 
