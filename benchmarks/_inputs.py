@@ -137,6 +137,8 @@ def replicated_run(
         )
         pq.write_table(table, out / "spaxels" / f"{name}.parquet")
         row["plateifu"] = name
+        if copy and "mangaid" in row:  # another galaxy, not a repeat observation of this one
+            row["mangaid"] = f"{row['mangaid']}-copy{copy}"
         rows.append(row)
     pd.DataFrame(rows).reset_index(drop=True).to_parquet(out / "galaxies.parquet")
     shutil.copy(base / "manifest.json", out / "manifest.json")

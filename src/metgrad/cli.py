@@ -27,6 +27,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "report": (".commands.report", "draw every figure and write report.html"),
     "fetch": (".commands.fetch", "download DR17 MAPS files and Pipe3D cubes (resumable)"),
 }
+#: Other spellings a subcommand answers to.
+ALIASES: dict[str, str] = {"analyze": "analyse"}
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -40,7 +42,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         and help line), so ``metgrad analyse`` does not pay for importing the
         ingest or plotting code. Without it every subcommand is imported.
     """
-    chosen = None if argv is None else next((a for a in argv if a in SUBCOMMANDS), "")
+    names = {**{n: n for n in SUBCOMMANDS}, **ALIASES}
+    chosen = None if argv is None else names.get(next((a for a in argv if a in names), ""), "")
     parser = argparse.ArgumentParser(
         prog="metgrad",
         description=(
@@ -61,7 +64,10 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_path, help_text) in SUBCOMMANDS.items():
-        sp = sub.add_parser(name, help=help_text, description=help_text, parents=[common])
+        aliases = [a for a, target in ALIASES.items() if target == name]
+        sp = sub.add_parser(
+            name, aliases=aliases, help=help_text, description=help_text, parents=[common]
+        )
         if chosen is None or name == chosen:
             module = importlib.import_module(module_path, package=__package__)
             module.add_arguments(sp)

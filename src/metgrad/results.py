@@ -22,7 +22,40 @@ import pandas as pd
 
 from .layout import AnalysisLayout, RunLayout
 
-__all__ = ["Run", "open_run"]
+__all__ = ["Run", "check_analysis", "open_run"]
+
+
+def check_analysis(layout: RunLayout) -> dict:
+    """The analysis manifest, after checking that every calibrator's folder belongs to it.
+
+    Each ``analysis/<calibrator>/summary.json`` records the configuration hash it
+    was made with; an interrupted re-analysis can leave folders of two analyses
+    side by side. They must all match ``analysis/manifest.json``.
+
+    Raises
+    ------
+    ValueError
+        Naming the folder whose configuration differs, or a manifest that cannot
+        be read.
+    """
+    path = layout.analysis_manifest
+    try:
+        manifest = json.loads(path.read_text())
+        wanted = manifest["config_hash"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: not a readable analysis manifest ({exc})") from None
+    for key in layout.analysed_calibrators():
+        summary_path = layout.analysis(key).summary
+        try:
+            found = json.loads(summary_path.read_text()).get("config_hash")
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{summary_path}: unreadable ({exc})") from None
+        if found != wanted:
+            raise ValueError(
+                f"{summary_path.parent}: made with configuration {found}, but {path.name} "
+                f"records {wanted} (an interrupted analysis?); re-run `metgrad analyse`"
+            )
+    return manifest
 
 
 class Run:

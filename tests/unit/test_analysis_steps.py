@@ -98,3 +98,22 @@ def test_run_layout_names_every_file_once(tmp_path):
     a.dir.mkdir(parents=True)
     a.summary.write_text("{}")
     assert layout.analysed_calibrators() == ["m13"]
+
+
+def test_check_analysis_refuses_folders_of_another_analysis(tmp_path):
+    import json
+
+    from metgrad.results import check_analysis
+
+    layout = RunLayout(tmp_path)
+    for key, chash in (("m13", "aaa"), ("pg16", "aaa")):
+        layout.analysis(key).dir.mkdir(parents=True)
+        layout.analysis(key).summary.write_text(json.dumps({"config_hash": chash}))
+    layout.analysis_manifest.write_text(json.dumps({"config_hash": "aaa"}))
+    assert check_analysis(layout)["config_hash"] == "aaa"
+    layout.analysis("pg16").summary.write_text(json.dumps({"config_hash": "bbb"}))
+    with pytest.raises(ValueError, match=r"pg16: made with configuration bbb.*re-run"):
+        check_analysis(layout)
+    layout.analysis_manifest.write_text("{not json")
+    with pytest.raises(ValueError, match="not a readable analysis manifest"):
+        check_analysis(layout)

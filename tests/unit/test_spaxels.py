@@ -171,3 +171,29 @@ def test_first_failed_cut_counts_match_the_reasons():
     for cut in CUTS:
         assert counts[f"first_{cut}"] == reasons.get(cut, 0), cut
     assert st.to_arrow()["sigma_star"].null_count == st.n_spaxels  # NaN written as null
+
+
+def test_bpt_uses_dust_corrected_ratios_unless_told_otherwise():
+    """A spaxel just above the Kauffmann line before dust correction, below it after.
+
+    Worked by hand: x = log([NII]/Ha) = log(0.3) = -0.5229 puts the line at
+    y = 0.61 / (x - 0.05) + 1.3 = 0.2348, i.e. [OIII]/Hb = 1.7174. Observed
+    [OIII]/Hb = 1.75 (above). Ha/Hb = 4.0 gives E(B-V) = 2.5 / (k(Hb) - k(Ha))
+    log10(4 / 2.86) = 2.5 / 1.2718 x 0.14569 = 0.2864 mag, and with k(Hb) - k(OIII) =
+    3.648 - 3.514 = 0.134 (Calzetti, R_V = 3.1) the corrected [OIII]/Hb is
+    1.75 x 10^(-0.4 x 0.2864 x 0.134) = 1.6892 (below); [NII]/Ha barely changes (its
+    k values differ by 0.013).
+    """
+    from metgrad.config import SelectionConfig
+
+    dap = _maps()
+    ha, hb = 400.0, 100.0
+    for name, value in {"Ha-6564": ha, "Hb-4862": hb, "OIII-5008": 175.0,
+                        "NII-6585": 0.3 * ha}.items():  # fmt: skip
+        dap.gflux[name].value[0, 0] = value
+    info = GalaxyInfo("1-1", z=0.03, ba=1.0, re_arcsec=4.0)
+    corrected = spaxel_table(dap, info).table
+    observed = spaxel_table(dap, info, selection=SelectionConfig(bpt_dust_corrected=False)).table
+    assert bool(corrected.loc[0, "ok_bpt"]) and not bool(observed.loc[0, "ok_bpt"])
+    ratio = corrected.loc[0, "corr_oiii"] / corrected.loc[0, "corr_hb"]
+    assert ratio == pytest.approx(1.6892, abs=1e-3)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from os import PathLike
 
 import pandas as pd
@@ -56,6 +57,7 @@ def analyse_calibrator(
     repeats: RepeatObservations,
     reference_rows: pd.Index | None = None,
     pool,
+    say: Callable[[str], None] | None = None,
 ) -> CalibratorResult:
     """Steps 1-8 for one calibrator (see the module docstring).
 
@@ -71,15 +73,21 @@ def analyse_calibrator(
         The reference calibrator's final rows, for the other calibrators.
     pool : executor with ``map`` and ``submit``
         The analysis's thread pool.
+    say : callable, optional
+        Called with one line after each step (its own wall time).
     """
+    clock = _StepClock(calibrator.key, say)
     others = [c for k, c in calibration.CALIBRATORS.items() if k != calibrator.key]
     sample = select_sample(spaxels, calibrator, config, observations=repeats.kept,
                            others=others, reference_rows=reference_rows)  # fmt: skip
+    clock.done("sample", sample.steps)
     observed = measure_observed_gradients(sample, config, pool=pool)
     sample = observed.sample
+    clock.done("observed gradients", sample.steps)
     s, oh_col = sample.spaxels, calibrator.oh_column
     fitted = fit_model_sets(s, oh_col, config, pool=pool)
     tables = model_tables(s[oh_col].to_numpy(), s[calibrator.err_column].to_numpy(), fitted)
+    clock.done(f"{len(fitted.models)} model sets fitted")
     final = select_final_sample(sample, fitted, config)
     s = s.join(fitted.predictions)
     relations = pool.submit(relation_tables, s, oh_col, fitted, config)
@@ -87,10 +95,31 @@ def analyse_calibrator(
         s, final, observed.gradients, calibrator=calibrator,
         from_reference=sample.from_reference, config=config, pool=pool,
     )  # fmt: skip
+    clock.done("final and model gradients", gradients.final.steps)
     plane = massize_plane(gradients.galaxies, s.loc[gradients.final.rows], oh_col, config,
                           pool=pool)  # fmt: skip
-    return CalibratorResult(calibrator, s, fitted, tables, gradients, relations.result(),
-                            plane, repeats)  # fmt: skip
+    result = CalibratorResult(calibrator, s, fitted, tables, gradients, relations.result(),
+                              plane, repeats)  # fmt: skip
+    clock.done("mass-size plane, correlations and trends")
+    return result
+
+
+class _StepClock:
+    """Says each step's own wall time (and the sample left), if asked to."""
+
+    def __init__(self, key: str, say: Callable[[str], None] | None):
+        self.key, self.say = key, say
+        self.last = time.perf_counter()
+
+    def done(self, step: str, steps=None) -> None:
+        now = time.perf_counter()
+        if self.say is not None:
+            left = ""
+            if steps is not None and steps.rows:
+                row = steps.rows[-1]
+                left = f": {row['n_galaxies']} galaxies, {row['n_spaxels']} spaxels"
+            self.say(f"      {self.key}: {step}{left} ({now - self.last:.1f} s)")
+        self.last = now
 
 
 def analyse_run(
@@ -99,6 +128,7 @@ def analyse_run(
     calibrators: tuple[str, ...] | None = None,
     config: RunConfig | None = None,
     workers: int | None = 1,
+    say: Callable[[str], None] | None = None,
 ) -> dict[str, dict[str, object]]:
     """Analyse an ingested run for each calibrator; write ``RUN/analysis/``.
 
@@ -109,13 +139,14 @@ def analyse_run(
     calibrators : tuple of str, optional
         Keys of :data:`metgrad.calibration.CALIBRATORS` (default: all). The
         reference calibrator (``[analysis] reference_calibrator``, M13) is always
-        analysed first when listed, and the others take its final sample
-        (Appendix B); without it, each makes its own sample.
+        analysed, first: the others take its final sample (Appendix B).
     config : RunConfig, optional
         Selection, gradient and model options (default: the run's own
         configuration from ``manifest.json`` when present, else the paper's).
     workers : int or None, optional
         Threads of the analysis (None or 0: one per CPU). Results do not depend on it.
+    say : callable, optional
+        Progress: called with one line after each step of each calibrator.
 
     Returns
     -------
@@ -129,6 +160,9 @@ def analyse_run(
     workers = resolve_workers(workers)
     config = _checked_config(layout, config)
     reference = config.analysis.reference_calibrator
+    calibration.get(reference)
+    if reference not in keys:  # the others are analysed on its final sample (Appendix B)
+        keys = (reference, *keys)
     start = time.perf_counter()
     spaxels, galaxies = load_selected_spaxels(layout.root)
     repeats = repeat_observations(galaxies, rule=config.analysis.repeat_rule)
@@ -139,6 +173,7 @@ def analyse_run(
             result = analyse_calibrator(
                 spaxels, calibration.get(key), config, repeats=repeats,
                 reference_rows=None if key == reference else reference_rows, pool=pool,
+                say=say,
             )  # fmt: skip
             if key == reference:
                 reference_rows = result.gradients.final.rows

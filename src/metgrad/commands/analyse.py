@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ..analysis import analyse_run
@@ -36,8 +37,9 @@ def run(args: argparse.Namespace) -> int:
     calibrators = None if args.calibrator == "all" else (args.calibrator,)
     config = load_config(args.config) if args.config else None
     summaries = analyse_run(
-        args.run_dir, calibrators=calibrators, config=config, workers=args.workers
-    )
+        args.run_dir, calibrators=calibrators, config=config, workers=args.workers,
+        say=lambda line: print(line, file=sys.stderr, flush=True),
+    )  # fmt: skip
     for key, s in summaries.items():
         ob, ob_s = s["offset_base"], s["offset_sfh"]
         print(
