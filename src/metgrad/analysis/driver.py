@@ -89,15 +89,13 @@ def analyse_calibrator(
     tables = model_tables(s[oh_col].to_numpy(), s[calibrator.err_column].to_numpy(), fitted)
     clock.done(f"{len(fitted.models)} model sets fitted")
     final = select_final_sample(sample, fitted, config)
-    s = s.join(fitted.predictions)
     relations = pool.submit(relation_tables, s, oh_col, fitted, config)
     gradients = measure_final_gradients(
-        s, final, observed.gradients, calibrator=calibrator,
+        s, final, observed.gradients, fitted=fitted, calibrator=calibrator,
         from_reference=sample.from_reference, config=config, pool=pool,
     )  # fmt: skip
     clock.done("final and model gradients", gradients.final.steps)
-    plane = massize_plane(gradients.galaxies, s.loc[gradients.final.rows], oh_col, config,
-                          pool=pool)  # fmt: skip
+    plane = massize_plane(gradients.galaxies, gradients.spaxels, oh_col, config, pool=pool)
     result = CalibratorResult(calibrator, s, fitted, tables, gradients, relations.result(),
                               plane, repeats)  # fmt: skip
     clock.done("mass-size plane, correlations and trends")
@@ -179,6 +177,7 @@ def analyse_run(
                 reference_rows = result.gradients.final.rows
             summaries[key] = summarise(result, config, provenance)
             write_result(layout.analysis(key).dir, result, summaries[key])
+            del result  # one calibrator's tables in memory at a time
     manifest = {
         "stage": "analyse",
         "calibrators": list(keys),

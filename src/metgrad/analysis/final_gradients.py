@@ -49,11 +49,16 @@ class FinalGradients:
         The final sample after the re-check of the gradient errors.
     offset_normalisation : float
         robust_sigma of the base offsets (dex/R_e), the unit of the normalised offsets.
+    spaxels : pandas.DataFrame
+        The final spaxels, with only the columns the later steps read: plate-ifu,
+        R/R_e, the observed O/H, the galaxy values, and ``pred_<model>`` /
+        ``err_<model>`` of the base, SFH and configured model sets.
     """
 
     galaxies: pd.DataFrame
     final: FinalSample
     offset_normalisation: float
+    spaxels: pd.DataFrame
 
 
 def _observed(f, oh_col, first_pass, key, config, pool):
@@ -120,20 +125,32 @@ def _galaxy_table(f, grads, config) -> tuple[pd.DataFrame, float]:
     return gal, norm
 
 
+def _final_frame(spaxels, final, fitted, oh_col, config) -> pd.DataFrame:
+    """The final rows, with only the columns the gradients, plane and summary read."""
+    f = spaxels.loc[final.rows, [C.PLATEIFU, C.R_RE, oh_col, C.LOG_MSTAR, C.LOG_RE, C.BA]]
+    at = spaxels.index.get_indexer(final.rows)
+    for name in dict.fromkeys(("base", "SFH", *config.gradients.models)):
+        pred, err = fitted.pair(name)
+        f[C.pred(name)], f[C.err(name)] = pred[at], err[at]
+    return f
+
+
 def measure_final_gradients(
     spaxels: pd.DataFrame, final: FinalSample, first_pass: pd.DataFrame, *,
-    calibrator, from_reference: bool, config: RunConfig, pool,
+    fitted, calibrator, from_reference: bool, config: RunConfig, pool,
 ) -> FinalGradients:  # fmt: skip
     """Observed, model and azimuthal gradients of every final galaxy.
 
     Parameters
     ----------
     spaxels : pandas.DataFrame
-        The model-fitting sample with the ``pred_<model>``/``err_<model>`` columns.
+        The model-fitting sample.
     final : FinalSample
         Its final rows.
     first_pass : pandas.DataFrame
         The observed gradients of step 2 (reused where a galaxy kept every spaxel).
+    fitted : FittedModels
+        The models' predictions for the model-fitting sample.
     calibrator : Calibrator
     from_reference : bool
         The sample is the reference calibrator's final one: no re-check.
@@ -142,7 +159,7 @@ def measure_final_gradients(
         The analysis's thread pool.
     """
     key, oh_col = calibrator.key, calibrator.oh_column
-    f = spaxels.loc[final.rows]
+    f = _final_frame(spaxels, final, fitted, oh_col, config)
     obs = _observed(f, oh_col, first_pass, key, config, pool)
     if not from_reference:
         obs, final, f = _recheck(obs, final, f, config)
@@ -154,4 +171,4 @@ def measure_final_gradients(
         f[C.PLATEIFU].to_numpy(), f[C.R_RE].to_numpy(), f[oh_col].to_numpy(),
         width=config.analysis.azimuthal_bin, r_min=config.selection.r_re_min,
     ).reindex(gal.index)  # fmt: skip
-    return FinalGradients(gal, final, norm)
+    return FinalGradients(gal, final, norm, f)

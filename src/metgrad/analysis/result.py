@@ -25,8 +25,7 @@ class CalibratorResult:
     ----------
     calibrator : Calibrator
     spaxels : pandas.DataFrame
-        The model-fitting sample with every model's prediction and error, and
-        the ``final`` flag.
+        The model-fitting sample (its predictions are in ``fitted``).
     fitted : FittedModels
     tables : ModelTables
     gradients : FinalGradients
@@ -48,8 +47,8 @@ class CalibratorResult:
 
     @property
     def final_spaxels(self) -> pd.DataFrame:
-        """The final spaxels."""
-        return self.spaxels.loc[self.gradients.final.rows]
+        """The final spaxels (the columns the gradients read, predictions included)."""
+        return self.gradients.spaxels
 
     @property
     def steps(self) -> pd.DataFrame:

@@ -14,9 +14,10 @@ import uuid
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from .. import columns as C
-from ..atomic import write_csv_atomic, write_json_atomic, write_parquet_atomic
+from ..atomic import write_arrow_atomic, write_csv_atomic, write_json_atomic, write_parquet_atomic
 from ..layout import AnalysisLayout
 from .result import CalibratorResult
 
@@ -52,15 +53,23 @@ def replace_folder(target: Path, fill) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _spaxel_table(result: CalibratorResult):
+def _spaxel_table(result: CalibratorResult) -> pa.Table:
+    """``spaxels.parquet``: the sample's columns, every prediction, and ``final``.
+
+    Built as an Arrow table from the arrays (no joined DataFrame: at the paper's
+    scale that copy would cost some 200 MB at the peak).
+    """
     cal = result.calibrator
     s = result.spaxels
-    cols = [*SPAXEL_OUTPUT_COLUMNS, cal.oh_column, cal.err_column]
-    table = s[cols].join(result.fitted.predictions)
+    arrays = {c: s[c].to_numpy() for c in (*SPAXEL_OUTPUT_COLUMNS, cal.oh_column,
+                                          cal.err_column)}  # fmt: skip
+    arrays[C.PLATEIFU] = pa.array(arrays[C.PLATEIFU], type=pa.string())
+    for column in result.fitted.predictions.columns:
+        arrays[column] = result.fitted.predictions[column].to_numpy()
     final = np.zeros(len(s), dtype=bool)
     final[s.index.get_indexer(result.gradients.final.rows)] = True
-    table[C.FINAL] = final
-    return table.reset_index(drop=True)
+    arrays[C.FINAL] = final
+    return pa.table(arrays)
 
 
 def _write_tables(out: AnalysisLayout, result: CalibratorResult, summary: dict, meta) -> None:
@@ -68,7 +77,7 @@ def _write_tables(out: AnalysisLayout, result: CalibratorResult, summary: dict, 
     gal = result.plane.galaxies.reset_index()
     write_parquet_atomic(out.galaxies, gal, metadata=meta)
     write_csv_atomic(out.galaxies_csv, gal)
-    write_parquet_atomic(out.spaxels, _spaxel_table(result), metadata=meta)
+    write_arrow_atomic(out.spaxels, _spaxel_table(result), metadata=meta)
     t = result.tables
     for path, table in ((out.model_metrics, t.all_models), (out.table1, t.table1),
                         (out.tableA1, t.tableA1)):  # fmt: skip
