@@ -62,6 +62,7 @@ from .base import (
     Validity,
     deredden_lines,
 )
+from .batch import CHUNK_SIZE, estimate_all
 from .m13 import (
     M13_O3N2_INTERCEPT,
     M13_O3N2_SLOPE,
@@ -84,6 +85,7 @@ __all__ = [
     "BRANCH_LOWER",
     "BRANCH_NONE",
     "BRANCH_UPPER",
+    "CHUNK_SIZE",
     "M13_O3N2_INTERCEPT",
     "M13_O3N2_SLOPE",
     "PG16_BRANCH_LOG_N2",
@@ -95,6 +97,7 @@ __all__ = [
     "Validity",
     "available",
     "deredden_lines",
+    "estimate_all",
     "get",
     "o3n2_index",
     "oh_o3n2_m13",

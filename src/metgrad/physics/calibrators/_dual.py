@@ -14,7 +14,7 @@ around its value and the arithmetic costs the same as plain numpy.
 
 import numpy as np
 
-__all__ = ["Dual", "lift", "where"]
+__all__ = ["Dual", "lift", "substituted", "where"]
 
 _LN10 = np.log(10.0)
 
@@ -90,8 +90,12 @@ class Dual:
     def __pow__(self, exponent):
         if not isinstance(exponent, int) or exponent < 1:
             raise ValueError(f"Dual powers take a positive integer exponent, got {exponent!r}")
-        value = self.value**exponent
-        return Dual(value, _scaled(self.grad, exponent * self.value ** (exponent - 1)))
+        lower = self.value  # self.value ** (exponent - 1), by products (faster than pow)
+        for _ in range(exponent - 2):
+            lower = lower * self.value
+        if exponent == 1:
+            lower = np.ones_like(self.value)
+        return Dual(lower * self.value, _scaled(self.grad, exponent * lower))
 
     def log10(self):
         """Return ``log10(self)`` with its derivatives."""
@@ -114,3 +118,40 @@ def where(condition, a, b):
     for name in set(a.grad) | set(b.grad):
         grad[name] = np.where(condition, a.grad.get(name, 0.0), b.grad.get(name, 0.0))
     return Dual(np.where(condition, a.value, b.value), grad)
+
+
+def substituted(function, *args):
+    """
+    ``function(*args)`` with derivatives, computed through its partial derivatives.
+
+    The function is evaluated on the arguments re-seeded as independent variables
+    (one derivative per argument instead of one per line flux), and the chain rule
+    ``d f / d v = sum_i (d f / d a_i) (d a_i / d v)`` gives the derivatives by the
+    original variables: the same exact result at a fraction of the cost when the
+    function has many operations and the arguments many variables.
+
+    Parameters
+    ----------
+    function : callable
+        Takes ``len(args)`` Dual arguments and returns a Dual.
+    *args : Dual
+        Its arguments.
+
+    Returns
+    -------
+    result : Dual
+        The value with its derivatives by the original variables.
+    partials : dict of int to `~numpy.ndarray`
+        d function / d args[i] by argument position (absent: zero).
+    """
+    seeded = [Dual(arg.value, {i: np.float64(1.0)}) for i, arg in enumerate(args)]
+    out = function(*seeded)
+    grad = {}
+    for i, arg in enumerate(args):
+        partial = out.grad.get(i)
+        if partial is None:
+            continue
+        for name, g in arg.grad.items():
+            term = partial * g
+            grad[name] = grad[name] + term if name in grad else term
+    return Dual(out.value, grad), out.grad

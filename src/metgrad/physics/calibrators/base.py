@@ -45,6 +45,7 @@ __all__ = [
     "Evaluation",
     "Validity",
     "branch_codes",
+    "corrected_fluxes",
     "deredden_lines",
 ]
 
@@ -184,44 +185,87 @@ def _require_channels(mapping, names, purpose):
         raise ValueError(f"{purpose} needs the DAP channel(s) {missing}; got {sorted(mapping)}")
 
 
-def _line_duals(fluxes, names, *, dust_correct, with_grad, intrinsic, r_v):
+def corrected_fluxes(fluxes, names, *, dust_correct, intrinsic=2.86, r_v=3.1):
     """
-    Dual arrays of the (dust-corrected) fluxes, differentiated by ln of the input fluxes.
+    The fluxes of ``names``, dust-corrected here if asked, and where they are usable.
 
-    Returns the duals and the mask of spaxels where every flux used is finite and > 0.
+    Parameters
+    ----------
+    fluxes : mapping of str to array_like
+        Fluxes by DAP channel name (observed ones if ``dust_correct``).
+    names : iterable of str
+        The channels wanted.
+    dust_correct : bool
+        Correct with E(B-V) from ``fluxes``' Halpha/Hbeta (Calzetti et al. 2000).
+    intrinsic, r_v : float, optional
+        Intrinsic Halpha/Hbeta and R_V of the correction.
+
+    Returns
+    -------
+    values : dict of str to `~numpy.ndarray`
+        The (corrected) fluxes.
+    valid : `~numpy.ndarray` of bool
+        True where every flux used (with Halpha and Hbeta if correcting) is finite
+        and > 0.
+
+    Notes
+    -----
+    ``F_corr = F * ((F_Ha / F_Hb) / intrinsic)**(k / (k_Hb - k_Ha))``, which is
+    ``F * 10**(0.4 E(B-V) k)`` with E(B-V) from :func:`~metgrad.physics.balmer_ebv`.
     """
-    used = list(names) + ([_HA, _HB] if dust_correct else [])
+    names = list(dict.fromkeys(names))
+    used = names + ([_HA, _HB] if dust_correct else [])
     values = {name: as_float(fluxes[name]) for name in dict.fromkeys(used)}
     valid = positive_finite(*values.values())
-    factors = dict.fromkeys(names, 1.0)
-    dust_slopes = {}
-    if dust_correct:
-        ebv = balmer_ebv(values[_HA], values[_HB], intrinsic, r_v)
-        delta_k = _balmer_k_difference(r_v)
-        for name in names:
-            k = calzetti_k(LINE_WAVELENGTHS_VACUUM_AA[name], r_v)
-            factors[name] = 10.0 ** (0.4 * ebv * k)
-            dust_slopes[name] = k / delta_k  # d ln F_corr / d ln(F_Ha / F_Hb)
-    duals = {}
+    if not dust_correct:
+        return {name: values[name] for name in names}, valid
+    intrinsic = require_positive_scalar(intrinsic, "intrinsic")
     with np.errstate(all="ignore"):
-        for name in names:
-            corrected = values[name] * factors[name]
-            grad = {}
-            if with_grad:
-                grad[TIED_LINES.get(name, name)] = corrected
-                if name in dust_slopes:
-                    term = corrected * dust_slopes[name]
-                    grad[_HA] = grad.get(_HA, 0.0) + term
-                    grad[_HB] = grad.get(_HB, 0.0) - term
-            duals[name] = Dual(corrected, grad)
-    return duals, valid
+        log_decrement = np.log(values[_HA] / values[_HB] / intrinsic)
+        corrected = {
+            name: values[name] * np.exp(_dust_slope(name, r_v) * log_decrement)
+            for name in names
+        }
+    return corrected, valid
 
 
-def _propagated_sigma(oh, fluxes, errors, valid):
+def _dust_slope(name, r_v):
+    """d ln F_corr / d ln(F_Ha / F_Hb) of a channel: k / (k_Hb - k_Ha)."""
+    return calzetti_k(LINE_WAVELENGTHS_VACUUM_AA[name], r_v) / _balmer_k_difference(r_v)
+
+
+def _seeded(values, with_grad):
+    """Dual fluxes, each differentiated by the log of its own (corrected) flux."""
+    return {
+        name: Dual(value, {name: value} if with_grad else None) for name, value in values.items()
+    }
+
+
+def _observed_gradient(grad, *, dust_correct, r_v):
+    """
+    d oh / d ln F_j of the input fluxes, from the derivatives by the corrected ones.
+
+    With the dust correction, ``ln F_i,corr = ln F_i + s_i ln(F_Ha / F_Hb) + const``
+    (``s_i = k_i / (k_Hb - k_Ha)``), so Halpha and Hbeta gain ``+/- sum_i g_i s_i``.
+    A tied weak doublet member moves with its strong line, so its derivative is
+    added to the strong line's.
+    """
+    grad = dict(grad)
+    if dust_correct and grad:
+        dust_term = sum(g * _dust_slope(name, r_v) for name, g in grad.items())
+        grad[_HA] = grad.get(_HA, 0.0) + dust_term
+        grad[_HB] = grad.get(_HB, 0.0) - dust_term
+    for weak, strong in TIED_LINES.items():
+        if weak in grad:
+            grad[strong] = grad.get(strong, 0.0) + grad.pop(weak)
+    return grad
+
+
+def _propagated_sigma(grad, fluxes, errors, valid):
     """sqrt(sum_j (d oh / d ln F_j * sigma_j / F_j)^2) over the independent channels."""
-    variance = np.zeros(np.shape(oh.value))
+    variance = 0.0
     with np.errstate(all="ignore"):
-        for name, derivative in oh.grad.items():
+        for name, derivative in grad.items():
             error = as_float(errors[name])
             valid = valid & finite(error) & (error >= 0)
             variance = variance + (derivative * error / as_float(fluxes[name])) ** 2
@@ -274,15 +318,34 @@ class Calibrator:
         _require_channels(fluxes, self.lines, self.name)
         if dust_correct:
             _require_channels(fluxes, (_HA, _HB), f"{self.name} with dust_correct=True")
-            require_positive_scalar(intrinsic, "intrinsic")
-        duals, valid = _line_duals(
-            fluxes,
-            self.lines,
-            dust_correct=dust_correct,
-            with_grad=with_grad,
-            intrinsic=intrinsic,
-            r_v=r_v,
+        values, valid = corrected_fluxes(
+            fluxes, self.lines, dust_correct=dust_correct, intrinsic=intrinsic, r_v=r_v
         )
+        return self.evaluate_corrected(values, valid, with_grad=with_grad)
+
+    def evaluate_corrected(self, values, valid, *, with_grad):
+        """
+        Evaluate on dust-corrected flux arrays (the shared step of all the methods).
+
+        Parameters
+        ----------
+        values : mapping of str to `~numpy.ndarray`
+            Dust-corrected fluxes of (at least) :attr:`lines`.
+        valid : `~numpy.ndarray` of bool
+            Where those fluxes are usable (finite, > 0).
+        with_grad : bool
+            Also compute d oh / d ln F_corr for every channel.
+
+        Returns
+        -------
+        oh : Dual
+            12+log(O/H) (not masked) with, if asked, its derivatives.
+        valid : `~numpy.ndarray` of bool
+            Where oh is finite and inside the validity range.
+        branch : `~numpy.ndarray` of int8
+            Branch codes.
+        """
+        duals = _seeded({name: values[name] for name in self.lines}, with_grad)
         with np.errstate(all="ignore"):
             result = self.formula(duals)
         valid = valid & result.valid & np.isfinite(result.oh.value)
@@ -375,9 +438,32 @@ class Calibrator:
         oh, valid, branch = self._evaluate(
             fluxes, dust_correct=dust_correct, with_grad=True, intrinsic=intrinsic, r_v=r_v
         )
-        independent = {name for name in oh.grad}
-        _require_channels(errors, sorted(independent), f"{self.name} errors")
-        sigma, error_valid = _propagated_sigma(oh, fluxes, errors, valid)
+        return self.propagate(
+            oh, valid, branch, fluxes, errors, dust_correct=dust_correct, r_v=r_v
+        )
+
+    def propagate(self, oh, valid, branch, fluxes, errors, *, dust_correct, r_v=3.1):
+        """
+        The :class:`Estimate` from an :meth:`evaluate_corrected` result and the inputs.
+
+        Parameters
+        ----------
+        oh, valid, branch
+            As returned by :meth:`evaluate_corrected` with ``with_grad=True``.
+        fluxes, errors : mapping of str to array_like
+            The input fluxes and errors (observed ones if ``dust_correct``).
+        dust_correct : bool
+            Whether the values were corrected from ``fluxes`` with their Balmer decrement.
+        r_v : float, optional
+            R_V of that correction.
+
+        Returns
+        -------
+        Estimate
+        """
+        grad = _observed_gradient(oh.grad, dust_correct=dust_correct, r_v=r_v)
+        _require_channels(errors, sorted(grad), f"{self.name} errors")
+        sigma, error_valid = _propagated_sigma(grad, fluxes, errors, valid)
         return Estimate(to_output(oh.value, valid), to_output(sigma, error_valid), branch[()])
 
     def oh_error(self, fluxes, errors, *, dust_correct=True, intrinsic=2.86, r_v=3.1):

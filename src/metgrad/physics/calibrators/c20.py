@@ -36,7 +36,15 @@ from numpy.polynomial import polynomial as npoly
 
 from ._dual import Dual
 from ._polyinvert import critical_points, invert_monotonic
-from .base import BRANCH_LOWER, BRANCH_NONE, Calibrator, Evaluation, Validity, branch_codes
+from .base import (
+    BRANCH_LOWER,
+    BRANCH_NONE,
+    BRANCH_UPPER,
+    Calibrator,
+    Evaluation,
+    Validity,
+    branch_codes,
+)
 from .registry import register
 
 __all__ = [
@@ -118,17 +126,17 @@ class _Inversion:
 
     def __call__(self, lines):
         log_r = self.index(lines)
+        target = np.broadcast_to(log_r.value, np.shape(log_r.value))
         if self.upper is None:
             branch = np.array(BRANCH_NONE, dtype=np.int8)
-            a, b = self.lower
+            x = invert_monotonic(self.coeffs, target, *self.lower)
         else:
             nii_oii = (lines["NII-6585"] / _oii(lines)).log10().value
-            branch = branch_codes(nii_oii, C20_BRANCH_LOG_N2O2)
-            on_lower = branch == BRANCH_LOWER
-            measured = branch != BRANCH_NONE
-            a = np.where(measured, np.where(on_lower, self.lower[0], self.upper[0]), np.nan)
-            b = np.where(measured, np.where(on_lower, self.lower[1], self.upper[1]), np.nan)
-        x = invert_monotonic(self.coeffs, log_r.value, a, b)
+            branch = np.broadcast_to(branch_codes(nii_oii, C20_BRANCH_LOG_N2O2), target.shape)
+            x = np.full(target.shape, np.nan)
+            for code, piece in ((BRANCH_LOWER, self.lower), (BRANCH_UPPER, self.upper)):
+                on_piece = branch == code
+                x[on_piece] = invert_monotonic(self.coeffs, target[on_piece], *piece)
         slope = npoly.polyval(x, npoly.polyder(self.coeffs))  # d log R / dx
         oh = log_r.chain(x + C20_SOLAR_OH, 1.0 / slope)
         return Evaluation(oh, np.isfinite(x), branch)

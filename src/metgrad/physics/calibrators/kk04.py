@@ -29,7 +29,7 @@ which KK04 fitted these expressions.
 
 import numpy as np
 
-from ._dual import Dual, lift, where
+from ._dual import Dual, lift, substituted, where
 from .base import Calibrator, Evaluation, Validity, branch_codes
 from .registry import register
 
@@ -42,7 +42,6 @@ KK04_TOLERANCE_DEX = 1e-8
 #: Maximum number of iterations.
 KK04_MAX_ITERATIONS = 100
 _START = {"upper": 8.7, "lower": 8.2}
-_Z_KEY = "__Z__"  # derivative seed of Z itself, for the implicit-function theorem
 
 _VALIDITY = Validity(
     index="x = log10 R23, y = log10 O32",
@@ -119,10 +118,10 @@ def _kk04(lines):
     branch = branch_codes((lines["NII-6585"] / oii).log10().value, KK04_BRANCH_LOG_N2O2)
     upper = branch == 1
     z = kk04_iterate(x.value, y.value, upper)
-    step = _step(Dual(z, {_Z_KEY: np.ones_like(z)} if x.grad else {}), x, y, upper)
-    d_step_dz = step.grad.pop(_Z_KEY, 0.0)
-    grad = {name: g / (1.0 - d_step_dz) for name, g in step.grad.items()}
-    oh = Dual(z, grad)
+    # implicit-function theorem on Z = step(Z, x, y): dZ = d step|_Z / (1 - d step / dZ)
+    step, partials = substituted(lambda z_, x_, y_: _step(z_, x_, y_, upper), Dual(z), x, y)
+    d_step_dz = partials.get(0, 0.0)
+    oh = Dual(z, {name: g / (1.0 - d_step_dz) for name, g in step.grad.items()})
     return Evaluation(oh, _VALIDITY.mask(oh=z), branch)
 
 

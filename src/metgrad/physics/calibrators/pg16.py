@@ -13,9 +13,12 @@ the DAP's tied 1.34 and 1.35: the difference is 0.003-0.004 dex in the logs.
 R2 = [OII]3727+3729 / Hbeta and S2 = [SII]6717+6731 / Hbeta sum both DAP channels.
 """
 
+from functools import partial
+
 import numpy as np
 
 from .._arrays import as_float, finite, positive_finite, to_output
+from ._dual import substituted
 from ._propagation import OII_DOUBLET as _OII
 from ._propagation import corrected as _corrected
 from ._propagation import propagate
@@ -293,14 +296,16 @@ def _pg16_common(lines):
 def _pg16_r(lines):
     log_n2, log_r3 = _pg16_common(lines)
     log_r2 = ((lines["OII-3727"] + lines["OII-3729"]) / lines["Hb-4862"]).log10()
-    oh = _pg16_form(_PG16_UPPER, _PG16_LOWER, log_n2, log_r3, log_r2)
+    oh, _ = substituted(partial(_pg16_form, _PG16_UPPER, _PG16_LOWER), log_n2, log_r3, log_r2)
     return Evaluation(oh, np.array(True), branch_codes(log_n2.value, PG16_BRANCH_LOG_N2))
 
 
 def _pg16_s(lines):
     log_n2, log_r3 = _pg16_common(lines)
     log_s2 = ((lines["SII-6718"] + lines["SII-6732"]) / lines["Hb-4862"]).log10()
-    oh = _pg16_form(_PG16_S_UPPER, _PG16_S_LOWER, log_n2, log_r3, log_s2)
+    oh, _ = substituted(
+        partial(_pg16_form, _PG16_S_UPPER, _PG16_S_LOWER), log_n2, log_r3, log_s2
+    )
     return Evaluation(oh, np.array(True), branch_codes(log_n2.value, PG16_BRANCH_LOG_N2))
 
 
