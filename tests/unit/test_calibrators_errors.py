@@ -133,10 +133,10 @@ class TestAgainstTheOriginalFunctions:
         )  # fmt: skip
         assert_allclose(cal.oh_error(f, e, dust_correct=False), original, rtol=1e-12)
         # through the dust correction the [OII] channels are corrected at their own
-        # wavelengths (the original uses the doublet's mean): agreement to 2e-5 dex
+        # wavelengths (the original uses the doublet's mean): agreement to 0.2%
         original_dust = physics.oh_r_pg16_error(
             oii, f["Hb-4862"], f["OIII-5008"], f["NII-6585"],
             oii_err, e["Hb-4862"], e["OIII-5008"], e["NII-6585"],
             dust_correct=True, ha=f["Ha-6564"], ha_err=e["Ha-6564"],
         )  # fmt: skip
-        assert_allclose(cal.oh_error(f, e, dust_correct=True), original_dust, atol=2e-5)
+        assert_allclose(cal.oh_error(f, e, dust_correct=True), original_dust, rtol=2e-3)
