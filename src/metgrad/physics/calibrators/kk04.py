@@ -97,17 +97,21 @@ def kk04_iterate(x, y, upper):
     z : `~numpy.ndarray`
         12+log(O/H) (dex); NaN where the iteration did not converge.
     """
-    x, y, upper = np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float), upper)
+    shape = np.broadcast_shapes(np.shape(x), np.shape(y), np.shape(upper))
+    x, y, upper = (np.ravel(a) for a in np.broadcast_arrays(x, y, upper))
     z = np.where(upper, _START["upper"], _START["lower"])
-    change = np.full(z.shape, np.inf)
+    converged = np.zeros(z.shape, dtype=bool)
+    active = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
     with np.errstate(all="ignore"):
-        for _ in range(KK04_MAX_ITERATIONS):
-            z_new = _step(z, x, y, upper)
-            change = np.abs(z_new - z)
-            z = z_new
-            if not np.any(change >= KK04_TOLERANCE_DEX):  # NaN compares False: done
+        for _ in range(KK04_MAX_ITERATIONS):  # each spaxel stops at its own convergence
+            if active.size == 0:
                 break
-    return np.where(change < KK04_TOLERANCE_DEX, z, np.nan)
+            z_new = _step(z[active], x[active], y[active], upper[active])
+            done = np.abs(z_new - z[active]) < KK04_TOLERANCE_DEX
+            z[active] = z_new
+            converged[active[done]] = True
+            active = active[~done & np.isfinite(z_new)]
+    return np.where(converged, z, np.nan).reshape(shape)
 
 
 def _kk04(lines):
