@@ -3,9 +3,10 @@
 A :class:`Calibrator` couples the metadata of one published calibration (its name,
 the MaNGA DAP channels it reads, its validity range, its abundance scale and its
 reference) with its formula. The formula is written once on :class:`~._dual.Dual`
-arrays, so the same code gives the value and its exact first derivatives with
-respect to every line flux, including, when the dust correction is done here, the
-derivatives that reach Halpha and Hbeta through E(B-V).
+arrays, so the same code gives the value and its exact first derivatives by the log
+of every dust-corrected line flux; when the dust correction is done here, the chain
+rule through ``ln F_corr = ln F + k / (k_Hb - k_Ha) ln((F_Ha / F_Hb) / 2.86)`` then
+gives the derivatives by the observed fluxes, Halpha and Hbeta included.
 
 Conventions
 -----------
