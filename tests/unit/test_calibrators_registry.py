@@ -155,3 +155,20 @@ def test_original_names_from_both_places():
                  "o3n2_index", "pg16_log_ratios", "pg16_r_calibration", "M13_O3N2_INTERCEPT",
                  "M13_O3N2_SLOPE", "PG16_BRANCH_LOG_N2", "PG16_DOUBLET_FACTOR"):  # fmt: skip
         assert getattr(physics, name) is getattr(calibrators, name)
+
+
+def test_docs_table_lists_every_calibrator_with_its_channels():
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "calibrators.md"
+    rows = {
+        line.split("|")[1].strip(" `"): line.split("|")
+        for line in doc.read_text().splitlines()
+        if line.startswith("| `")
+    }
+    assert tuple(rows) == NAMES
+    for name, cells in rows.items():
+        cal = calibrators.get(name)
+        assert cells[2].strip() == cal.scale
+        assert tuple(c.strip() for c in cells[3].split(",")) == cal.lines
+        assert (cells[5].strip() != "") == cal.branched
