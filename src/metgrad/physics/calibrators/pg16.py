@@ -3,13 +3,13 @@
 - :func:`oh_r_pg16`, :func:`oh_r_pg16_error`, :func:`pg16_log_ratios`,
   :func:`pg16_r_calibration`: the original function interface of the R calibration
   (no range mask), used by the paper's pipeline.
-- Registered calibrators ``PG16_R`` (eqs. 4, 5) and ``PG16_S`` (eqs. 6, 7).
+- Registered calibrators ``PG16_R`` (eqs. 4, 5) and ``PG16_S`` (their S calibration).
 
 Doublets: PG16 define N2 = [NII]6548+6584 / Hbeta and R3 = [OIII]4959+5007 / Hbeta and
 take the weak members as 1/3 of the strong ones, so N2 and R3 are 4/3 of the strong
 line (:data:`PG16_DOUBLET_FACTOR`). Both registered calibrators keep that factor (the
 paper's PG16 values are unchanged, and R and S stay on one convention) rather than
-the DAP's tied 1.34 and 1.35: the difference is 0.003-0.004 dex in the logs.
+the DAP's tied 1.34 and 1.35: the difference is 0.002-0.005 dex in log N2 and log R3.
 R2 = [OII]3727+3729 / Hbeta and S2 = [SII]6717+6731 / Hbeta sum both DAP channels.
 """
 
@@ -48,8 +48,8 @@ PG16_BRANCH_LOG_N2 = -0.6
 _PG16_UPPER = (8.589, 0.022, 0.399, -0.137, 0.164, 0.589)  # eq. 4, log N2 >= -0.6
 _PG16_LOWER = (7.932, 0.944, 0.695, 0.970, -0.291, -0.019)  # eq. 5, log N2 < -0.6
 # PG16 S coefficients, same layout with log(R3/S2) and log S2 in place of R2.
-_PG16_S_UPPER = (8.424, 0.030, 0.751, -0.349, 0.182, 0.508)  # eq. 6, log N2 >= -0.6
-_PG16_S_LOWER = (8.072, 0.789, 0.726, 1.069, -0.170, 0.022)  # eq. 7, log N2 < -0.6
+_PG16_S_UPPER = (8.424, 0.030, 0.751, -0.349, 0.182, 0.508)  # upper, log N2 >= -0.6
+_PG16_S_LOWER = (8.072, 0.789, 0.726, 1.069, -0.170, 0.022)  # lower, log N2 < -0.6
 
 _REFERENCE = "Pilyugin, L. S., & Grebel, E. K. 2016, MNRAS, 457, 3678"
 
@@ -333,17 +333,17 @@ PG16_R = register(
     )
 )
 
-#: Pilyugin & Grebel (2016) S calibration, eqs. 6 and 7.
+#: Pilyugin & Grebel (2016) S calibration.
 PG16_S = register(
     Calibrator(
         name="PG16_S",
         lines=("SII-6718", "SII-6732", "Hb-4862", "OIII-5008", "NII-6585"),
         scale="Te",
-        reference=_REFERENCE + " (S calibration, eqs. 6 and 7)",
+        reference=_REFERENCE + " (S calibration)",
         validity=_PG16_VALIDITY,
         branched=True,
         description=(
-            "eq. 6 (log N2 >= -0.6) or eq. 7 in log(R3/S2), log N2, log S2; "
+            "upper (log N2 >= -0.6) or lower branch in log(R3/S2), log N2, log S2; "
             "N2 = 4/3 [NII]6585/Hb, R3 = 4/3 [OIII]5008/Hb, S2 = [SII]6718+6732/Hb"
         ),
         formula=_pg16_s,
