@@ -61,7 +61,10 @@ from .base import (
     TIED_LINES,
     Calibrator,
     Estimate,
+    Evaluation,
     Validity,
+    branch_codes,
+    corrected_fluxes,
     deredden_lines,
 )
 from .batch import CHUNK_SIZE, estimate_all
@@ -96,8 +99,11 @@ __all__ = [
     "TIED_LINES",
     "Calibrator",
     "Estimate",
+    "Evaluation",
     "Validity",
     "available",
+    "branch_codes",
+    "corrected_fluxes",
     "deredden_lines",
     "estimate_all",
     "get",
