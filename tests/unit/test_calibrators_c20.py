@@ -187,3 +187,15 @@ def test_lines_include_the_branch_indicator():
         lines = calibrators.get(f"C20_{ratio}").lines
         assert {"NII-6585", "OII-3727", "OII-3729"} <= set(lines)
     assert calibrators.get("C20_N2").lines == ("NII-6585", "Ha-6564")
+
+
+def test_inversion_refuses_a_non_monotonic_interval_and_passes_nan():
+    from metgrad.physics.calibrators._polyinvert import invert_monotonic
+
+    # x^2 - 1 on [-1, 1] turns over at 0
+    with pytest.raises(ValueError, match="not monotonic"):
+        invert_monotonic([-1.0, 0.0, 1.0], [0.0], -1.0, 1.0)
+    # on [0, 2]: roots of x^2 - 1 = t are sqrt(1 + t); t = 3 has none there, NaN stays NaN
+    roots = invert_monotonic([-1.0, 0.0, 1.0], [0.0, 2.0, 3.0 + 1e-9, np.nan], 0.0, 2.0)
+    assert_allclose(roots[:2], [1.0, np.sqrt(3.0)], atol=1e-12)
+    assert np.all(np.isnan(roots[2:]))
