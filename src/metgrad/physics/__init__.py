@@ -8,8 +8,9 @@ Modules
 -------
 - :mod:`~metgrad.physics.dust`: Calzetti et al. (2000) k(lambda), Balmer-decrement
   E(B-V), dereddening, DAP vacuum line wavelengths.
-- :mod:`~metgrad.physics.calibrators`: Marino et al. (2013) O3N2 and Pilyugin &
-  Grebel (2016) R calibrations, with propagated errors.
+- :mod:`~metgrad.physics.calibrators`: a registry of 19 strong-line calibrators
+  (``calibrators.available()``, ``calibrators.get(name)``), and the paper's Marino et
+  al. (2013) O3N2 and Pilyugin & Grebel (2016) R functions, with propagated errors.
 - :mod:`~metgrad.physics.bpt`: Kauffmann et al. (2003) and Kewley et al. (2001) lines.
 - :mod:`~metgrad.physics.starformation`: Kennicutt et al. (2009) Halpha SFR, Sigma_SFR.
 - :mod:`~metgrad.physics.stellarmass`: Sigma_* from the Pipe3D mass plane.

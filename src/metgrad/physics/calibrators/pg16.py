@@ -1,48 +1,41 @@
-"""Strong-line gas-phase metallicity calibrators and their propagated errors.
+"""Pilyugin & Grebel (2016) R and S calibrations (T_e-anchored, two branches).
 
-- Marino et al. (2013) O3N2: :func:`oh_o3n2_m13`, :func:`oh_o3n2_m13_error`.
-- Pilyugin & Grebel (2016) R calibration: :func:`oh_r_pg16`, :func:`oh_r_pg16_error`.
+- :func:`oh_r_pg16`, :func:`oh_r_pg16_error`, :func:`pg16_log_ratios`,
+  :func:`pg16_r_calibration`: the original function interface of the R calibration
+  (no range mask), used by the paper's pipeline.
+- Registered calibrators ``PG16_R`` (eqs. 4, 5) and ``PG16_S`` (their S calibration).
 
-All fluxes are dust-corrected line fluxes in one common unit (only ratios enter).
-The calibrators return the raw value of the published formula, with no masking to
-their calibrated ranges; the spaxel selection applies 8.17 <= 12+log(O/H)_M13 <= 8.77
-(Boardman et al. 2022, section 2.2).
-
-Errors are first-order (analytic) propagations of independent 1-sigma line-flux
-errors, in dex. MaNGA DAP maps give inverse variances: ``error = 1 / sqrt(ivar)``.
-The intrinsic scatter of the calibrations is not included (as in the paper's chi^2).
+Doublets: PG16 define N2 = [NII]6548+6584 / Hbeta and R3 = [OIII]4959+5007 / Hbeta and
+take the weak members as 1/3 of the strong ones, so N2 and R3 are 4/3 of the strong
+line (:data:`PG16_DOUBLET_FACTOR`). Both registered calibrators keep that factor (the
+paper's PG16 values are unchanged, and R and S stay on one convention) rather than
+the DAP's tied 1.34 and 1.35: the difference is 0.002-0.005 dex in log N2 and log R3.
+R2 = [OII]3727+3729 / Hbeta and S2 = [SII]6717+6731 / Hbeta sum both DAP channels.
 """
+
+from functools import partial
 
 import numpy as np
 
-from ._arrays import as_float, finite, positive_finite, require_positive_scalar, to_output
-from .dust import (
-    LINE_WAVELENGTHS_VACUUM_AA,
-    OII_DOUBLET_WAVELENGTH_VACUUM_AA,
-    _balmer_k_difference,
-    balmer_ebv,
-    calzetti_k,
-    deredden,
-)
+from .._arrays import as_float, finite, positive_finite, to_output
+from ._dual import substituted
+from ._propagation import OII_DOUBLET as _OII
+from ._propagation import corrected as _corrected
+from ._propagation import propagate
+from .base import Calibrator, Evaluation, Validity, branch_codes
+from .registry import register
 
 __all__ = [
-    "M13_O3N2_INTERCEPT",
-    "M13_O3N2_SLOPE",
     "PG16_BRANCH_LOG_N2",
     "PG16_DOUBLET_FACTOR",
-    "o3n2_index",
-    "oh_o3n2_m13",
-    "oh_o3n2_m13_error",
+    "PG16_R",
+    "PG16_S",
     "oh_r_pg16",
     "oh_r_pg16_error",
     "pg16_log_ratios",
     "pg16_r_calibration",
 ]
 
-#: Marino et al. (2013) eq. 2 (T_e-based fit): 12+log(O/H) = 8.533 - 0.214 O3N2.
-M13_O3N2_INTERCEPT = 8.533
-#: Slope of the Marino et al. (2013) eq. 2 O3N2 calibration.
-M13_O3N2_SLOPE = -0.214
 
 #: Pilyugin & Grebel (2016) take [OIII]4959 = [OIII]5007/3 and [NII]6548 = [NII]6584/3,
 #: so the doublet sums R3 and N2 are 4/3 of the strong line.
@@ -54,68 +47,11 @@ PG16_BRANCH_LOG_N2 = -0.6
 # 12+log(O/H) = c0 + cx log(R3/R2) + cn log N2 + (d0 + dx log(R3/R2) + dn log N2) log R2
 _PG16_UPPER = (8.589, 0.022, 0.399, -0.137, 0.164, 0.589)  # eq. 4, log N2 >= -0.6
 _PG16_LOWER = (7.932, 0.944, 0.695, 0.970, -0.291, -0.019)  # eq. 5, log N2 < -0.6
+# PG16 S coefficients, same layout with log(R3/S2) and log S2 in place of R2.
+_PG16_S_UPPER = (8.424, 0.030, 0.751, -0.349, 0.182, 0.508)  # upper, log N2 >= -0.6
+_PG16_S_LOWER = (8.072, 0.789, 0.726, 1.069, -0.170, 0.022)  # lower, log N2 < -0.6
 
-_LN10 = np.log(10.0)
-_OII = "OII-doublet"
-_WAVELENGTHS_AA = {**LINE_WAVELENGTHS_VACUUM_AA, _OII: OII_DOUBLET_WAVELENGTH_VACUUM_AA}
-
-
-def o3n2_index(oiii5008, hb, nii6585, ha):
-    """
-    O3N2 = log10(([OIII]5008 / Hbeta) / ([NII]6585 / Halpha)).
-
-    Parameters
-    ----------
-    oiii5008, hb, nii6585, ha : float or array_like
-        Dust-corrected fluxes of [OIII] 5008, Hbeta, [NII] 6585 and Halpha (one unit).
-
-    Returns
-    -------
-    o3n2 : `numpy.float64` or `~numpy.ndarray`
-        The O3N2 index (dimensionless); NaN where a flux is non-finite or <= 0.
-    """
-    fluxes = [as_float(f) for f in (oiii5008, hb, nii6585, ha)]
-    valid = positive_finite(*fluxes)
-    oiii, hbeta, nii, halpha = fluxes
-    with np.errstate(all="ignore"):
-        index = np.log10((oiii / hbeta) / (nii / halpha))
-    return to_output(index, valid)
-
-
-def oh_o3n2_m13(oiii5008, hb, nii6585, ha):
-    """
-    12+log(O/H) from the Marino et al. (2013) O3N2 calibration.
-
-    Parameters
-    ----------
-    oiii5008, hb, nii6585, ha : float or array_like
-        Dust-corrected fluxes of [OIII] 5008, Hbeta, [NII] 6585 and Halpha (one unit).
-
-    Returns
-    -------
-    oh : `numpy.float64` or `~numpy.ndarray`
-        12 + log10(O/H) (dex); NaN where a flux is non-finite or <= 0.
-
-    Notes
-    -----
-    ``12 + log(O/H) = 8.533 - 0.214 O3N2`` (Marino et al. 2013, eq. 2), the fit to
-    their T_e-based (direct-method) abundances, which is the fit used by Boardman
-    et al. (2022). Marino et al. also give a fit to CALIFA abundances from the ONS
-    calibration, ``8.505 - 0.221 O3N2``, which is not used here. The T_e fit is
-    calibrated for -1.1 < O3N2 < 1.7; no range mask is applied here (the paper's
-    selection keeps 8.17 <= 12+log(O/H) <= 8.77).
-
-    References
-    ----------
-    .. [1] Marino, R. A., et al. 2013, A&A, 559, A114
-
-    Examples
-    --------
-    >>> from metgrad.physics import oh_o3n2_m13
-    >>> print(f"{oh_o3n2_m13(1.0, 1.0, 0.1, 1.0):.3f}")
-    8.319
-    """
-    return M13_O3N2_INTERCEPT + M13_O3N2_SLOPE * o3n2_index(oiii5008, hb, nii6585, ha)
+_REFERENCE = "Pilyugin, L. S., & Grebel, E. K. 2016, MNRAS, 457, 3678"
 
 
 def pg16_log_ratios(oii_doublet, hb, oiii5008, nii6585):
@@ -250,113 +186,6 @@ def _pg16_log_flux_gradients(log_n2, log_r2, log_r3):
     }
 
 
-def _propagate(gradients, fluxes, errors, *, dust_correct, r_v):
-    """
-    First-order error (dex) of y(log10 F_i) from independent flux errors.
-
-    ``gradients`` holds dy/dlog10(F_i) with respect to the dust-corrected fluxes. With
-    ``dust_correct`` the fluxes are observed and the correction uses E(B-V) from
-    Halpha/Hbeta: log10 F_i,corr = log10 F_i + k_i / (k_Hb - k_Ha) * (log10 F_Ha -
-    log10 F_Hb - log10 2.86), so Halpha and Hbeta collect the extra term
-    +/- sum_i (dy/dlog10 F_i,corr) k_i / (k_Hb - k_Ha).
-    """
-    total = {name: np.asarray(g, dtype=np.float64) for name, g in gradients.items()}
-    if dust_correct:
-        dust_term = sum(
-            g * calzetti_k(_WAVELENGTHS_AA[name], r_v) for name, g in gradients.items()
-        ) / _balmer_k_difference(r_v)
-        total["Ha-6564"] = total.get("Ha-6564", 0.0) + dust_term
-        total["Hb-4862"] = total.get("Hb-4862", 0.0) - dust_term
-    names = list(fluxes)
-    flux_values = [as_float(fluxes[name]) for name in names]
-    error_values = [as_float(errors[name]) for name in names]
-    valid = positive_finite(*flux_values) & finite(*error_values)
-    with np.errstate(all="ignore"):
-        for error in error_values:
-            valid &= error >= 0
-        variance = sum(
-            (total.get(name, 0.0) * err / flux) ** 2
-            for name, flux, err in zip(names, flux_values, error_values, strict=True)
-        )
-        sigma = np.sqrt(variance) / _LN10
-    return to_output(sigma, valid & np.isfinite(sigma))
-
-
-def _corrected(fluxes, ha, hb, intrinsic, r_v):
-    """Deredden each flux of ``fluxes`` with E(B-V) from the Balmer decrement."""
-    ebv = balmer_ebv(ha, hb, intrinsic, r_v)
-    return {name: deredden(f, _WAVELENGTHS_AA[name], ebv, r_v) for name, f in fluxes.items()}
-
-
-def oh_o3n2_m13_error(
-    oiii5008,
-    hb,
-    nii6585,
-    ha,
-    oiii5008_err,
-    hb_err,
-    nii6585_err,
-    ha_err,
-    *,
-    dust_correct=False,
-    intrinsic=2.86,
-    r_v=3.1,
-):
-    """
-    1-sigma error (dex) of :func:`oh_o3n2_m13` propagated from the line-flux errors.
-
-    Parameters
-    ----------
-    oiii5008, hb, nii6585, ha : float or array_like
-        [OIII] 5008, Hbeta, [NII] 6585 and Halpha fluxes (one unit): dust-corrected
-        ones, or observed ones when ``dust_correct`` is True.
-    oiii5008_err, hb_err, nii6585_err, ha_err : float or array_like
-        Their independent 1-sigma errors, in the unit of the fluxes (for MaNGA DAP
-        maps ``1 / sqrt(ivar)``).
-    dust_correct : bool, optional
-        If False (default), E(B-V) is treated as fixed: fluxes and errors are
-        dereddened by the same factor, so relative errors (and hence this error) are
-        the same for observed and corrected inputs. If True, the inputs are observed
-        fluxes and the propagation also goes through E(B-V) from Halpha/Hbeta
-        (:func:`~metgrad.physics.balmer_ebv`), so the Halpha and Hbeta errors enter
-        through the dust correction as well.
-    intrinsic, r_v : float, optional
-        Intrinsic Balmer decrement and R_V of the correction, used when
-        ``dust_correct`` is True (R_V cancels for this calibrator).
-
-    Returns
-    -------
-    sigma : `numpy.float64` or `~numpy.ndarray`
-        1-sigma error of 12+log(O/H) in dex; NaN where a flux is non-finite or <= 0
-        or an error is non-finite or negative.
-
-    Notes
-    -----
-    With fixed E(B-V),
-    ``sigma = 0.214 / ln 10 * sqrt(sum_i (sigma_i / F_i)^2)`` over the four lines.
-    With ``dust_correct`` the corrected O3N2 is
-    ``O3N2_obs + [(k_5008 - k_Hb) - (k_6585 - k_Ha)] / (k_Hb - k_Ha) *
-    log10((F_Ha / F_Hb) / 2.86)``, which changes the Halpha and Hbeta terms.
-
-    Examples
-    --------
-    >>> from metgrad.physics import oh_o3n2_m13_error
-    >>> print(f"{oh_o3n2_m13_error(1.0, 1.0, 0.1, 1.0, 0.1, 0.1, 0.01, 0.1):.5f}")
-    0.01859
-    """
-    slope = M13_O3N2_SLOPE
-    gradients = {"OIII-5008": slope, "Hb-4862": -slope, "NII-6585": -slope, "Ha-6564": slope}
-    fluxes = {"OIII-5008": oiii5008, "Hb-4862": hb, "NII-6585": nii6585, "Ha-6564": ha}
-    errors = {
-        "OIII-5008": oiii5008_err,
-        "Hb-4862": hb_err,
-        "NII-6585": nii6585_err,
-        "Ha-6564": ha_err,
-    }
-    if dust_correct:
-        require_positive_scalar(intrinsic, "intrinsic")
-    return _propagate(gradients, fluxes, errors, dust_correct=dust_correct, r_v=r_v)
-
 
 def oh_r_pg16_error(
     oii_doublet,
@@ -444,4 +273,79 @@ def oh_r_pg16_error(
     )
     with np.errstate(all="ignore"):
         gradients = _pg16_log_flux_gradients(*ratios)
-    return _propagate(gradients, fluxes, errors, dust_correct=dust_correct, r_v=r_v)
+    return propagate(gradients, fluxes, errors, dust_correct=dust_correct, r_v=r_v)
+
+
+def _pg16_form(upper, lower, log_n2, log_r3, log_x):
+    """c0 + cx log(R3/X) + cn log N2 + (d0 + dx log(R3/X) + dn log N2) log X on Duals."""
+    is_upper = log_n2.value >= PG16_BRANCH_LOG_N2
+    pairs = zip(upper, lower, strict=True)
+    c0, cx, cn, d0, dx, dn = (np.where(is_upper, hi, lo) for hi, lo in pairs)
+    log_r3_x = log_r3 - log_x
+    return c0 + cx * log_r3_x + cn * log_n2 + (d0 + dx * log_r3_x + dn * log_n2) * log_x
+
+
+def _pg16_common(lines):
+    """log N2 and log R3 (4/3 of the strong lines, over Hbeta) on Dual fluxes."""
+    hb = lines["Hb-4862"]
+    log_n2 = (PG16_DOUBLET_FACTOR * lines["NII-6585"] / hb).log10()
+    log_r3 = (PG16_DOUBLET_FACTOR * lines["OIII-5008"] / hb).log10()
+    return log_n2, log_r3
+
+
+def _pg16_r(lines):
+    log_n2, log_r3 = _pg16_common(lines)
+    log_r2 = ((lines["OII-3727"] + lines["OII-3729"]) / lines["Hb-4862"]).log10()
+    oh, _ = substituted(partial(_pg16_form, _PG16_UPPER, _PG16_LOWER), log_n2, log_r3, log_r2)
+    return Evaluation(oh, np.array(True), branch_codes(log_n2.value, PG16_BRANCH_LOG_N2))
+
+
+def _pg16_s(lines):
+    log_n2, log_r3 = _pg16_common(lines)
+    log_s2 = ((lines["SII-6718"] + lines["SII-6732"]) / lines["Hb-4862"]).log10()
+    oh, _ = substituted(
+        partial(_pg16_form, _PG16_S_UPPER, _PG16_S_LOWER), log_n2, log_r3, log_s2
+    )
+    return Evaluation(oh, np.array(True), branch_codes(log_n2.value, PG16_BRANCH_LOG_N2))
+
+
+_PG16_VALIDITY = Validity(
+    note=(
+        "no range mask: PG16 give no index limits; both branches are used, split at "
+        "log N2 = -0.6 (the boundary belongs to the upper branch)"
+    ),
+)
+
+#: Pilyugin & Grebel (2016) R calibration, eqs. 4 and 5 (alias ``"pg16"``).
+PG16_R = register(
+    Calibrator(
+        name="PG16_R",
+        lines=("OII-3727", "OII-3729", "Hb-4862", "OIII-5008", "NII-6585"),
+        scale="Te",
+        reference=_REFERENCE + " (R calibration, eqs. 4 and 5)",
+        validity=_PG16_VALIDITY,
+        branched=True,
+        description=(
+            "eq. 4 (log N2 >= -0.6) or eq. 5 in log(R3/R2), log N2, log R2; "
+            "N2 = 4/3 [NII]6585/Hb, R3 = 4/3 [OIII]5008/Hb, R2 = [OII]3727+3729/Hb"
+        ),
+        formula=_pg16_r,
+    )
+)
+
+#: Pilyugin & Grebel (2016) S calibration.
+PG16_S = register(
+    Calibrator(
+        name="PG16_S",
+        lines=("SII-6718", "SII-6732", "Hb-4862", "OIII-5008", "NII-6585"),
+        scale="Te",
+        reference=_REFERENCE + " (S calibration)",
+        validity=_PG16_VALIDITY,
+        branched=True,
+        description=(
+            "upper (log N2 >= -0.6) or lower branch in log(R3/S2), log N2, log S2; "
+            "N2 = 4/3 [NII]6585/Hb, R3 = 4/3 [OIII]5008/Hb, S2 = [SII]6718+6732/Hb"
+        ),
+        formula=_pg16_s,
+    )
+)
