@@ -7,9 +7,11 @@ one place. Each entry has a short ``key`` used in column names
 (``oh_<key>``, ``oh_<key>_err``) and as the analysis folder
 (``RUN/analysis/<key>/``).
 
-The paper's two (Boardman et al. 2022) are ``m13`` (Marino et al. 2013 O3N2,
-which also defines the spaxel sample) and ``pg16`` (Pilyugin & Grebel 2016 R,
-Appendix B).
+Every calibrator of the formula registry is here, keyed by its registry alias
+or its name in lower case (``M13_N2`` -> ``m13_n2``). The paper's two (Boardman
+et al. 2022) are ``m13`` (Marino et al. 2013 O3N2, which also defines the spaxel
+sample) and ``pg16`` (Pilyugin & Grebel 2016 R, Appendix B):
+:data:`PAPER_CALIBRATORS`.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import columns as C
+from .physics import calibrators as registry
 
-__all__ = ["CALIBRATORS", "REFERENCE", "Calibrator", "get", "ordered"]
+__all__ = ["CALIBRATORS", "PAPER_CALIBRATORS", "REFERENCE", "Calibrator", "get", "ordered"]
 
 
 @dataclass(frozen=True)
@@ -35,12 +38,19 @@ class Calibrator:
         For figures and the report, e.g. ``"M13 O3N2"``.
     reference : str
         Bibliographic reference of the calibration.
+    scale : str
+        ``"Te"`` (direct-method anchored) or ``"photoionisation"`` (model grids):
+        absolute levels differ by 0.2-0.6 dex between the two.
+    branched : bool
+        The calibration is double-valued (a branch is chosen per spaxel).
     """
 
     key: str
     name: str
     label: str
     reference: str
+    scale: str = "Te"
+    branched: bool = False
 
     @property
     def oh_column(self) -> str:
@@ -52,23 +62,36 @@ class Calibrator:
         """Spaxel-table column of its 1-sigma measurement error (dex)."""
         return C.oh_err(self.key)
 
+    @property
+    def branch_column(self) -> str:
+        """Spaxel-table column of the branch used (1 upper, -1 lower, 0 none)."""
+        return f"branch_{self.key}"
 
-#: The calibrators in use, by key, in the order the report shows them.
+
+def _from_registry(name: str) -> Calibrator:
+    formula = registry.get(name)
+    aliases = {target: alias for alias, target in registry.ALIASES.items()}
+    key = aliases.get(name, name.lower())
+    family, _, ratio = name.partition("_")
+    label = f"{family} {ratio.replace('_', ' ')}"
+    return Calibrator(key, name, label, formula.reference, formula.scale, formula.branched)
+
+
+#: Every calibrator, by key, in the registry's order (the paper's two first).
 CALIBRATORS: dict[str, Calibrator] = {
-    c.key: c
-    for c in (
-        Calibrator("m13", "M13_O3N2", "M13 O3N2", "Marino et al. 2013, A&A 559, A114, eq. 2"),
-        Calibrator(
-            "pg16", "PG16_R", "PG16 R", "Pilyugin & Grebel 2016, MNRAS 457, 3678, eqs 4-5"
-        ),
-    )
+    c.key: c for c in (_from_registry(name) for name in registry.available())
 }
+#: The two calibrators of Boardman et al. (2022): the analysis default.
+PAPER_CALIBRATORS = ("m13", "pg16")
 #: The calibrator whose spaxel range and final sample define every calibrator's sample.
 REFERENCE = "m13"
 
 
 def get(key: str) -> Calibrator:
-    """The calibrator of a key; ValueError naming the keys there are."""
+    """The calibrator of a key (or registry name); ValueError naming the keys there are."""
+    by_name = {c.name: c for c in CALIBRATORS.values()}
+    if key in by_name:
+        return by_name[key]
     try:
         return CALIBRATORS[key]
     except KeyError:

@@ -317,6 +317,11 @@ class AnalysisConfig:
 
     Attributes
     ----------
+    calibrators : tuple of str
+        Calibrators ``metgrad analyse`` analyses when none is named (keys of
+        :data:`metgrad.calibration.CALIBRATORS`, e.g. ``"m13"``, ``"c20_n2"``;
+        ``["all"]`` for every calibrator the run's spaxel tables hold). Default:
+        the paper's M13 O3N2 and PG16 R.
     reference_calibrator : str
         Calibrator whose final sample every other calibrator uses (Appendix B:
         PG16 is analysed on "the same final galaxy sample" as M13).
@@ -337,6 +342,7 @@ class AnalysisConfig:
         gradients are compared with the spaxel gradients (§2.3).
     """
 
+    calibrators: tuple[str, ...] = ("m13", "pg16")
     reference_calibrator: str = "m13"
     recut_secondary: bool = False
     recheck_final_error: bool = True
@@ -344,6 +350,21 @@ class AnalysisConfig:
     azimuthal_bin: float = 0.1
 
     def __post_init__(self):
+        from .calibration import CALIBRATORS
+
+        names = tuple(self.calibrators)
+        unknown = [c for c in names if c not in CALIBRATORS and names != ("all",)]
+        if unknown or not names:
+            raise ConfigError(
+                f"analysis.calibrators: unknown calibrator(s) {unknown}; choose from "
+                f"{', '.join(CALIBRATORS)} or ['all']"
+            )
+        if self.reference_calibrator not in CALIBRATORS:
+            raise ConfigError(
+                f"analysis.reference_calibrator = {self.reference_calibrator!r}; choose from "
+                f"{', '.join(CALIBRATORS)}"
+            )
+        object.__setattr__(self, "calibrators", names)
         if self.repeat_rule not in ("most_spaxels", "first"):
             raise ConfigError(
                 f"analysis.repeat_rule = {self.repeat_rule!r}; allowed: 'most_spaxels', 'first'"

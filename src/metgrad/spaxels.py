@@ -24,11 +24,13 @@ import pandas as pd
 import pyarrow as pa
 
 from . import physics
+from .calibration import CALIBRATORS
 from .config import PhysicsConfig, SelectionConfig
 from .io.errors import InputFileError
 from .io.maps import DapMaps
 from .io.maskbits import has_bits
 from .io.pipe3d import Pipe3DMaps
+from .physics import calibrators
 
 __all__ = ["CUTS", "GalaxyInfo", "SpaxelTable", "spaxel_table"]
 
@@ -222,9 +224,12 @@ def spaxel_table(
           times b/a and dezonification); ``ssfr_local``: sigma_sfr / sigma_star, 1/yr;
         - ``d4000``: Pipe3D D4000; ``log_age_lw``: Pipe3D light-weighted log10(age/yr);
         - ``av_over_sigma_star``: mag kpc^2/Msun; ``sigma_sfr_over_av``: Msun/yr/kpc^2/mag;
-        - ``oh_m13``, ``oh_m13_err``, ``oh_pg16``, ``oh_pg16_err``: 12+log(O/H) and
-          1-sigma errors (dex) propagated from the flux errors through the Balmer
-          correction and the calibrator;
+        - ``oh_<key>``, ``oh_<key>_err`` for every calibrator of
+          :data:`metgrad.calibration.CALIBRATORS` whose lines the file has
+          (``oh_m13``, ``oh_pg16``, ...): 12+log(O/H) and 1-sigma errors (dex)
+          propagated from the flux errors through the Balmer correction and the
+          calibrator; ``branch_<key>`` (int8: 1 upper, -1 lower, 0 none) for the
+          double-valued ones;
         - ``ok_<cut>`` for every cut of :data:`CUTS`; ``selected``; ``reject_reason``.
 
     Raises
@@ -246,7 +251,7 @@ def spaxel_table(
     cols, bad = _line_columns(dap, covered)
     _dust_columns(cols, phys)
     _star_formation_columns(cols, galaxy, pipe3d, covered, phys)
-    _calibrator_columns(cols, phys)
+    _calibrator_columns(cols, dap, covered, phys)
     r_re = dap.r_re[covered]
     ok, skipped = _cut_flags(cols, bad, r_re, sel, dap_only=pipe3d is None)
     data: dict[str, np.ndarray] = {
@@ -257,7 +262,7 @@ def spaxel_table(
         "r_arcsec": dap.r_arcsec[covered],
     }
     for name, arr in cols.items():
-        data[name] = np.asarray(arr, dtype=np.float64)
+        data[name] = arr if arr.dtype == np.int8 else np.asarray(arr, dtype=np.float64)
     data.update(_selection_columns(ok))
     for arr in data.values():
         arr.flags.writeable = False
@@ -336,21 +341,47 @@ def _star_formation_columns(cols, galaxy, pipe3d, covered, phys) -> None:
         cols["sigma_sfr_over_av"] = cols["sigma_sfr"] / cols["a_v"]
 
 
-def _calibrator_columns(c: dict[str, np.ndarray], phys: PhysicsConfig) -> None:
-    """12+log(O/H) and its propagated error for each calibrator (added to ``c``)."""
-    c["oh_m13"] = physics.oh_o3n2_m13(c["corr_oiii"], c["corr_hb"], c["corr_nii"], c["corr_ha"])
-    c["oh_m13_err"] = physics.oh_o3n2_m13_error(
-        c["flux_oiii"], c["flux_hb"], c["flux_nii"], c["flux_ha"],
-        c["err_oiii"], c["err_hb"], c["err_nii"], c["err_ha"],
-        dust_correct=True, intrinsic=phys.balmer_intrinsic, r_v=phys.r_v,
-    )  # fmt: skip
-    c["oh_pg16"] = physics.oh_r_pg16(c["corr_oii"], c["corr_hb"], c["corr_oiii"], c["corr_nii"])
-    c["oh_pg16_err"] = physics.oh_r_pg16_error(
-        c["flux_oii"], c["flux_hb"], c["flux_oiii"], c["flux_nii"],
-        c["err_oii"], c["err_hb"], c["err_oiii"], c["err_nii"],
-        dust_correct=True, ha=c["flux_ha"], ha_err=c["err_ha"],
+def _channel_fluxes(dap: DapMaps, covered: np.ndarray):
+    """Observed flux and 1-sigma error of every Gaussian-fit channel read, covered spaxels.
+
+    A value that is not finite, or an inverse variance that is not finite and
+    positive, gives NaN (the calibrators then return NaN for that spaxel).
+    """
+    fluxes, errors = {}, {}
+    for name, m in dap.gflux.items():
+        line, ivar = m.value[covered], m.ivar[covered]
+        usable = np.isfinite(line) & np.isfinite(ivar) & (ivar > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fluxes[name] = np.where(np.isfinite(line), line, np.nan)
+            errors[name] = np.where(usable, 1.0 / np.sqrt(ivar), np.nan)
+    return fluxes, errors
+
+
+def _calibrator_columns(
+    c: dict[str, np.ndarray], dap: DapMaps, covered: np.ndarray, phys: PhysicsConfig
+) -> None:
+    """12+log(O/H), its error and (if double-valued) its branch, per calibrator.
+
+    Every calibrator of :data:`metgrad.calibration.CALIBRATORS` whose lines the
+    MAPS file has, from the observed fluxes corrected for dust with their own
+    Balmer decrement; the errors are propagated from the line-flux errors through
+    that correction (:func:`metgrad.physics.calibrators.estimate_all`).
+    """
+    fluxes, errors = _channel_fluxes(dap, covered)
+    names = [cal.name for cal in CALIBRATORS.values()]
+    usable = set(calibrators.usable(fluxes))
+    estimates = calibrators.estimate_all(
+        fluxes, errors, dust_correct=True, names=[n for n in names if n in usable],
         intrinsic=phys.balmer_intrinsic, r_v=phys.r_v,
     )  # fmt: skip
+    for cal in CALIBRATORS.values():
+        if cal.name not in estimates:
+            continue
+        est = estimates[cal.name]
+        c[cal.oh_column] = np.asarray(est.oh, dtype=np.float64)
+        c[cal.err_column] = np.asarray(est.error, dtype=np.float64)
+        if cal.branched:
+            c[cal.branch_column] = np.asarray(est.branch, dtype=np.int8)
 
 
 def _cut_flags(c, bad, r_re, sel: SelectionConfig, *, dap_only: bool):

@@ -36,7 +36,7 @@ from ..provenance import config_hash, package_versions
 from .final_gradients import measure_final_gradients
 from .final_sample import select_final_sample
 from .fit_models import fit_model_sets
-from .load import load_selected_spaxels
+from .load import calibrators_in_run, load_selected_spaxels
 from .massize_plane import massize_plane
 from .metrics import model_tables
 from .observed import measure_observed_gradients
@@ -134,10 +134,12 @@ def analyse_run(
     ----------
     run_dir : str or path-like
         Folder written by ``metgrad ingest``.
-    calibrators : tuple of str, optional
-        Keys of :data:`metgrad.calibration.CALIBRATORS` (default: all). The
-        reference calibrator (``[analysis] reference_calibrator``, M13) is always
-        analysed, first: the others take its final sample (Appendix B).
+    calibrators : tuple of str or "all", optional
+        Keys of :data:`metgrad.calibration.CALIBRATORS`; ``"all"`` for every one
+        the run's spaxel tables hold; default ``[analysis] calibrators`` (the
+        paper's M13 and PG16). The reference calibrator (``[analysis]
+        reference_calibrator``, M13) is always analysed, first: the others take
+        its final sample (Appendix B).
     config : RunConfig, optional
         Selection, gradient and model options (default: the run's own
         configuration from ``manifest.json`` when present, else the paper's).
@@ -152,22 +154,17 @@ def analyse_run(
         Calibrator key -> its ``summary.json`` content.
     """
     layout = RunLayout(run_dir)
-    keys = tuple(calibration.CALIBRATORS) if calibrators is None else tuple(calibrators)
-    for key in keys:
-        calibration.get(key)  # unknown keys: a ValueError naming the known ones
     workers = resolve_workers(workers)
     config = _checked_config(layout, config)
-    reference = config.analysis.reference_calibrator
-    calibration.get(reference)
-    if reference not in keys:  # the others are analysed on its final sample (Appendix B)
-        keys = (reference, *keys)
     start = time.perf_counter()
-    spaxels, galaxies = load_selected_spaxels(layout.root)
+    keys = _calibrator_keys(calibrators, config, calibrators_in_run(layout), layout)
+    spaxels, galaxies = load_selected_spaxels(layout.root, calibrators=keys)
+    reference = config.analysis.reference_calibrator
     repeats = repeat_observations(galaxies, rule=config.analysis.repeat_rule)
     provenance = {"config_hash": config_hash(config), "versions": package_versions()}
     summaries, reference_rows = {}, None
     with thread_pool(workers) as pool:
-        for key in calibration.ordered(keys, reference=reference):
+        for key in keys:
             result = analyse_calibrator(
                 spaxels, calibration.get(key), config, repeats=repeats,
                 reference_rows=None if key == reference else reference_rows, pool=pool,
@@ -187,6 +184,27 @@ def analyse_run(
     }
     write_json_atomic(layout.analysis_manifest, manifest)
     return summaries
+
+
+def _calibrator_keys(calibrators, config: RunConfig, present, layout: RunLayout) -> tuple:
+    """The calibrators to analyse, the reference first; each must be in the run's tables.
+
+    ``None`` takes ``[analysis] calibrators``; ``"all"`` (or ``("all",)``) every
+    calibrator whose metallicities the spaxel tables hold.
+    """
+    wanted = config.analysis.calibrators if calibrators is None else calibrators
+    wanted = (wanted,) if isinstance(wanted, str) else tuple(wanted)
+    keys = tuple(present) if wanted == ("all",) else tuple(calibration.get(k).key for k in wanted)
+    reference = config.analysis.reference_calibrator
+    keys = tuple(calibration.ordered((reference, *keys), reference=reference))
+    missing = [k for k in keys if k not in present]
+    if missing:
+        raise ValueError(
+            f"{layout.spaxel_dir}: no metallicities of {', '.join(missing)} in the spaxel tables "
+            f"(their lines are missing from the MAPS files, or the run predates them: "
+            f"re-ingest); present: {', '.join(present) or 'none'}"
+        )
+    return keys
 
 
 def _checked_config(layout: RunLayout, config: RunConfig | None) -> RunConfig:

@@ -50,6 +50,23 @@ def _columns_to_read(schema: pa.Schema) -> list[str]:
     return [*SPAXEL_COLUMNS, *(c for c in oh if c in names)]
 
 
+def calibrators_in_run(layout: RunLayout) -> list[str]:
+    """Keys of the calibrators whose metallicities the run's spaxel tables hold.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder is not an ingested run.
+    """
+    if not layout.galaxies.is_file() or not layout.spaxel_dir.is_dir():
+        raise FileNotFoundError(f"{layout.root}: not an ingested run (run `metgrad ingest` first)")
+    first = next(iter(sorted(layout.spaxel_dir.glob("*.parquet"))), None)
+    if first is None:
+        return []
+    names = set(pq.read_schema(first).names)
+    return [k for k, c in CALIBRATORS.items() if c.oh_column in names]
+
+
 def _log10(values: np.ndarray) -> np.ndarray:
     out = np.full(values.shape, np.nan)
     good = np.isfinite(values) & (values > 0)
@@ -57,13 +74,18 @@ def _log10(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def load_selected_spaxels(run_dir: str | PathLike[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def load_selected_spaxels(
+    run_dir: str | PathLike[str], *, calibrators=None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The selected spaxels of every ingested galaxy, with galaxy values and log columns.
 
     Parameters
     ----------
     run_dir : str or path-like
         A folder written by ``metgrad ingest`` (``spaxels/``, ``galaxies.parquet``).
+    calibrators : iterable of str, optional
+        Keys of the calibrators whose O/H and error columns to read (default: every
+        one the tables hold). Reading only those analysed keeps the memory down.
 
     Returns
     -------
@@ -97,7 +119,7 @@ def load_selected_spaxels(run_dir: str | PathLike[str]) -> tuple[pd.DataFrame, p
     missing = [f.name for f in files if not f.is_file()]
     if missing:
         raise FileNotFoundError(f"{run_dir}: spaxel tables missing for {', '.join(missing[:5])}")
-    spaxels = _selected_table(layout, files).to_pandas()
+    spaxels = _selected_table(layout, files, calibrators).to_pandas()
     if not spaxels["plateifu"].is_monotonic_increasing:  # files are read in plate-ifu order
         spaxels = spaxels.sort_values("plateifu", kind="stable")
     spaxels = spaxels.reset_index(drop=True)
@@ -130,7 +152,7 @@ def _signature(files: list[Path], columns: list[str]) -> str:
     return digest.hexdigest()
 
 
-def _selected_table(layout: RunLayout, files: list[Path]) -> pa.Table:
+def _selected_table(layout: RunLayout, files: list[Path], calibrators=None) -> pa.Table:
     """Selected rows and analysis columns of the spaxel tables, through a one-file cache.
 
     Reading thousands of small Parquet files costs about 1.5 ms each; an
@@ -139,16 +161,22 @@ def _selected_table(layout: RunLayout, files: list[Path]) -> pa.Table:
     (atomically, with a hash of the tables' names, sizes and modification
     times); later calls read that one file while the hash still matches, and
     rebuild it when any galaxy was re-ingested, added or removed. A run folder
-    that cannot be written to is simply read without the cache.
+    that cannot be written to is simply read without the cache. The cache holds
+    every calibrator; only the columns of ``calibrators`` are returned.
     """
     columns = _columns_to_read(pq.read_schema(files[0])) if files else list(SPAXEL_COLUMNS)
+    wanted = columns
+    if calibrators is not None:
+        keep = {c for k in calibrators for c in (CALIBRATORS[k].oh_column,
+                                                  CALIBRATORS[k].err_column)}  # fmt: skip
+        wanted = [c for c in columns if c in SPAXEL_COLUMNS or c in keep]
     signature = _signature(files, columns)
     cache = layout.selected_cache
     if cache.is_file():
         try:
             schema = pq.read_schema(cache)
             if (schema.metadata or {}).get(_SIGNATURE_KEY) == signature.encode():
-                return pq.read_table(cache)
+                return pq.read_table(cache, columns=wanted)
         except (OSError, pa.ArrowException):
             pass  # unreadable cache: rebuild it
     dataset = ds.dataset([str(f) for f in files], format="parquet")
@@ -159,4 +187,4 @@ def _selected_table(layout: RunLayout, files: list[Path]) -> pa.Table:
         write_arrow_atomic(cache, table)
     except OSError:
         pass  # read-only run folder: no cache
-    return table
+    return table.select(wanted)

@@ -19,9 +19,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", type=Path, help="folder written by `metgrad ingest`")
     parser.add_argument(
         "--calibrator",
-        choices=[*CALIBRATORS, "all"],
-        default="all",
-        help="metallicity calibrator(s) to analyse (default: all)",
+        action="append",
+        metavar="NAME",
+        help="calibrator to analyse (repeatable): "
+        f"{', '.join(CALIBRATORS)}, or 'all' for every one the run holds "
+        "(default: [analysis] calibrators, the paper's m13 and pg16)",
     )
     parser.add_argument(
         "--config",
@@ -34,7 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand; return the exit status."""
-    calibrators = None if args.calibrator == "all" else (args.calibrator,)
+    calibrators = None
+    if args.calibrator:
+        calibrators = "all" if "all" in args.calibrator else tuple(args.calibrator)
     config = load_config(args.config) if args.config else None
     summaries = analyse_run(
         args.run_dir, calibrators=calibrators, config=config, workers=args.workers,
