@@ -10,6 +10,8 @@ A run folder holds what each stage wrote::
       cache/selected_spaxels.parquet
                                  analyse: the selected spaxels of every galaxy, one file
       analysis/manifest.json     analyse: configuration and versions of the analysis
+      analysis/calibrators.csv, table1_calibrators.csv, gradients_calibrators.parquet
+                                 analyse: the calibrators compared
       analysis/<calibrator>/     analyse: the tables of one calibrator (:class:`AnalysisLayout`)
       learn/<calibrator>/        learn: held-out scores of the learned models
       report/report.html         report: the page; report/figures/<id>.png|pdf
@@ -140,6 +142,21 @@ class RunLayout:
     def analysis_manifest(self) -> Path:
         """Analysis manifest: calibrators, configuration and versions."""
         return self.analysis_dir / "manifest.json"
+
+    @property
+    def calibrator_comparison(self) -> Path:
+        """The calibrators side by side: gradient differences, Table 1 winners, size terms."""
+        return self.analysis_dir / "calibrators.csv"
+
+    @property
+    def table1_by_calibrator(self) -> Path:
+        """Table 1 of every analysed calibrator in one table."""
+        return self.analysis_dir / "table1_calibrators.csv"
+
+    @property
+    def gradients_by_calibrator(self) -> Path:
+        """The observed gradient of every final galaxy under every analysed calibrator."""
+        return self.analysis_dir / "gradients_calibrators.parquet"
 
     def analysis(self, calibrator: str) -> AnalysisLayout:
         """The analysis folder of one calibrator."""

@@ -12,6 +12,9 @@ For each calibrator (the reference first, Appendix B):
 8. :func:`~.massize_plane.massize_plane` (§4.2)
 9. :func:`~.summary.summarise` and :func:`~.write.write_result`
 
+and then, once for the run, :func:`~.compare.compare_calibrators` (Appendix B for
+every calibrator: gradient differences, Table 1, the paper's conclusions).
+
 Every step takes the previous steps' frozen results and returns its own; only
 the last writes files. Random draws come from the configured seed and each
 galaxy's plate-ifu (:func:`metgrad.gradients.galaxy_rng`), so the results do
@@ -28,11 +31,12 @@ from os import PathLike
 import pandas as pd
 
 from .. import calibration
-from ..atomic import write_json_atomic
+from ..atomic import write_csv_atomic, write_json_atomic, write_parquet_atomic
 from ..config import RunConfig, config_from_dict, spaxel_level_differences
 from ..layout import RunLayout
 from ..parallel import resolve_workers, thread_pool
 from ..provenance import config_hash, package_versions
+from .compare import compare_calibrators
 from .final_gradients import measure_final_gradients
 from .final_sample import select_final_sample
 from .fit_models import fit_model_sets
@@ -162,7 +166,7 @@ def analyse_run(
     reference = config.analysis.reference_calibrator
     repeats = repeat_observations(galaxies, rule=config.analysis.repeat_rule)
     provenance = {"config_hash": config_hash(config), "versions": package_versions()}
-    summaries, reference_rows = {}, None
+    summaries, reference_rows, compared = {}, None, {}
     with thread_pool(workers) as pool:
         for key in keys:
             result = analyse_calibrator(
@@ -174,7 +178,13 @@ def analyse_run(
                 reference_rows = result.gradients.final.rows
             summaries[key] = summarise(result, config, provenance)
             write_result(layout.analysis(key).dir, result, summaries[key])
+            compared[key] = {
+                "calibrator": result.calibrator,
+                "galaxies": result.plane.galaxies,
+                "table1": result.tables.table1.reset_index(),
+            }
             del result  # one calibrator's tables in memory at a time
+    _write_comparison(layout, compare_calibrators(compared))
     manifest = {
         "stage": "analyse",
         "calibrators": list(keys),
@@ -184,6 +194,13 @@ def analyse_run(
     }
     write_json_atomic(layout.analysis_manifest, manifest)
     return summaries
+
+
+def _write_comparison(layout: RunLayout, comparison) -> None:
+    """The calibrators compared (step 10), beside their folders."""
+    write_csv_atomic(layout.calibrator_comparison, comparison.summary)
+    write_csv_atomic(layout.table1_by_calibrator, comparison.table1)
+    write_parquet_atomic(layout.gradients_by_calibrator, comparison.gradients.reset_index())
 
 
 def _calibrator_keys(calibrators, config: RunConfig, present, layout: RunLayout) -> tuple:
