@@ -88,6 +88,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return int(args._module.run(args) or 0)
+    except KeyboardInterrupt:  # Ctrl-C: finished tables stay, a re-run resumes from them
+        if args.debug:
+            raise
+        print(f"metgrad {args.command}: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # output piped into `head` and closed early
         sys.stderr.close()
         return 0

@@ -55,6 +55,9 @@ class ConfigError(ValueError):
     """A configuration file or value is invalid; the message names the key."""
 
 
+#: Most refits per gradient (``gradients.n_bootstrap``, ``n_noise``); the paper uses 100.
+MAX_REFITS = 10_000
+
 #: The seven model sets of the paper (Table 1 and Table A1), in table order.
 MODEL_SET_NAMES = ("base", "D4000", "EW_Ha", "SFH", "SFH_Ha", "SFH_a", "SFH_b")
 
@@ -248,8 +251,9 @@ class GradientConfig:
     models: tuple[str, ...] = ("base", "SFH")
 
     def __post_init__(self):
-        _check_range("gradients.n_bootstrap", self.n_bootstrap, 10)
-        _check_range("gradients.n_noise", self.n_noise, 10)
+        # each refit of a galaxy holds its resampled points: 1e9 refits would need TiB
+        _check_range("gradients.n_bootstrap", self.n_bootstrap, 10, MAX_REFITS)
+        _check_range("gradients.n_noise", self.n_noise, 10, MAX_REFITS)
         _check_range("gradients.seed", self.seed, 0)
         names = tuple(self.models)
         if names == ("all",):

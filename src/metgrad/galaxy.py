@@ -18,7 +18,7 @@ from .config import PhysicsConfig, SelectionConfig
 from .gradients import Gradient, galaxy_rng, observed_gradient
 from .io.errors import InputFileError
 from .io.maps import DapMaps, read_dap_maps
-from .io.pipe3d import Pipe3DMaps, read_pipe3d
+from .io.pipe3d import Pipe3DMaps, check_cube_identity, read_pipe3d
 from .spaxels import GalaxyInfo, SpaxelTable, spaxel_table
 
 __all__ = ["GalaxyFiles", "galaxy_gradient", "galaxy_spaxels", "read_galaxy_files"]
@@ -65,7 +65,8 @@ def read_galaxy_files(
     Raises
     ------
     InputFileError
-        An unreadable file, or a MAPS header naming another galaxy.
+        An unreadable file, a MAPS header naming another galaxy, or a cube
+        whose header names another galaxy (or no galaxy at all).
     """
     dap = read_dap_maps(maps_path)  # first: its errors say what is wrong
     if plateifu is not None and dap.plateifu != plateifu:
@@ -73,6 +74,8 @@ def read_galaxy_files(
             maps_path, f"PLATEIFU {dap.plateifu} in the header, {plateifu} in the name"
         )
     pipe3d = read_pipe3d(pipe3d_path) if pipe3d_path is not None else None
+    if pipe3d is not None:  # the cube of another galaxy is refused (issue #18)
+        check_cube_identity(pipe3d, dap.plateifu, maps_path=maps_path)
     return GalaxyFiles(dap, pipe3d)
 
 

@@ -6,7 +6,8 @@ run anywhere. :func:`open_executor` returns a :class:`GalaxyExecutor` whose
 finish, whichever backend runs them:
 
 - ``workers=1`` and no scheduler: in this process (simplest to debug);
-- ``workers=N``: a :class:`concurrent.futures.ProcessPoolExecutor`;
+- ``workers=N``: a :class:`metgrad.procpool.ProcessPool` (a dead or hung worker
+  loses only its item; workers die with their parent);
 - ``scheduler="tcp://host:port"`` (or ``"local"`` for a throw-away
   ``LocalCluster``): :mod:`dask.distributed`, installed with the ``dask``
   extra (``pip install metgrad[dask]``).
@@ -20,21 +21,69 @@ from __future__ import annotations
 import concurrent.futures as cf
 import itertools
 import os
+import signal
+import threading
 import uuid
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
+from .procpool import LostItem, ProcessPool
+
 __all__ = [
     "LOCAL_CLUSTER_CONFIG",
+    "MAX_WORKERS_PER_CORE",
     "GalaxyExecutor",
+    "LostItem",
     "SerialPool",
     "ThreadPool",
+    "WorkerLostError",
     "dask_chunk_sizes",
+    "max_workers",
     "open_executor",
     "resolve_workers",
     "thread_pool",
 ]
+
+#: ``--workers`` may ask for at most this many processes per core of the machine.
+MAX_WORKERS_PER_CORE = 4
+
+
+def max_workers() -> int:
+    """Most local worker processes accepted: :data:`MAX_WORKERS_PER_CORE` per core."""
+    return MAX_WORKERS_PER_CORE * (os.cpu_count() or 1)
+
+
+class WorkerLostError(RuntimeError):
+    """A worker died or ran out of time with an item (``keep_lost=False``)."""
+
+
+class _TimeLimit(BaseException):
+    """Raised by SIGALRM in the serial backend; a BaseException so that ``fn`` cannot catch it."""
+
+
+def _serial_call(fn: Callable[[Any], Any], item: Any, time_limit: float | None) -> Any:
+    """``fn(item)`` in this process, stopped after ``time_limit`` seconds where signals allow."""
+    usable = (
+        time_limit is not None
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        return fn(item)
+
+    def expire(signum, frame):
+        raise _TimeLimit
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, time_limit)
+    try:
+        return fn(item)
+    except _TimeLimit:
+        return LostItem(f"stopped after the time limit of {time_limit:g} s")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class GalaxyExecutor(AbstractContextManager):
@@ -52,21 +101,35 @@ class GalaxyExecutor(AbstractContextManager):
         a local Dask cluster (``'dask'`` with ``scheduler='local'``).
     scheduler : str or None
         Dask scheduler address, or ``'local'``.
+    time_limit : float or None
+        Seconds one item may run (None: no limit). A worker process past it is
+        killed; in this process (``'serial'``) a SIGALRM stops Python code (not a
+        call blocked inside a C library); Dask tasks are not limited.
     """
 
-    def __init__(self, backend: str, *, workers: int = 1, scheduler: str | None = None):
+    def __init__(
+        self,
+        backend: str,
+        *,
+        workers: int = 1,
+        scheduler: str | None = None,
+        time_limit: float | None = None,
+    ):
         if backend not in ("serial", "processes", "dask"):
             raise ValueError(f"backend must be serial, processes or dask, got {backend!r}")
+        if time_limit is not None and not time_limit > 0:
+            raise ValueError(f"time_limit must be a positive number of seconds, got {time_limit}")
         self.backend = backend
         self.workers = int(workers)
         self.scheduler = scheduler
-        self._pool: cf.ProcessPoolExecutor | None = None
+        self.time_limit = time_limit
+        self._pool: ProcessPool | None = None
         self._client = None
         self._cluster = None
 
     def __enter__(self) -> GalaxyExecutor:
         if self.backend == "processes":
-            self._pool = cf.ProcessPoolExecutor(max_workers=self.workers)
+            self._pool = ProcessPool(self.workers, time_limit=self.time_limit).__enter__()
         elif self.backend == "dask":
             try:
                 from dask.distributed import Client, LocalCluster
@@ -96,7 +159,7 @@ class GalaxyExecutor(AbstractContextManager):
 
     def __exit__(self, *exc_info) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.__exit__(None, None, None)
             self._pool = None
         if self._client is not None:
             self._client.close()
@@ -106,7 +169,11 @@ class GalaxyExecutor(AbstractContextManager):
             self._cluster = None
 
     def imap_unordered(
-        self, fn: Callable[[Any], Any], items: Iterable[tuple[Hashable, Any]]
+        self,
+        fn: Callable[[Any], Any],
+        items: Iterable[tuple[Hashable, Any]],
+        *,
+        keep_lost: bool = False,
     ) -> Iterator[tuple[Hashable, Any]]:
         """Apply ``fn`` to every ``(key, item)``; yield ``(key, fn(item))`` as each finishes.
 
@@ -116,6 +183,9 @@ class GalaxyExecutor(AbstractContextManager):
             A picklable, module-level function of one argument.
         items : iterable of (key, item)
             Work to do, each with a key that identifies its result.
+        keep_lost : bool, optional
+            An item whose worker died or ran past the time limit is yielded as
+            ``(key, LostItem(reason))`` (True) or raises :class:`WorkerLostError` (False).
 
         Yields
         ------
@@ -124,19 +194,26 @@ class GalaxyExecutor(AbstractContextManager):
             exception raised by ``fn`` is re-raised here for its item; callers
             that must go on should catch errors inside ``fn``.
         """
-        items = list(items)
+        for key, value in self._results(fn, list(items)):
+            if isinstance(value, LostItem) and not keep_lost:
+                raise WorkerLostError(f"{key}: {value.reason}")
+            yield key, value
+
+    def _results(self, fn, items: list) -> Iterator[tuple[Hashable, Any]]:
         if self.backend == "serial":
             for key, item in items:
-                yield key, fn(item)
+                yield key, _serial_call(fn, item, self.time_limit)
             return
         if self.backend == "processes":
             if self._pool is None:
                 raise RuntimeError("use the executor inside a 'with' block")
-            futures = {self._pool.submit(fn, item): key for key, item in items}
-            for fut in cf.as_completed(futures):
-                yield futures[fut], fut.result()
+            yield from self._pool.imap_unordered(fn, items)
             return
+        yield from self._dask_results(fn, items)
+
+    def _dask_results(self, fn, items: list) -> Iterator[tuple[Hashable, Any]]:
         from dask.distributed import as_completed
+        from distributed.scheduler import KilledWorker
 
         if self._client is None:
             raise RuntimeError("use the executor inside a 'with' block")
@@ -157,7 +234,12 @@ class GalaxyExecutor(AbstractContextManager):
             )
             keys[fut.key] = [key for key, _ in chunk]
             futures.append(fut)
-        for fut, outcomes in as_completed(futures, with_results=True):
+        for fut in as_completed(futures):
+            try:
+                outcomes = fut.result()
+            except KilledWorker as exc:  # the chunk's worker died: its galaxies are lost
+                lost = LostItem(f"Dask worker died ({exc.__class__.__name__})")
+                outcomes = [(True, lost)] * len(keys[fut.key])
             for key, (ok, value) in zip(keys[fut.key], outcomes, strict=True):
                 if not ok:
                     raise value
@@ -236,7 +318,9 @@ def _run_chunk(fn: Callable[[Any], Any], items: list[Any]) -> list[tuple[bool, A
     return out
 
 
-def open_executor(*, workers: int | None = 1, scheduler: str | None = None) -> GalaxyExecutor:
+def open_executor(
+    *, workers: int | None = 1, scheduler: str | None = None, time_limit: float | None = None
+) -> GalaxyExecutor:
     """Choose the backend for ``workers`` local processes or a Dask ``scheduler``.
 
     Parameters
@@ -247,6 +331,8 @@ def open_executor(*, workers: int | None = 1, scheduler: str | None = None) -> G
     scheduler : str or None, optional
         Dask scheduler address (``tcp://...``) or ``'local'`` for a
         ``LocalCluster`` of ``workers`` single-threaded worker processes.
+    time_limit : float or None, optional
+        Seconds one item may run (see :class:`GalaxyExecutor`).
 
     Returns
     -------
@@ -255,10 +341,10 @@ def open_executor(*, workers: int | None = 1, scheduler: str | None = None) -> G
     """
     workers = resolve_workers(workers)
     if scheduler is not None:
-        return GalaxyExecutor("dask", workers=workers, scheduler=scheduler)
+        return GalaxyExecutor("dask", workers=workers, scheduler=scheduler, time_limit=time_limit)
     if workers == 1:
-        return GalaxyExecutor("serial")
-    return GalaxyExecutor("processes", workers=workers)
+        return GalaxyExecutor("serial", time_limit=time_limit)
+    return GalaxyExecutor("processes", workers=workers, time_limit=time_limit)
 
 
 # --- threads: the analysis's one pool -------------------------------------------------
@@ -274,6 +360,12 @@ def resolve_workers(workers: int | None) -> int:
         return os.cpu_count() or 1
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
         raise ValueError(f"workers must be a non-negative integer, got {workers!r}")
+    if workers > max_workers():  # thousands of processes (or threads) help nobody
+        raise ValueError(
+            f"--workers {workers} is more than {MAX_WORKERS_PER_CORE} per core "
+            f"({max_workers()} on this machine of {os.cpu_count() or 1} cores); "
+            "use 0 for one per core"
+        )
     return workers
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import re
 import shutil
 import warnings
@@ -53,6 +54,8 @@ CLONE_PLATE = 9000
 BLOCK = (slice(10, 20), slice(10, 20))
 NOCOV, DONOTUSE = 1 << 0, 1 << 30  # MANGA_DAPPIXMASK bits 0 and 30 (datamodel.md §2)
 DIRECTORY = object()  # an edit returning this leaves a directory where the file should be
+DEV_ZERO = object()  # ... a symlink to /dev/zero
+FIFO = object()  # ... a named pipe (reading it would block for ever)
 OTHER_CUBE = object()  # ... or the valid cube of a galaxy whose maps have another shape
 SOURCE_PLATEIFU = "SOURCE"  # header placeholder for the source galaxy's plate-ifu
 #: Failures found while matching files to galaxies, not by a reader: the reason is not
@@ -198,6 +201,81 @@ def raw_bytes(make: Callable[[bytes], bytes]):
     return edit
 
 
+def _set_card(raw: bytes, extname: str, key: str, value: str) -> bytes:
+    """``raw`` with ``KEY = value`` (value text as given, unchecked) over a card of ``extname``.
+
+    astropy refuses to write such headers, so the card is put into the byte stream.
+    """
+    for start in range(0, len(raw), 2880):  # every header starts a block
+        if raw[start : start + 9] not in (b"SIMPLE  =", b"XTENSION="):
+            continue
+        cards = [raw[i : i + 80] for i in range(start, start + 2880 * 40, 80)]
+        end = next(k for k, c in enumerate(cards) if c.startswith(b"END "))
+        names = [c for c in cards[:end] if c.startswith(b"EXTNAME ")]
+        if not names or names[0].split(b"'")[1].strip().decode() != extname:
+            continue
+        k = next(k for k, c in enumerate(cards[:end]) if c[:8].rstrip() == key.encode())
+        card = f"{key:<8}= {value:>20}".ljust(80).encode()
+        return raw[: start + 80 * k] + card + raw[start + 80 * k + 80 :]
+    raise KeyError(extname)
+
+
+def raw_card(extname: str, *cards: tuple[str, str] | str):
+    """Cards ``(KEY, value text)`` written over ``extname``'s header in the byte stream."""
+    pairs = [cards] if isinstance(cards[0], str) else cards
+
+    def make(raw: bytes) -> bytes:
+        for key, value in pairs:
+            raw = _set_card(raw, extname, key, value)
+        return gz(raw)
+
+    return raw_bytes(make)
+
+
+def bomb(raw: bytes) -> bytes:
+    """A valid gzipped MAPS file followed by 48 gzip members of 64 MiB of zeros each.
+
+    3 GiB once inflated from about 3 MB: the headers declare far less.
+    """
+    zeros = gzip.compress(bytes(64 << 20), compresslevel=9, mtime=0)
+    return gz(raw) + zeros * 48
+
+
+def duplicated(extname):
+    def edit(hdul):
+        copy = hdul[extname].copy()
+        copy.data = copy.data + 1
+        hdul.append(copy)
+
+    return edit
+
+
+def swap_channels(extname, a, b):
+    def edit(hdul):
+        header = hdul[extname].header
+        ka = f"C{plane(hdul[extname], a) + 1:02d}"
+        kb = f"C{plane(hdul[extname], b) + 1:02d}"
+        header[ka], header[kb] = header[kb], header[ka]
+
+    return edit
+
+
+def unit(extname, bunit, factor=1.0):
+    def edit(hdul):
+        hdul[extname].header["BUNIT"] = bunit
+        hdul[extname].data = hdul[extname].data * np.float32(factor)
+
+    return edit
+
+
+def edits(*many):
+    def edit(hdul):
+        for one in many:
+            one(hdul)
+
+    return edit
+
+
 def flip_gzip_byte(raw: bytes) -> bytes:
     data = bytearray(gz(raw))
     data[len(data) // 2] ^= 0xFF
@@ -266,6 +344,24 @@ MAPS_FILE_FAULTS = [
     unusable("maps-fits-last-block-missing", r"truncated FITS file",
              maps=raw_bytes(lambda raw: gz(raw[:-2880]))),
     unusable("maps-is-a-directory", r"is a directory", maps=lambda hdul: DIRECTORY),
+    # issue #18: files that must not hang, exhaust the memory or crash a survey
+    unusable("maps-symlink-to-dev-zero", r"is a device or socket, not a regular file",
+             maps=lambda hdul: DEV_ZERO),
+    unusable("maps-fifo", r"is a FIFO, not a regular file", maps=lambda hdul: FIFO),
+    unusable("maps-decompression-bomb", r"bytes follow the last HDU", maps=raw_bytes(bomb)),
+    unusable("maps-NAXIS1-negative", r"HDU \d+: NAXIS1 = -5 is not >= 0",
+             maps=raw_card("EMLINE_GFLUX", "NAXIS1", "-5")),
+    unusable("maps-NAXIS-huge", r"NAXIS = 1099511627776 is not in \[0, 999\]",
+             maps=raw_card("EMLINE_GFLUX", "NAXIS", "1099511627776")),
+    unusable("maps-NAXISn-product-above-2**63", r"the headers declare \d{20,} bytes, more than",
+             maps=raw_card("EMLINE_GFLUX", *((f"NAXIS{i}", "4294967296") for i in (1, 2, 3)))),
+    unusable("maps-BITPIX-0", r"BITPIX = 0 is not one of 8, 16, 32, 64, -32, -64",
+             maps=raw_card("EMLINE_GFLUX", "BITPIX", "0")),
+    unusable("maps-XTENSION-nan-on-an-unused-extension",
+             r"XTENSION = 'nan' is not a quoted extension type",
+             maps=raw_card("SPECINDEX_MASK", "XTENSION", "nan")),
+    unusable("maps-channel-card-unterminated-quote", r"unreadable channel card C03",
+             maps=raw_card("EMLINE_GFLUX", "C03", "'H12-3751")),
 ]  # fmt: skip
 
 MAPS_STRUCTURE_FAULTS = [
@@ -302,6 +398,24 @@ MAPS_STRUCTURE_FAULTS = [
     # identity: ingest checks the header against the file name; the quick look trusts the header
     unusable("maps-PLATEIFU-of-another-galaxy", r"PLATEIFU 8440-\d+ in the header, 9000-\d+",
              galaxy=False, maps=set_header("PLATEIFU", SOURCE_PLATEIFU)),
+    # issue #18: units, duplicated extensions, channel lists, identity
+    unusable("maps-flux-in-erg", r"EMLINE_GFLUX has BUNIT 'erg/s/cm\^2/spaxel', expected "
+             r"'1E-17 erg/s/cm\^2/spaxel'", maps=unit("EMLINE_GFLUX", "erg/s/cm^2/spaxel", 1e-17)),
+    unusable("maps-ivar-in-other-units", r"EMLINE_SFLUX_IVAR has BUNIT '\(erg/s/cm\^2\)\^\{-2\}'",
+             maps=unit("EMLINE_SFLUX_IVAR", "(erg/s/cm^2)^{-2}")),
+    unusable("maps-ew-in-nm", r"EMLINE_SEW has BUNIT 'nm', expected 'ang'",
+             maps=unit("EMLINE_SEW", "nm", 0.1)),
+    unusable("maps-gflux-twice", r"2 extensions are named EMLINE_GFLUX$",
+             maps=duplicated("EMLINE_GFLUX")),
+    unusable("maps-ivar-channels-swapped", r"EMLINE_GFLUX_IVAR channels differ from "
+             r"EMLINE_GFLUX's \(plane \d+: 'Hb-4862' and 'Ha-6564'\)",
+             maps=swap_channels("EMLINE_GFLUX_IVAR", "Hb-4862", "Ha-6564")),
+    unusable("maps-DAPTYPE-of-another-file", r"DAPTYPE HYB10-GAU-MILESHC in the header, "
+             f"{DAPTYPE} in the name", galaxy=False,
+             maps=set_header("DAPTYPE", "HYB10-GAU-MILESHC")),
+    unusable("maps-OBJDEC-of-another-galaxy", r"OBJRA/OBJDEC \S+ \S+ are not 9000-\d+'s drpall",
+             galaxy=False, maps=lambda hdul: hdul[0].header.set("OBJDEC",
+                                                                 hdul[0].header["OBJDEC"] + 1)),
     # header values only the quick look uses (ingest takes z and b/a from drpall)
     Fault("maps-no-SCINPVEL", galaxy=r"no SCINPVEL in the header; give --z",
           maps=set_header("SCINPVEL", None), removed="none", cut="mask"),
@@ -363,9 +477,23 @@ CUBE_FAULTS = [
              cube=reshape("SELECT_REG", lambda d: d[:-1])),
     unusable("cube-ssp-and-indices-differ", r"SSP maps \(32, 32\) and INDICES maps \(32, 31\)",
              blames="cube", cube=reshape("INDICES", lambda d: d[:, :, 1:])),
-    unusable("cube-of-another-galaxy", r"maps of shape \(\d+, \d+\) do not match the \(32, 32\)",
+    unusable("cube-of-another-galaxy",
+             r"PLATEIFU \d+-\d+ in the header: the cube of another galaxy than manga-9",
              blames="cube", cube=lambda hdul: OTHER_CUBE),
     unusable("cube-missing", r"file not found|no Pipe3D cube", blames="cube", no_cube=True),
+    # issue #18: the cube of another galaxy of the same shape; cubes that say nothing
+    unusable("cube-PLATEIFU-of-another-galaxy-same-shape",
+             r"PLATEIFU 8440-1901 in the header: the cube of another galaxy than manga-9",
+             blames="cube", cube=set_header("PLATEIFU", "8440-1901")),
+    unusable("cube-elsewhere-without-PLATEIFU", r"OBJRA/OBJDEC \S+ \S+ are not 9000-\d+'s",
+             galaxy=False, blames="cube",
+             cube=edits(set_header("PLATEIFU", None),
+                        lambda h: h[0].header.set("OBJDEC", h[0].header["OBJDEC"] - 1))),
+    unusable("cube-without-identity", r"no PLATEIFU or OBJRA/OBJDEC in the primary header",
+             blames="cube", cube=edits(*(set_header(k, None)
+                                         for k in ("PLATEIFU", "OBJRA", "OBJDEC")))),
+    unusable("cube-SSP-NAXIS1-negative", r"NAXIS1 = -5 is not >= 0", blames="cube",
+             cube=raw_card("SSP", "NAXIS1", "-5")),
     quality("cube-d4000-nan", "block", "d4000", cube=set_block("INDICES", "D4000", np.nan)),
     quality("cube-d4000-plus-inf", "block", "d4000", cube=set_block("INDICES", "D4000", np.inf)),
     # no cut uses Sigma_* or t_LW: the spaxels stay selected with NaN values; the analysis
@@ -416,6 +544,8 @@ CATALOG_FAULTS = [
              blames="gswlc", rows=_mass_missing),
     unusable("maps-two-files-one-galaxy", r"^2 MAPS files for this plate-ifu$", galaxy=False,
              maps_copies=2),
+    unusable("drpall-dec-out-of-range", r"^drpall position \(objra, objdec\) missing or out of "
+             r"range$", galaxy=False, blames="drpall", rows=_set("objdec", 100.0)),
 ]  # fmt: skip
 
 GALAXY_FAULTS = MAPS_FILE_FAULTS + MAPS_STRUCTURE_FAULTS + MAPS_QUALITY_FAULTS + CUBE_FAULTS
@@ -479,6 +609,10 @@ def _write(path: Path, content) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if content is DIRECTORY:
         path.mkdir()
+    elif content is DEV_ZERO:
+        path.symlink_to("/dev/zero")
+    elif content is FIFO:
+        os.mkfifo(path)
     else:
         path.write_bytes(content)
 
@@ -516,7 +650,7 @@ def write_clone(fault: Fault, index: int, root: Path, source: Source) -> Clone:
         _write(root / f"maps/{DAPTYPE}/{CLONE_PLATE}/{ifu}-copy{copy}/{name}", content)
     cube = root / f"pipe3d/{CLONE_PLATE}/manga-{plateifu}.Pipe3D.cube.fits.gz"
     if not fault.no_cube:
-        _write(cube, _edited(source.cube_raw, fault.cube, source, None))
+        _write(cube, _edited(source.cube_raw, fault.cube, source, plateifu))
     return Clone(plateifu, maps, cube)
 
 

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
+import numpy as np
 import pytest
+from astropy.io import fits
 
 from metgrad.io.sas import DownloadError, FetchItem, dr17_items, fetch, fetch_one
 
-PAYLOAD = bytes(range(256)) * 400  # 102400 bytes
+
+def _gzipped_fits() -> bytes:
+    """A small gzipped FITS file (~100 kB: its image is incompressible noise)."""
+    noise = np.random.default_rng(5).integers(0, 2**31, size=25_000, dtype=np.int32)
+    buffer = io.BytesIO()
+    fits.HDUList([fits.PrimaryHDU(noise)]).writeto(buffer)
+    return gzip.compress(buffer.getvalue(), mtime=0)
+
+
+PAYLOAD = _gzipped_fits()
 
 
 class _Handler(BaseHTTPRequestHandler):

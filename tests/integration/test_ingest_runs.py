@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from metgrad.atomic import TMP_MARK
-from metgrad.survey import run_ingest
+from metgrad.survey import DEFAULT_TIME_LIMIT_S, run_ingest
 
 COMMAND_TIMEOUT_S = 120
 
@@ -76,7 +76,8 @@ def test_process_pool_gives_identical_tables(ingested_survey, tmp_path):
     out = tmp_path / "pool"
     run_ingest(ingested_survey.config_for(out), workers=2, progress=False)
     assert_same_tables(out, ingested_survey.run)
-    assert manifest(out)["executor"] == {"workers": 2, "scheduler": None}
+    executor = {"workers": 2, "scheduler": None, "time_limit_s": DEFAULT_TIME_LIMIT_S}
+    assert manifest(out)["executor"] == executor
 
 
 def test_dask_local_cluster_gives_identical_tables(ingested_survey, tmp_path):
@@ -90,7 +91,8 @@ def test_dask_local_cluster_gives_identical_tables(ingested_survey, tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert_same_tables(out, ingested_survey.run)
-    assert manifest(out)["executor"] == {"workers": 2, "scheduler": "local"}
+    executor = {"workers": 2, "scheduler": "local", "time_limit_s": DEFAULT_TIME_LIMIT_S}
+    assert manifest(out)["executor"] == executor
 
 
 def test_resume_skips_finished_galaxies_and_gives_identical_tables(ingested_survey, tmp_path):

@@ -119,14 +119,22 @@ def test_select_reg_of_wrong_shape(tmp_path):
 
 
 def test_extensions_found_by_name_as_astropy_finds_them(tmp_path):
-    # EXTNAME is matched ignoring case and blanks, and the first of two equal names wins.
+    # EXTNAME is matched ignoring case and blanks
     ssp = _ssp(True)
     ssp.header["EXTNAME"] = "ssp "
-    second = _indices(True)
-    second.data = second.data + 100  # a later INDICES with other values is never read
-    p = read_pipe3d(_write(tmp_path / "names.fits", [ssp, _indices(True), second]))
+    p = read_pipe3d(_write(tmp_path / "names.fits", [ssp, _indices(True)]))
     assert p.dezonification[1, 2] == 207
     assert p.d4000[1, 2] == pytest.approx(1.05)
+
+
+def test_a_repeated_extension_is_refused(tmp_path):
+    # which of two INDICES is meant cannot be known (astropy would take the first)
+    second = _indices(True)
+    second.data = second.data + 100
+    second.header["EXTNAME"] = "indices"
+    cube = _write(tmp_path / "names.fits", [_ssp(True), _indices(True), second])
+    with pytest.raises(InputFileError, match=r"^names.fits: 2 extensions are named INDICES$"):
+        read_pipe3d(cube)
 
 
 def test_scaled_integer_planes_are_read_as_astropy_scales_them(tmp_path):

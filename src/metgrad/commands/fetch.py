@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..io.sas import DEFAULT_BASE_URL, dr17_items, fetch
+from ..io.sas import DEFAULT_BASE_URL, DEFAULT_DEADLINE_S, dr17_items, fetch
+from ..safepaths import check_daptype, check_plateifu
 
 __all__ = ["add_arguments", "run"]
 
@@ -22,15 +23,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", default=DEFAULT_BASE_URL, help="archive root URL")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
     parser.add_argument("--retries", type=int, default=3, help="attempts per file")
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        default=DEFAULT_DEADLINE_S,
+        metavar="SECONDS",
+        help="seconds one file may take, all attempts included (default: %(default)g)",
+    )
+
+
+def _names(args: argparse.Namespace) -> tuple[list[str], list[tuple[str, str]]]:
+    """The plate-ifus asked for: valid ones, and (name, problem) for the others."""
+    names = list(args.plateifu)
+    if args.plateifu_file:
+        try:
+            lines = args.plateifu_file.read_text(encoding="utf-8").split()
+        except UnicodeDecodeError:
+            raise ValueError(f"{args.plateifu_file}: not a text file of plate-ifus") from None
+        names += [s for s in lines if s and not s.startswith("#")]
+    good, bad = [], []
+    for name in names:
+        try:
+            good.append(check_plateifu(name, source="plate-ifu"))
+        except ValueError as exc:
+            bad.append((name[:40], str(exc)))
+    return good, bad
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand; exit status 1 if any file failed."""
-    names = list(args.plateifu)
-    if args.plateifu_file:
-        lines = args.plateifu_file.read_text().split()
-        names += [s for s in lines if s and not s.startswith("#")]
-    if not names and not args.drpall:
+    check_daptype(args.daptype, source="--daptype")  # it becomes two folders under --dest
+    if not (args.timeout > 0 and args.deadline > 0) or args.retries < 1:
+        raise ValueError("--timeout and --deadline must be > 0 seconds and --retries >= 1")
+    names, bad = _names(args)
+    if not names and not bad and not args.drpall:
         raise ValueError("nothing to fetch: give --plateifu, --plateifu-file or --drpall")
     items = dr17_items(
         names,
@@ -40,11 +66,19 @@ def run(args: argparse.Namespace) -> int:
         pipe3d=not args.no_pipe3d,
         drpall=args.drpall,
     )
-    result = fetch(items, base_url=args.base_url, timeout=args.timeout, retries=args.retries)
+    result = fetch(
+        items,
+        base_url=args.base_url,
+        timeout=args.timeout,
+        retries=args.retries,
+        deadline=args.deadline,
+    )
+    failed = [(name, reason) for name, reason in bad]
+    failed += [(path.name, reason) for path, reason in result["failed"]]
     print(
         f"fetch: {len(result['downloaded'])} downloaded, {len(result['present'])} already "
-        f"present, {len(result['failed'])} failed, under {args.dest}"
+        f"present, {len(failed)} failed, under {args.dest}"
     )
-    for path, reason in result["failed"]:
-        print(f"  failed {path.name}: {reason}")
-    return 1 if result["failed"] else 0
+    for name, reason in failed:
+        print(f"  failed {name}: {reason}")
+    return 1 if failed else 0

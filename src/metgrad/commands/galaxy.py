@@ -24,6 +24,7 @@ from ..calibration import CALIBRATORS
 from ..config import RunConfig, load_config
 from ..galaxy import galaxy_gradient, galaxy_spaxels, read_galaxy_files
 from ..io.errors import InputFileError
+from ..safepaths import figure_path
 from ..spaxels import CUTS, GalaxyInfo, SpaxelTable
 
 __all__ = ["add_arguments", "galaxy_summary", "run"]
@@ -35,7 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pipe3d", type=Path, help="Pipe3D cube of the same galaxy")
     parser.add_argument("--json", action="store_true", help="print one JSON object only")
     parser.add_argument(
-        "--png", type=Path, help="where to draw the map and profile (default: PLATEIFU.png)"
+        "--png",
+        type=Path,
+        help="file (or existing folder) to draw the map and profile in (default: PLATEIFU.png)",
     )
     parser.add_argument("--z", type=float, help="redshift (default: SCINPVEL / c from MAPS)")
     parser.add_argument("--ba", type=float, help="axis ratio b/a (default: 1 - ECOOELL)")
@@ -108,7 +111,7 @@ def _plot(st: SpaxelTable, summary: dict, shape: tuple[int, int], path: Path) ->
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand; return the exit status."""
     config = load_config(args.config) if args.config else RunConfig()
-    files = read_galaxy_files(args.maps, args.pipe3d)
+    files = read_galaxy_files(args.maps, args.pipe3d)  # the cube is checked to be the galaxy's
     dap = files.dap
     z = args.z if args.z is not None else dap.redshift
     ba = args.ba if args.ba is not None else dap.axis_ratio
@@ -127,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return 0
     print(_text(summary))
-    png = args.png or Path(f"{dap.plateifu}.png")
+    png = figure_path(args.png, dap.plateifu, source=args.maps.name)  # never from raw header text
     _plot(st, summary, dap.shape, png)
     print(f"  wrote {png}")
     return 0

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..config import RunConfig, load_config
 from ..parallel import add_workers_option
-from ..survey import run_ingest
+from ..survey import DEFAULT_TIME_LIMIT_S, run_ingest
 
 __all__ = ["add_arguments", "config_from_args", "run"]
 
@@ -30,6 +30,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_workers_option(parser)
     parser.add_argument("--scheduler", help="Dask scheduler address (tcp://host:port) or 'local'")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=DEFAULT_TIME_LIMIT_S,
+        metavar="SECONDS",
+        help="seconds one galaxy may take before it is recorded as failed "
+        "(default: %(default)g; 0 = no limit)",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
@@ -50,15 +58,19 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand; return the exit status."""
     config = config_from_args(args)
+    if not args.time_limit >= 0:  # also refuses nan
+        raise ValueError(f"--time-limit must be >= 0 seconds, got {args.time_limit}")
     result = run_ingest(
         config,
         workers=args.workers,
         scheduler=args.scheduler,
         progress=not args.no_progress,
+        time_limit=args.time_limit if 0 < args.time_limit < float("inf") else None,
     )
     n_sel = int(result.galaxies["n_selected"].sum()) if len(result.galaxies) else 0
+    redone = f", {result.n_changed} redone: inputs changed" if result.n_changed else ""
     print(
-        f"ingest: {len(result.galaxies)} galaxies ({result.n_resumed} already done), "
+        f"ingest: {len(result.galaxies)} galaxies ({result.n_resumed} already done{redone}), "
         f"{n_sel} selected spaxels, {len(result.failures)} failed, "
         f"{result.elapsed_s:.1f} s"
     )

@@ -17,7 +17,7 @@ import pandas as pd
 from astropy import units as u
 from astropy.coordinates import SkyCoord
 
-from .errors import InputFileError
+from .errors import InputFileError, names_the_file
 from .fitsfile import open_fits
 
 __all__ = [
@@ -59,6 +59,7 @@ _DRPALL_COLUMNS = {
 _DRPALL_TEXT_COLUMNS = ("plateifu", "mangaid")
 
 
+@names_the_file
 def read_drpall_rows(path: str | PathLike[str]) -> pd.DataFrame:
     """Read the galaxy geometry and redshift of every row of a drpall file.
 
@@ -97,7 +98,12 @@ def read_drpall_rows(path: str | PathLike[str]) -> pd.DataFrame:
     for col, ours in _DRPALL_COLUMNS.items():
         values = np.asarray(hdu.data[names[col]])
         if col in _DRPALL_TEXT_COLUMNS:
-            values = np.char.strip(values.astype(str))
+            try:
+                values = np.char.strip(values.astype(str))
+            except UnicodeDecodeError:
+                raise InputFileError(
+                    path, f"column {names[col]} holds non-ASCII bytes, expected text"
+                ) from None
         elif values.dtype.kind not in "iuf":
             kind = "text" if values.dtype.kind in "SU" else values.dtype.name
             raise InputFileError(path, f"column {names[col]} holds {kind}, expected numbers")
@@ -112,7 +118,19 @@ def read_drpall_rows(path: str | PathLike[str]) -> pd.DataFrame:
     for col in ("re_arcsec", "ba", "z"):
         df.loc[~(df[col] > 0), col] = np.nan
     df.loc[df["ba"] > 1, "ba"] = np.nan
+    _drop_impossible_positions(df)
     return df
+
+
+def _drop_impossible_positions(df: pd.DataFrame) -> None:
+    """Set ``ra``/``dec`` to NaN where no sky position has them (|dec| > 90, ra outside 0-360).
+
+    Such a row matches nothing; for a MaNGA galaxy ingest then says its position is unusable.
+    """
+    ra, dec = df["ra"].to_numpy(), df["dec"].to_numpy()
+    with np.errstate(invalid="ignore"):
+        bad = ~((ra >= 0) & (ra <= 360) & (dec >= -90) & (dec <= 90))
+    df.loc[bad, ["ra", "dec"]] = np.nan
 
 
 def read_drpall(path: str | PathLike[str]) -> pd.DataFrame:
@@ -147,6 +165,7 @@ def read_drpall(path: str | PathLike[str]) -> pd.DataFrame:
     return df.set_index("plateifu")
 
 
+@names_the_file
 def read_gswlc(path: str | PathLike[str]) -> pd.DataFrame:
     """Read a GSWLC-2X table (whitespace ASCII, 24 columns, -99 = missing).
 
@@ -180,6 +199,7 @@ def read_gswlc(path: str | PathLike[str]) -> pd.DataFrame:
         raise InputFileError(path, f"has {df.shape[1]} columns, GSWLC-2X has 24")
     df.columns = list(GSWLC_COLUMNS)
     df = df.mask(df == -99.0)
+    _drop_impossible_positions(df)
     for col in ("objid", "glxid"):
         df[col] = df[col].astype("Int64") if df[col].notna().all() else df[col]
     return df

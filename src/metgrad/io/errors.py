@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from os import PathLike
 from pathlib import Path
 
-__all__ = ["InputFileError"]
+__all__ = ["InputFileError", "names_the_file"]
 
 
 class InputFileError(ValueError):
@@ -26,3 +27,24 @@ class InputFileError(ValueError):
         self.path = Path(path)
         self.problem = " ".join(str(problem).split())
         super().__init__(f"{self.path.name}: {self.problem}")
+
+
+def names_the_file(reader):
+    """Turn any failure of ``reader(path, ...)`` into one :class:`InputFileError` naming the file.
+
+    The readers raise :class:`InputFileError` for every fault they check; this catches
+    what they did not foresee (astropy's ``VerifyError`` on a malformed card, a
+    ``MemoryError``, ...), so that one file never stops a survey with a traceback.
+    """
+
+    @functools.wraps(reader)
+    def read(path, *args, **kwargs):
+        try:
+            return reader(path, *args, **kwargs)
+        except InputFileError:
+            raise
+        except Exception as exc:
+            text = " ".join(str(exc).split())[:200] or "no message"
+            raise InputFileError(path, f"unreadable ({type(exc).__name__}: {text})") from exc
+
+    return read

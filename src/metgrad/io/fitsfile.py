@@ -15,6 +15,7 @@ import functools
 import gzip
 import io
 import re
+import stat
 import warnings
 import zlib
 from collections.abc import Collection
@@ -24,11 +25,14 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 from astropy.utils.exceptions import AstropyUserWarning
-from zlib_ng import gzip_ng, zlib_ng
+from zlib_ng import zlib_ng
 
 from .errors import InputFileError
+from .fitslayout import FitsLayout, check_layout
 
 __all__ = [
+    "MAX_FITS_BYTES",
+    "MAX_RATIO",
     "Channels",
     "FitsExtensions",
     "channel_index",
@@ -40,9 +44,18 @@ __all__ = [
     "open_fits",
     "parse_fits",
     "read_bytes",
+    "read_regular_file",
 ]
 
 _GZIP_MAGIC = b"\x1f\x8b"
+#: Largest FITS stream read, compressed or decompressed (bytes). A DR17 MAPS file or
+#: Pipe3D cube decompresses to some tens to a few hundred MB.
+MAX_FITS_BYTES = 1 << 30
+#: A gzip trailer announcing more than this many times the compressed size is not
+#: believed: the stream is inflated piece by piece, checked against its FITS headers.
+MAX_RATIO = 64
+_INPUT_PIECE = 1 << 20
+_OUTPUT_PIECE = 16 << 20
 #: Length of a FITS header card (an "80-character card image").
 CARD_LENGTH = 80
 _FITS_MAGIC = b"SIMPLE  ="
@@ -52,13 +65,88 @@ _TRUNCATED = "File may have been truncated"
 _IMAGE_HDUS = (fits.PrimaryHDU, fits.ImageHDU)
 
 
-def gunzip(data: bytes, path: str | PathLike[str]) -> bytes:
-    """Decompress a whole gzip stream (every member) with zlib-ng.
+def _one_shot(data: bytes, max_bytes: int) -> bytes | None:
+    """A single-member gzip stream inflated in one call, if its trailer's size is plausible.
+
+    The trailer's ISIZE (size mod 2**32) bounds the output, so a lying trailer costs at
+    most that much; None when the stream is not a plain single member of that size.
+    """
+    if len(data) < 18:
+        return None
+    size = int.from_bytes(data[-4:], "little")
+    if size > min(max_bytes, MAX_RATIO * len(data)):
+        return None
+    try:
+        inflater = zlib_ng.decompressobj(31)
+        out = inflater.decompress(data, size + 1)
+    except zlib_ng.error:
+        return None
+    if len(out) != size or not inflater.eof or inflater.unused_data:
+        return None
+    return out
+
+
+def _streamed(data: bytes, path, max_bytes: int, layout: FitsLayout | None) -> bytes:
+    """Inflate every member piece by piece, stopping past ``max_bytes`` or the FITS layout."""
+    out = bytearray()
+    rest = memoryview(data)
+    while True:
+        inflater = zlib_ng.decompressobj(31)
+        pos, tail = 0, b""
+        while not inflater.eof:
+            if tail:
+                chunk = tail
+            else:
+                chunk, pos = rest[pos : pos + _INPUT_PIECE], pos + _INPUT_PIECE
+                if not chunk:
+                    raise EOFError
+            out += inflater.decompress(chunk, _OUTPUT_PIECE)
+            tail = inflater.unconsumed_tail
+            if len(out) > max_bytes:
+                raise InputFileError(path, f"decompresses to more than {max_bytes} bytes")
+            if layout is not None:
+                layout.advance(out)
+        rest = memoryview(bytes(inflater.unused_data) + bytes(rest[pos:]))
+        if not rest or bytes(rest[:2]) != _GZIP_MAGIC:
+            break
+    if rest and any(rest):
+        raise OSError("trailing garbage after the gzip stream")
+    return bytes(out)
+
+
+def _stdlib_error(data: bytes, path) -> InputFileError:
+    """The standard library's word for a stream zlib-ng could not inflate.
+
+    It inflates the same bytes up to the same fault, so no further than zlib-ng went.
+    """
+    try:
+        gzip.decompress(data)
+    except EOFError:
+        return InputFileError(path, "gzip stream is truncated")
+    except (OSError, zlib.error) as exc:
+        return InputFileError(path, f"corrupt gzip stream ({exc})")
+    return InputFileError(path, "corrupt gzip stream")  # pragma: no cover
+
+
+def gunzip(
+    data: bytes,
+    path: str | PathLike[str],
+    *,
+    max_bytes: int | None = None,
+    fits_layout: bool = False,
+) -> bytes:
+    """Decompress a whole gzip stream (every member) with zlib-ng, within a bound.
 
     zlib-ng inflates MaNGA files about 2.5 times faster than the standard
-    library's zlib, with the same output. A stream it cannot decompress is
-    decompressed again by :func:`gzip.decompress`, whose error names the
-    problem (so the messages do not depend on the library that found it).
+    library's zlib, with the same output. A single member whose trailer
+    announces a plausible size (at most :data:`MAX_RATIO` times the compressed
+    size) is inflated in one call bounded by that size; any other stream is
+    inflated piece by piece and stopped past ``max_bytes`` or, with
+    ``fits_layout``, as soon as the data go past what their FITS headers declare
+    (:class:`~metgrad.io.fitslayout.FitsLayout`): a decompression bomb never
+    fills the memory. A stream zlib-ng cannot inflate is reported in the
+    standard library's words (:mod:`gzip`), so the messages do not depend on
+    the library that found the fault.
 
     Parameters
     ----------
@@ -66,6 +154,10 @@ def gunzip(data: bytes, path: str | PathLike[str]) -> bytes:
         The gzip file's content.
     path : str or path-like
         The file, for the messages.
+    max_bytes : int, optional
+        Largest decompressed size accepted (default :data:`MAX_FITS_BYTES`).
+    fits_layout : bool, optional
+        The stream is FITS: check its structure while inflating it.
 
     Returns
     -------
@@ -75,59 +167,83 @@ def gunzip(data: bytes, path: str | PathLike[str]) -> bytes:
     Raises
     ------
     InputFileError
-        ``gzip stream is truncated`` or ``corrupt gzip stream (...)``.
+        ``gzip stream is truncated``, ``corrupt gzip stream (...)``, or a stream
+        larger than the bound or than its FITS headers declare.
     """
+    max_bytes = MAX_FITS_BYTES if max_bytes is None else int(max_bytes)
+    out = _one_shot(data, max_bytes)
+    if out is not None:
+        return out
+    layout = FitsLayout(path, max_bytes) if fits_layout else None
     try:
-        return gzip_ng.decompress(data)
-    except (EOFError, OSError, zlib_ng.error):
-        pass
-    try:
-        return gzip.decompress(data)
-    except EOFError:
-        raise InputFileError(path, "gzip stream is truncated") from None
-    except (OSError, zlib.error) as exc:
-        raise InputFileError(path, f"corrupt gzip stream ({exc})") from None
+        return _streamed(data, path, max_bytes, layout)
+    except (EOFError, OSError, zlib_ng.error, zlib.error):
+        raise _stdlib_error(data, path) from None
 
 
-def read_bytes(path: str | PathLike[str]) -> bytes:
-    """Return the decompressed bytes of a FITS or gzipped FITS file.
+def read_regular_file(path: Path, max_bytes: int) -> bytes:
+    """The bytes of ``path`` if it is a regular file (after symlinks) of at most ``max_bytes``."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputFileError(path, "file not found") from None
+    except OSError as exc:
+        raise InputFileError(path, f"cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputFileError(path, "is a directory, not a FITS file")
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "a device or socket"
+        raise InputFileError(path, f"is {kind}, not a regular file")
+    if info.st_size > max_bytes:
+        raise InputFileError(path, f"{info.st_size} bytes, more than the limit of {max_bytes}")
+    try:
+        with open(path, "rb") as fh:  # read(n) allocates n bytes at once: the size, not the bound
+            raw = fh.read(info.st_size + 1)
+    except OSError as exc:
+        raise InputFileError(path, f"cannot be read ({exc.strerror or exc})") from None
+    if len(raw) > max_bytes:  # the file grew since it was measured
+        raise InputFileError(path, f"{len(raw)} bytes, more than the limit of {max_bytes}")
+    return raw
+
+
+def read_bytes(path: str | PathLike[str], *, max_bytes: int | None = None) -> bytes:
+    """Return the decompressed bytes of a FITS or gzipped FITS file, its structure checked.
 
     Parameters
     ----------
     path : str or path-like
         A ``.fits`` or ``.fits.gz`` file (gzip is recognised by its magic
-        bytes, not by the name).
+        bytes, not by the name). It must be a regular file (a symlink to one is
+        followed): a FIFO or a device such as ``/dev/zero`` is refused.
+    max_bytes : int, optional
+        Largest file, compressed or not, accepted (default :data:`MAX_FITS_BYTES`).
 
     Returns
     -------
     bytes
-        The FITS byte stream.
+        The FITS byte stream, whose headers' structural cards were checked
+        (:func:`~metgrad.io.fitslayout.check_layout`).
 
     Raises
     ------
     InputFileError
-        If the file does not exist, is empty, is a truncated or corrupt gzip
-        stream, or is not FITS.
+        If the file does not exist, is not a regular file, is empty, too large,
+        a truncated or corrupt gzip stream, not FITS, or its headers are unsound.
     """
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputFileError(path, "file not found") from None
-    except IsADirectoryError:
-        raise InputFileError(path, "is a directory, not a FITS file") from None
-    except OSError as exc:
-        raise InputFileError(path, f"cannot be read ({exc.strerror or exc})") from None
+    max_bytes = MAX_FITS_BYTES if max_bytes is None else int(max_bytes)
+    raw = read_regular_file(path, max_bytes)
     if not raw:
         raise InputFileError(path, "file is empty")
     if raw[:2] == _GZIP_MAGIC:
-        raw = gunzip(raw, path)
+        raw = gunzip(raw, path, max_bytes=max_bytes, fits_layout=True)
     if not raw.startswith(_FITS_MAGIC):
         raise InputFileError(path, "not a FITS file (no SIMPLE card at the start)")
     if len(raw) % 2880:
         raise InputFileError(
             path, f"truncated FITS file ({len(raw)} bytes is not a multiple of 2880)"
         )
+    check_layout(raw, path, max_bytes=max_bytes)
     return raw
 
 
@@ -237,6 +353,10 @@ def _normalise(name: str) -> str:
     return re.sub(r"[\s_\-]+", "", name).lower()
 
 
+class _ChannelCardError(ValueError):
+    """A channel card astropy cannot parse (an unterminated string, ...)."""
+
+
 class Channels:
     """The channel names of one multi-channel extension, matched by name.
 
@@ -273,7 +393,11 @@ class Channels:
         if i == len(self._cards):
             return False
         card = self._cards[i]
-        name = "" if card is None else str(card.value).strip()
+        try:
+            name = "" if card is None else str(card.value).strip()
+        except Exception as exc:  # astropy's VerifyError on a malformed card, and kin
+            text = " ".join(str(exc).split())[:120]
+            raise _ChannelCardError(f"unreadable channel card {card.keyword} ({text})") from None
         self._names.append(name)
         self._first_plane.setdefault(_normalise(name), i)
         return True
@@ -352,10 +476,10 @@ class FitsExtensions:
         self.path = path
         self.hdul = hdul
         self._raw = raw
-        # EXTNAME (stripped, upper case) -> first HDU of that name, for the HDUs named so far:
-        # each HDU's name is read only when a lookup reaches it
+        # EXTNAME (stripped, upper case) -> first HDU of that name, filled at the first lookup
         self._positions: dict[str, int] = {"PRIMARY": 0}
         self._named = 0  # HDUs whose names are in _positions
+        self._repeated: dict[str, int] = {}  # EXTNAME -> how many HDUs carry it (if > 1)
         self._channels: dict[int, Channels] = {}
         self._channels_by_text: dict[str, Channels] = {}
         self._images: dict[int, list[tuple[str, str]]] = {}  # HDU -> _card_images(HDU)
@@ -404,7 +528,7 @@ class FitsExtensions:
     def _parsed(self, i: int, cards: str) -> fits.Header:
         try:
             return fits.Header.fromstring(cards)
-        except (ValueError, TypeError) as exc:
+        except Exception as exc:  # ValueError, TypeError, astropy's VerifyError
             raise InputFileError(self.path, f"unreadable header of HDU {i} ({exc})") from None
 
     def _selected_header(self, i: int, keep) -> fits.Header:
@@ -417,16 +541,38 @@ class FitsExtensions:
 
     def _name(self, i: int) -> str:
         """EXTNAME of HDU ``i``, stripped and upper case, as HDUList.index_of reads it."""
+        cards = self._card_images(i)
+        if cards is not None:  # a plain quoted value is read here, without astropy
+            image = next((img for key, img in cards if key == "EXTNAME"), None)
+            if image is None:
+                return "PRIMARY" if i == 0 else ""
+            text = image[10:].strip()
+            if image[8:10] == "= " and text.startswith("'") and "''" not in text:
+                end = text.find("'", 1)
+                if end > 0:
+                    return text[1:end].strip().upper()
         header = self._selected_header(i, lambda keyword: keyword == "EXTNAME")
-        return str(header.get("EXTNAME", "PRIMARY" if i == 0 else "")).strip().upper()
+        try:
+            return str(header.get("EXTNAME", "PRIMARY" if i == 0 else "")).strip().upper()
+        except Exception as exc:  # astropy's VerifyError and kin, on a malformed card
+            raise InputFileError(self.path, f"unreadable EXTNAME of HDU {i} ({exc})") from None
 
     def _position(self, extname: str | int) -> int:
+        """HDU number of ``extname``; every HDU is named once, so a repeated name is refused."""
         if isinstance(extname, int):
             return extname
+        if self._named < len(self.hdul):
+            for i in range(len(self.hdul)):
+                name = self._name(i)
+                if name in self._positions and i:
+                    self._repeated[name] = self._repeated.get(name, 1) + 1
+                self._positions.setdefault(name, i)
+            self._named = len(self.hdul)
         key = extname.strip().upper()
-        while key not in self._positions and self._named < len(self.hdul):
-            self._positions.setdefault(self._name(self._named), self._named)
-            self._named += 1
+        if key in self._repeated:
+            raise InputFileError(
+                self.path, f"{self._repeated[key]} extensions are named {extname}"
+            )
         try:
             return self._positions[key]
         except KeyError:
@@ -524,6 +670,14 @@ class FitsExtensions:
             ``missing extension EXTNAME``, or no channel matches (the message lists
             the channels present).
         """
+        channels = self.channels(extname)
+        try:
+            return channels.index(names, path=self.path, extname=extname)
+        except _ChannelCardError as exc:
+            raise InputFileError(self.path, f"{extname}: {exc}") from None
+
+    def channels(self, extname: str) -> Channels:
+        """The :class:`Channels` of ``extname`` (made once per distinct set of channel cards)."""
         i = self._position(extname)
         channels = self._channels.get(i)
         if channels is None:
@@ -539,7 +693,28 @@ class FitsExtensions:
                 if channels is None:
                     channels = self._channels_by_text[cards] = Channels(self._parsed(i, cards))
             self._channels[i] = channels
-        return channels.index(names, path=self.path, extname=extname)
+        return channels
+
+    def check_same_channels(self, extname: str, other: str) -> None:
+        """Raise unless ``other`` names its planes as ``extname`` does (e.g. a map and its IVAR).
+
+        Raises
+        ------
+        InputFileError
+            ``EXT_IVAR channels differ from EXT's (plane n: 'a' and 'b')``.
+        """
+        mine, theirs = self.channels(extname), self.channels(other)
+        if mine is theirs:  # the same channel cards
+            return
+        try:
+            a, b = mine.names, theirs.names
+        except _ChannelCardError as exc:
+            raise InputFileError(self.path, f"{extname} or {other}: {exc}") from None
+        if a != b:
+            n = next((k for k in range(min(len(a), len(b))) if a[k] != b[k]), min(len(a), len(b)))
+            shown = f"plane {n + 1}: {a[n] if n < len(a) else None!r} and "
+            shown += f"{b[n] if n < len(b) else None!r}"
+            raise InputFileError(self.path, f"{other} channels differ from {extname}'s ({shown})")
 
 
 def open_extensions(path: str | PathLike[str]) -> FitsExtensions:

@@ -8,19 +8,21 @@ DR17, and ``SPX_ELLCOO`` has 3 and 4 channels respectively); see
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 
 import numpy as np
 
-from .errors import InputFileError
+from .errors import InputFileError, names_the_file
 from .fitsfile import FitsExtensions, native, open_extensions
 
 __all__ = [
     "GAUSSIAN_LINES",
     "DapMaps",
     "LineMap",
+    "names_the_file",
     "read_dap_maps",
 ]
 
@@ -37,6 +39,7 @@ GAUSSIAN_LINES: tuple[str, ...] = (
 #: The primary-header keywords the reader uses.
 _PRIMARY_KEYS = (
     "PLATEIFU", "REFF", "ECOOPA", "ECOOELL", "MANGAID", "DAPTYPE", "VERSDAP", "SCINPVEL",
+    "OBJRA", "OBJDEC",
 )  # fmt: skip
 
 
@@ -96,6 +99,8 @@ class DapMaps:
         ``'DR17'`` (4-channel ``SPX_ELLCOO``) or ``'DR15'`` (3 channels).
     scinpvel : float
         Input systemic velocity cz (km/s) of the DAP fit (``SCINPVEL``); NaN if absent.
+    ra_deg, dec_deg : float
+        Object position (deg, ``OBJRA``/``OBJDEC``); NaN if absent.
     """
 
     path: Path
@@ -116,6 +121,8 @@ class DapMaps:
     spx_snr: np.ndarray | None = None
     layout: str = "DR17"
     scinpvel: float = float("nan")
+    ra_deg: float = float("nan")
+    dec_deg: float = float("nan")
 
     @property
     def redshift(self) -> float:
@@ -189,6 +196,40 @@ def _plane(images: FitsExtensions, extname: str, names, *, dtype=np.float64) -> 
     return native(plane, dtype)
 
 
+def _unit_key(text: str) -> str:
+    """A unit string without spaces, braces, carets or case: ``'(ang)^{-2}'`` -> ``'(ang)-2'``."""
+    key = re.sub(r"[\s{}^]", "", text).lower().replace("cm2", "cm^2").replace("^", "")
+    return key.replace("angstrom", "ang")
+
+
+#: Units (as :func:`_unit_key` writes them) of each family's values; IVAR: the inverse square.
+_UNITS = {
+    "EMLINE_GFLUX": "1e-17erg/s/cm2/spaxel",
+    "EMLINE_SFLUX": "1e-17erg/s/cm2/spaxel",
+    "EMLINE_SEW": "ang",
+}
+_UNIT_TEXT = {"EMLINE_GFLUX": "1E-17 erg/s/cm^2/spaxel", "EMLINE_SFLUX": "1E-17 erg/s/cm^2/spaxel",
+              "EMLINE_SEW": "ang"}  # fmt: skip
+
+
+def _check_unit(images: FitsExtensions, extname: str, family: str) -> str:
+    """``BUNIT`` of ``extname``, which must be the DAP's unit of ``family`` if present."""
+    unit = str(images.header(extname, keywords=("BUNIT",)).get("BUNIT", "")).strip()
+    if not unit or family not in _UNITS:
+        return unit
+    want = _UNITS[family]
+    ivar = extname.endswith("_IVAR")
+    if ivar:
+        ok = _unit_key(unit) in (f"({want})-2", f"{want}-2")
+        expected = f"({_UNIT_TEXT[family]})^{{-2}}"
+    else:
+        ok = _unit_key(unit) == want
+        expected = _UNIT_TEXT[family]
+    if not ok:
+        raise InputFileError(images.path, f"{extname} has BUNIT {unit!r}, expected {expected!r}")
+    return unit
+
+
 def _line_map(images: FitsExtensions, base: str, line: str, shape) -> LineMap:
     value = _plane(images, base, line)
     ivar = _plane(images, f"{base}_IVAR", line)
@@ -198,10 +239,12 @@ def _line_map(images: FitsExtensions, base: str, line: str, shape) -> LineMap:
             raise InputFileError(
                 images.path, f"{name} channel {line} has shape {arr.shape}, expected {shape}"
             )
-    unit = str(images.header(base, keywords=("BUNIT",)).get("BUNIT", "")).strip()
+    unit = _check_unit(images, base, base)
+    _check_unit(images, f"{base}_IVAR", base)
     return LineMap(value=value, ivar=ivar, mask=mask, unit=unit)
 
 
+@names_the_file
 def read_dap_maps(
     path: str | PathLike[str],
     *,
@@ -250,6 +293,11 @@ def read_dap_maps(
     gflux = {line: _line_map(images, "EMLINE_GFLUX", line, shape) for line in gflux_lines}
     sflux = {line: _line_map(images, "EMLINE_SFLUX", line, shape) for line in sflux_lines}
     sew = {line: _line_map(images, "EMLINE_SEW", line, shape) for line in sew_lines}
+    for base, lines in (("EMLINE_GFLUX", gflux_lines), ("EMLINE_SFLUX", sflux_lines),
+                        ("EMLINE_SEW", sew_lines)):  # fmt: skip
+        for other in (f"{base}_IVAR", f"{base}_MASK"):  # their planes must mean the same lines
+            if lines:
+                images.check_same_channels(base, other)
 
     binid = None
     if "BINID" in images:
@@ -277,4 +325,6 @@ def read_dap_maps(
         spx_snr=spx_snr,
         layout=layout,
         scinpvel=_optional_float(primary, "SCINPVEL"),
+        ra_deg=_optional_float(primary, "OBJRA"),
+        dec_deg=_optional_float(primary, "OBJDEC"),
     )

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputFileError
+from .errors import InputFileError, names_the_file
 from .fitsfile import FitsExtensions, native, open_extensions
 
-__all__ = ["SSP_PLANES", "Pipe3DMaps", "read_pipe3d"]
+__all__ = ["SSP_PLANES", "Pipe3DMaps", "check_cube_identity", "read_pipe3d"]
 
 #: Fallback plane numbers (0-based) of the ``SSP`` extension for cubes without ``DESC_i`` keys.
 SSP_PLANES: dict[str, int] = {"dezonification": 2, "log_age_lw": 5, "log_mass_density_dust": 19}
@@ -90,6 +90,10 @@ class Pipe3DMaps:
     plane_source : str
         ``'header'`` when every plane was found by its header text,
         ``'fallback'`` when documented plane numbers were used.
+    plateifu : str
+        ``PLATEIFU`` of the primary header (``''`` if absent): whose cube this is.
+    ra_deg, dec_deg : float
+        ``OBJRA``/``OBJDEC`` of the primary header (deg; NaN if absent).
     """
 
     path: Path
@@ -100,6 +104,9 @@ class Pipe3DMaps:
     d4000_err: np.ndarray
     select_reg: np.ndarray | None
     plane_source: str
+    plateifu: str = ""
+    ra_deg: float = float("nan")
+    dec_deg: float = float("nan")
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -155,6 +162,20 @@ def _index_planes(header, nplanes: int, path: Path) -> tuple[int, int, bool]:
     return value[0], error[0], True
 
 
+def _identity(images: FitsExtensions) -> tuple[str, float, float]:
+    primary = images.header(0, keywords=("PLATEIFU", "OBJRA", "OBJDEC"))
+    plateifu = str(primary.get("PLATEIFU", "")).strip()
+    position = []
+    for key in ("OBJRA", "OBJDEC"):
+        try:
+            value = float(primary.get(key, np.nan))
+        except (TypeError, ValueError):
+            value = np.nan
+        position.append(value if np.isfinite(value) else np.nan)
+    return plateifu, position[0], position[1]
+
+
+@names_the_file
 def read_pipe3d(path: str | PathLike[str]) -> Pipe3DMaps:
     """Read one Pipe3D cube (``manga-PLATE-IFU.Pipe3D.cube.fits[.gz]``).
 
@@ -211,4 +232,28 @@ def read_pipe3d(path: str | PathLike[str]) -> Pipe3DMaps:
         d4000_err=d4000_err,
         select_reg=select,
         plane_source="header" if (ssp_by_header and idx_by_header) else "fallback",
+        **dict(zip(("plateifu", "ra_deg", "dec_deg"), _identity(images), strict=True)),
     )
+
+
+def check_cube_identity(cube: Pipe3DMaps, plateifu: str, *, maps_path: Path) -> None:
+    """Raise unless ``cube`` says it is the Pipe3D cube of ``plateifu`` (the MAPS file's galaxy).
+
+    The cube's primary header keeps the DRP's ``PLATEIFU``; a cube without it must at
+    least carry ``OBJRA``/``OBJDEC`` (which the caller compares with the galaxy's position).
+
+    Raises
+    ------
+    InputFileError
+        Naming the cube: another galaxy's ``PLATEIFU``, or no identity at all.
+    """
+    if cube.plateifu and cube.plateifu != plateifu:
+        raise InputFileError(
+            cube.path,
+            f"PLATEIFU {cube.plateifu} in the header: the cube of another galaxy than "
+            f"{Path(maps_path).name} ({plateifu})",
+        )
+    if not cube.plateifu and not np.isfinite([cube.ra_deg, cube.dec_deg]).all():
+        raise InputFileError(
+            cube.path, "no PLATEIFU or OBJRA/OBJDEC in the primary header: whose cube is it?"
+        )

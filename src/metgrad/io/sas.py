@@ -22,10 +22,14 @@ import os
 import time
 import urllib.error
 import urllib.request
+import zlib
 from dataclasses import dataclass
 from http.client import HTTPException
 from os import PathLike
 from pathlib import Path
+
+from ..safepaths import check_daptype, check_plateifu
+from .fitsfile import MAX_FITS_BYTES
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -41,6 +45,8 @@ __all__ = [
 DEFAULT_BASE_URL = "https://data.sdss.org/sas"
 _DRPVER, _DAPVER, _PIPE3DVER = "v3_1_1", "3.1.0", "3.1.1"
 _CHUNK = 1 << 20
+#: Seconds one file may take to download, all attempts included, by default.
+DEFAULT_DEADLINE_S = 1800.0
 
 
 class DownloadError(OSError):
@@ -57,10 +63,8 @@ class FetchItem:
 
 def parse_plateifu(text: str) -> tuple[int, int]:
     """``'8485-1901'`` -> ``(8485, 1901)``; ValueError naming the text otherwise."""
-    parts = text.strip().split("-")
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        raise ValueError(f"{text!r} is not a plate-ifu like 8485-1901")
-    return int(parts[0]), int(parts[1])
+    plate, ifu = check_plateifu(text).split("-")
+    return int(plate), int(ifu)
 
 
 def dr17_items(
@@ -86,6 +90,7 @@ def dr17_items(
         Which products to include.
     """
     dest = Path(dest)
+    daptype = check_daptype(daptype, source="--daptype")  # it becomes two path components
     items = []
     if drpall:
         name = f"drpall-{_DRPVER}.fits"
@@ -112,15 +117,30 @@ def dr17_items(
     return items
 
 
-def _remote_size(url: str, timeout: float) -> int | None:
+def _size(text: str | None, name: str, header: str) -> int | None:
+    """A size header's value (None if absent); DownloadError if it is not a sane byte count."""
+    if text is None:
+        return None
+    text = text.strip()
+    if not text.isdigit() or len(text) > 15:
+        raise DownloadError(f"{name}: malformed {header} {text[:40]!r} from the server")
+    return int(text)
+
+
+def _remote_size(url: str, timeout: float, name: str) -> int | None:
     request = urllib.request.Request(url, method="HEAD")
     with urllib.request.urlopen(request, timeout=timeout) as response:
-        length = response.headers.get("Content-Length")
-    return int(length) if length is not None else None
+        return _size(response.headers.get("Content-Length"), name, "Content-Length")
 
 
-def _download_once(url: str, part: Path, timeout: float) -> int:
-    """Append to (or restart) ``part``; return the total size the server announced."""
+def _download_once(url: str, part: Path, timeout: float, deadline: float) -> int | None:
+    """Append to (or restart) ``part``; return the total size announced (None: not announced).
+
+    Each read waits at most ``timeout`` seconds, and the whole transfer must end
+    before ``deadline`` (a ``time.monotonic()`` value): a server that sends a byte now
+    and then never holds the download for ever.
+    """
+    name = part.name[:-5]
     have = part.stat().st_size if part.exists() else 0
     request = urllib.request.Request(url)
     if have:
@@ -128,20 +148,101 @@ def _download_once(url: str, part: Path, timeout: float) -> int:
     with urllib.request.urlopen(request, timeout=timeout) as response:
         if have and response.status == 206:
             content_range = response.headers.get("Content-Range", "")
-            total = int(content_range.rsplit("/", 1)[-1]) if "/" in content_range else None
+            total = _size(content_range.rsplit("/", 1)[-1], name, "Content-Range")
             mode = "ab"
         else:  # 200: the server sent the whole file
-            length = response.headers.get("Content-Length")
-            total = int(length) if length is not None else None
+            total = _size(response.headers.get("Content-Length"), name, "Content-Length")
             mode = "wb"
+        if total is not None and total > MAX_FITS_BYTES:
+            raise DownloadError(f"{name}: the server announces {total} bytes, more than "
+                                f"the limit of {MAX_FITS_BYTES}")  # fmt: skip
         with open(part, mode) as fh:
-            while chunk := response.read(_CHUNK):
+            while chunk := response.read1(_CHUNK):
                 fh.write(chunk)
+                if time.monotonic() > deadline:
+                    raise _DeadlinePassed
+                if fh.tell() > MAX_FITS_BYTES:
+                    raise DownloadError(f"{name}: more than {MAX_FITS_BYTES} bytes sent")
             fh.flush()
             os.fsync(fh.fileno())
-    if total is None:
-        raise DownloadError(f"{part.name[:-5]}: server did not announce the file size")
     return total
+
+
+class _DeadlinePassed(Exception):
+    """The whole-file deadline passed during a transfer."""
+
+
+def _gzip_problem(fh, data: bytes) -> tuple[str | None, bytes]:
+    """Inflate a gzip file piece by piece (every member's CRC checked); (problem, first bytes)."""
+    inflater, start = zlib.decompressobj(31), b""
+    while True:
+        if not data:
+            data = fh.read(_CHUNK)
+            if not data:
+                return (None if inflater.eof else "gzip stream is truncated"), start
+        if inflater.eof:  # after a member: another member, or zero padding, or garbage
+            if data[:2] == b"\x1f\x8b":
+                inflater = zlib.decompressobj(31)
+            elif data.strip(b"\0"):
+                return "trailing garbage after the gzip stream", start
+            else:
+                data = b""
+                continue
+        out = inflater.decompress(data, _CHUNK)
+        start += out[: max(0, 16 - len(start))]
+        data = inflater.unconsumed_tail or inflater.unused_data
+
+
+def content_problem(path: Path, name: str | None = None) -> str | None:
+    """What is wrong with a downloaded file's content, or None if it is what its name says.
+
+    ``name`` is the name the file will have (default: its own), which says what it must be.
+
+    A ``.fits.gz`` must be a complete gzip stream (every member's CRC checked, read
+    in pieces) of a FITS file; a ``.fits`` must start with the FITS ``SIMPLE`` card.
+    Other names are not checked. An HTML error page served with status 200 fails.
+    """
+    name = path.name if name is None else name
+    with open(path, "rb") as fh:
+        head = fh.read(_CHUNK)
+        if name.endswith(".fits.gz"):
+            if head[:2] != b"\x1f\x8b":
+                return "not a gzip file (the server sent something else, an HTML page?)"
+            problem, head = _gzip_problem(fh, head)
+            if problem is not None:
+                return problem
+        elif not name.endswith(".fits"):
+            return None
+    if not head.startswith(b"SIMPLE  ="):
+        return "not a FITS file (no SIMPLE card at the start)"
+    return None
+
+
+def _verified(part: Path, local: Path) -> str:
+    """Move a complete download into place if its content is what its name says."""
+    try:
+        problem = content_problem(part, local.name)
+    except zlib.error as exc:
+        problem = f"corrupt gzip stream ({exc})"
+    if problem is not None:
+        part.unlink(missing_ok=True)
+        raise DownloadError(f"{local.name}: downloaded, but {problem}; discarded")
+    os.replace(part, local)
+    return "downloaded"
+
+
+def _present(local: Path, url: str, timeout: float) -> bool:
+    """An existing file of the server's size whose first bytes are what its name says."""
+    if not local.exists():
+        return False
+    size = _remote_size(url, timeout, local.name)
+    if size is None or local.stat().st_size != size:
+        return False
+    with open(local, "rb") as fh:
+        head = fh.read(16)
+    if local.name.endswith(".fits.gz"):
+        return head[:2] == b"\x1f\x8b"
+    return not local.name.endswith(".fits") or head.startswith(b"SIMPLE  =")
 
 
 def fetch_one(
@@ -151,36 +252,56 @@ def fetch_one(
     timeout: float = 60.0,
     retries: int = 3,
     backoff: float = 2.0,
+    deadline: float = DEFAULT_DEADLINE_S,
 ) -> str:
     """Download one file; return ``'present'`` (already good) or ``'downloaded'``.
+
+    Parameters
+    ----------
+    item : FetchItem
+        What to download, and where.
+    base_url : str, optional
+        Archive root.
+    timeout : float, optional
+        Seconds one network read may wait.
+    retries : int, optional
+        Attempts.
+    backoff : float, optional
+        Seconds to wait before the second attempt (then twice that, ...).
+    deadline : float, optional
+        Seconds the whole file may take, every attempt included.
 
     Raises
     ------
     DownloadError
-        After ``retries`` failed attempts, or at once for an HTTP error such as
-        404; the ``.part`` file is kept for a later resume unless the server
-        said the file does not exist.
+        After ``retries`` failed attempts, at once for an HTTP error such as
+        404, a malformed size header, a file past the deadline, or content that
+        is not what the name says (an HTML page saved as ``.fits.gz``); the
+        ``.part`` file is kept for a later resume only after a broken transfer.
     """
     url = f"{base_url.rstrip('/')}/{item.remote}"
     name = item.local.name
     item.local.parent.mkdir(parents=True, exist_ok=True)
     part = item.local.with_name(name + ".part")
     last = "no attempt made"
+    ends = time.monotonic() + deadline
     for attempt in range(max(1, retries)):
         try:
-            if item.local.exists():
-                size = _remote_size(url, timeout)
-                if size is not None and item.local.stat().st_size == size:
-                    part.unlink(missing_ok=True)
-                    return "present"
-            total = _download_once(url, part, timeout)
+            if _present(item.local, url, timeout):
+                part.unlink(missing_ok=True)
+                return "present"
+            total = _download_once(url, part, timeout, ends)
             got = part.stat().st_size
-            if got == total:
-                os.replace(part, item.local)
-                return "downloaded"
+            if total is None or got == total:  # without a size, the content check decides
+                return _verified(part, item.local)
             if got > total:
                 part.unlink()
             last = f"received {got} of {total} bytes"
+        except _DeadlinePassed:
+            raise DownloadError(
+                f"{name}: not complete after the deadline of {deadline:g} s; partial data "
+                f"kept in {part.name} for a resume"
+            ) from None
         except urllib.error.HTTPError as exc:
             if exc.code == 416:  # range past the end: the .part is stale
                 part.unlink(missing_ok=True)
@@ -191,6 +312,8 @@ def fetch_one(
         except (urllib.error.URLError, TimeoutError, ConnectionError, HTTPException) as exc:
             reason = getattr(exc, "reason", exc)
             last = f"connection failed ({reason or type(exc).__name__})"
+        if time.monotonic() > ends:
+            break
         if attempt + 1 < retries:
             time.sleep(backoff * (attempt + 1))
     raise DownloadError(f"{name}: {last}; partial data kept in {part.name} for a resume")
@@ -203,8 +326,9 @@ def fetch(
     timeout: float = 60.0,
     retries: int = 3,
     backoff: float = 2.0,
+    deadline: float = DEFAULT_DEADLINE_S,
 ) -> dict[str, list]:
-    """Download every item, going on past failures.
+    """Download every item, going on past failures (of any kind: one file never stops the rest).
 
     Returns
     -------
@@ -215,9 +339,12 @@ def fetch(
     for item in items:
         try:
             status = fetch_one(
-                item, base_url=base_url, timeout=timeout, retries=retries, backoff=backoff
-            )
+                item, base_url=base_url, timeout=timeout, retries=retries, backoff=backoff,
+                deadline=deadline,
+            )  # fmt: skip
             out[status].append(item.local)
         except DownloadError as exc:
             out["failed"].append((item.local, str(exc)))
+        except (OSError, ValueError) as exc:  # a local problem (a name too long, no space)
+            out["failed"].append((item.local, f"{item.local.name}: {exc}"))
     return out

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..parallel import add_workers_option, open_executor
 from .config import MockConfig
-from .survey import generate_survey
+from .survey import generate_survey, survey_toml
 
 __all__ = ["add_arguments", "run"]
 
@@ -25,11 +25,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also draw the population figures into OUT/plots")  # fmt: skip
 
 
+def _check_out_folder(out: Path, config: MockConfig) -> None:
+    """Refuse to write into a non-empty folder unless it holds this very mock survey.
+
+    Writing another survey over one would replace some galaxies' files and leave the
+    others: a folder of two surveys. The same survey (same ``survey.toml``) is
+    written again byte for byte, so it may be completed or refreshed.
+    """
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out}: exists and is not a folder")
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    toml = out / "survey.toml"
+    try:
+        same = toml.read_text(encoding="utf-8") == survey_toml(config)
+    except (OSError, UnicodeDecodeError):
+        same = False
+    if not same:
+        raise ValueError(
+            f"--out {out}: not empty, and not the mock survey of {config.n_galaxies} galaxies "
+            f"with seed {config.seed}; give an empty or new folder"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     """Write the survey described by ``args``; print a summary; return 0."""
     if args.galaxies < 1:
         raise ValueError(f"--galaxies must be >= 1, got {args.galaxies}")
     config = MockConfig(n_galaxies=args.galaxies, seed=args.seed)
+    _check_out_folder(Path(args.out), config)
     start = time.perf_counter()
     with open_executor(workers=args.workers) as executor:
         result = generate_survey(config, args.out, executor=executor)
