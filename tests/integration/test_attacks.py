@@ -278,7 +278,7 @@ def test_symlinked_folders_are_followed_once(survey, tmp_path):
 def test_upper_bounds_on_workers_and_refits(survey, capsys):
     status, _, err = ingest_cli(survey, capsys, "--workers", "100000")
     assert status == 1 and err.count("\n") == 1
-    assert err.startswith("metgrad ingest: error: --workers 100000 is more than 4 processes")
+    assert err.startswith("metgrad ingest: error: --workers 100000 is more than 4 per core")
     with open(survey.toml, "a") as fh:
         fh.write("\n[gradients]\nn_bootstrap = 1000000000\n")
     status, _out, err = ingest_cli(survey, capsys)

@@ -970,7 +970,7 @@ CONFIG_FAULTS = {
     "toml-unknown-key": ("[selection]\nsnr = 3\n",
                          r"unknown key selection.snr; allowed keys in \[selection\]: snr_min, "),
     "toml-unknown-section": ("[selectoin]\nsnr_min = 3\n",
-                             r"unknown section \[selectoin\]; allowed sections: analysis, gradients, "),
+                             r"unknown section \[selectoin\]; allowed sections: (\w+, )*gradients, (\w+, )*selection"),
     "toml-text-for-number": ('[selection]\nsnr_min = "3"\n',
                              r"selection.snr_min must be a number, got '3'"),
     "toml-bool-for-number": ("[physics]\nh0 = true\n", r"physics.h0 must be a number, got True"),

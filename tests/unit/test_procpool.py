@@ -54,7 +54,7 @@ def test_executor_reports_lost_items_or_raises(workers):
 
 
 def test_workers_are_bounded():
-    with pytest.raises(ValueError, match=r"--workers 100000 is more than 4 processes per core"):
+    with pytest.raises(ValueError, match=r"--workers 100000 is more than 4 per core"):
         open_executor(workers=100000)
     assert open_executor(workers=max_workers()).workers == max_workers()
 
