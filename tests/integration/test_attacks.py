@@ -150,6 +150,18 @@ def test_replaced_maps_file_redoes_its_galaxy(survey):
     assert [name for name in old if new[name] != old[name]] == [f"{plateifu}.parquet"]
 
 
+def test_a_galaxy_that_now_fails_keeps_no_stale_table(survey):
+    plateifu = ingested(survey.reference)[0]
+    plate, ifu = plateifu.split("-")
+    path = survey.root / f"maps/{DAPTYPE}/{plate}/{ifu}/manga-{plateifu}-MAPS-{DAPTYPE}.fits.gz"
+    path.write_bytes(path.read_bytes()[:1000])  # now unusable
+    result = run_ingest(survey.config(), progress=False)
+    assert plateifu in set(result.failures["plateifu"])
+    assert plateifu not in set(result.galaxies["plateifu"])
+    assert not survey.table(plateifu).exists()
+    verify_run_tables(survey.run)
+
+
 # --- damaged or mixed tables: recorded checksums ------------------------------------------
 
 
