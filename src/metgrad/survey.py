@@ -189,7 +189,7 @@ def _check_identity(task: GalaxyTask, dap, pipe3d) -> None:
         )
     if task.daptype and dap.daptype and dap.daptype != task.daptype:
         raise InputFileError(
-            task.maps_path, f"DAPTYPE {dap.daptype} in the header, {task.daptype} in the name"
+            task.maps_path, f"DAPTYPE {dap.daptype[:40]} in the header, {task.daptype} in the name"
         )
     if pipe3d is not None:
         check_cube_identity(pipe3d, info.plateifu, maps_path=task.maps_path)
@@ -202,6 +202,13 @@ def _check_identity(task: GalaxyTask, dap, pipe3d) -> None:
                 path, f"OBJRA/OBJDEC {what.ra_deg:.5f} {what.dec_deg:+.5f} are not "
                 f"{info.plateifu}'s drpall position {ra:.5f} {dec:+.5f}",
             )  # fmt: skip
+
+
+#: Write errors that stop a run: the run folder cannot take any table (others, such as a
+#: name too long, concern one galaxy).
+_FATAL_WRITE_ERRORS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+)
 
 
 def _output_error(path: Path, exc: OSError) -> OSError:
@@ -256,8 +263,12 @@ def ingest_galaxy(task: GalaxyTask) -> dict[str, object]:
             task.out_path, table, compression=SPAXEL_CODEC, durable=False, page_checksums=True
         )
         galaxy.update(_table_record(task.out_path))
-    except OSError as exc:  # the output, not the input, is at fault: the run cannot go on
-        return {"status": "fatal", "reason": str(_output_error(task.out_path, exc))}
+    except OSError as exc:  # the output, not the input, is at fault
+        reason = str(_output_error(task.out_path, exc))
+        if exc.errno in _FATAL_WRITE_ERRORS:  # no other galaxy can be written either
+            return {"status": "fatal", "reason": reason}
+        return {"status": "failed", "plateifu": info.plateifu, "stage": "write",
+                "file": task.out_path.name, "reason": reason}  # fmt: skip
     return {"status": "done", "galaxy": galaxy}
 
 

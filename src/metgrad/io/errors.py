@@ -6,7 +6,7 @@ import functools
 from os import PathLike
 from pathlib import Path
 
-__all__ = ["InputFileError", "names_the_file"]
+__all__ = ["InputFileError", "names_the_file", "printable"]
 
 
 class InputFileError(ValueError):
@@ -25,8 +25,17 @@ class InputFileError(ValueError):
 
     def __init__(self, path: str | PathLike[str], problem: str):
         self.path = Path(path)
-        self.problem = " ".join(str(problem).split())
-        super().__init__(f"{self.path.name}: {self.problem}")
+        self.problem = printable(" ".join(str(problem).split()))
+        super().__init__(f"{printable(self.path.name)}: {self.problem}")
+
+
+def printable(text: str) -> str:
+    """Show every unprintable character of ``text`` as ``?``.
+
+    An escape sequence in a crafted header value or file name would otherwise drive the
+    terminal that prints the message.
+    """
+    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def names_the_file(reader):

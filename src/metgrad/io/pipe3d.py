@@ -250,7 +250,7 @@ def check_cube_identity(cube: Pipe3DMaps, plateifu: str, *, maps_path: Path) -> 
     if cube.plateifu and cube.plateifu != plateifu:
         raise InputFileError(
             cube.path,
-            f"PLATEIFU {cube.plateifu} in the header: the cube of another galaxy than "
+            f"PLATEIFU {cube.plateifu[:40]} in the header: the cube of another galaxy than "
             f"{Path(maps_path).name} ({plateifu})",
         )
     if not cube.plateifu and not np.isfinite([cube.ra_deg, cube.dec_deg]).all():
