@@ -305,7 +305,7 @@ import sys, time
 import metgrad.galaxy as galaxy
 real = galaxy.read_dap_maps
 def slow(path, *args, **kwargs):
-    time.sleep(1.0)
+    time.sleep(0.5)
     return real(path, *args, **kwargs)
 galaxy.read_dap_maps = slow
 from metgrad.cli import main
@@ -329,7 +329,7 @@ def _running(pid: int) -> bool:
 
 
 def _slow_ingest(copy: Copy, tmp_path: Path) -> tuple[subprocess.Popen, list[int], Path]:
-    """``metgrad ingest --workers 2`` with a second per galaxy, once its workers are up."""
+    """``metgrad ingest --workers 2``, half a second per galaxy, once its workers are up."""
     err = tmp_path / "stderr.txt"
     command = [sys.executable, "-c", SLOW_INGEST, "ingest", str(copy.toml), "--workers", "2",
                "--no-progress"]  # fmt: skip
