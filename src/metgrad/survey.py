@@ -149,11 +149,31 @@ class GalaxyTask:
     input_key: str = ""
 
 
-def _file_record(path: Path | None) -> dict[str, object]:
-    """Name, size, MD5 and SHA-256 of an input file (empty values for None)."""
+def _stat_key(path: Path | None) -> tuple[int, ...] | None:
+    """What changes when a file is rewritten or replaced: device, inode, size, mtime."""
+    if path is None:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _file_record(
+    path: Path | None, *, unchanged_since: tuple[int, ...] | None = None
+) -> dict[str, object]:
+    """Name, size, MD5 and SHA-256 of an input file (empty values for None).
+
+    With ``unchanged_since`` (a :func:`_stat_key` taken before the file was read), a file
+    rewritten or replaced meanwhile is refused: its checksums would not be those of the
+    bytes read.
+    """
     if path is None:
         return {"file": "", "bytes": 0, "md5": "", "sha256": ""}
     raw = read_regular_file(Path(path), MAX_FITS_BYTES)
+    if unchanged_since is not None and _stat_key(path) != unchanged_since:
+        raise InputFileError(path, "changed while it was being read; run ingest again")
     return {
         "file": Path(path).name,
         "bytes": len(raw),
@@ -235,11 +255,13 @@ def ingest_galaxy(task: GalaxyTask) -> dict[str, object]:
     info = task.info
     stage, current = "read MAPS", task.maps_path
     try:
+        before = _stat_key(task.maps_path)
         dap = read_galaxy_files(task.maps_path, plateifu=info.plateifu).dap  # errors say what
-        maps_rec = _file_record(task.maps_path)
+        maps_rec = _file_record(task.maps_path, unchanged_since=before)
         stage, current = "read Pipe3D", task.pipe3d_path
+        before = _stat_key(task.pipe3d_path)
         pipe3d = read_pipe3d(task.pipe3d_path) if task.pipe3d_path is not None else None
-        pipe_rec = _file_record(task.pipe3d_path)
+        pipe_rec = _file_record(task.pipe3d_path, unchanged_since=before)
         stage, current = "identity", task.maps_path
         _check_identity(task, dap, pipe3d)
         stage, current = "spaxels", task.maps_path

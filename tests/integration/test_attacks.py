@@ -256,6 +256,27 @@ def test_killed_and_hung_workers_are_recorded(survey, monkeypatch):
     assert tables(survey.run) == {k: v for k, v in ref.items() if k[:-8] in names[2:]}
 
 
+def test_a_file_replaced_while_it_is_read_is_refused(survey, monkeypatch):
+    """Its checksum would not be that of the bytes read: the galaxy fails, to be redone."""
+    victim = ingested(survey.reference)[0]
+    real = metgrad.galaxy.read_dap_maps
+
+    def replacing(path, *args, **kwargs):
+        out = real(path, *args, **kwargs)
+        if victim in Path(path).name:  # replaced by a copy of itself: a new inode
+            copy = Path(path).with_suffix(".tmp")
+            shutil.copy(path, copy)
+            os.replace(copy, path)
+        return out
+
+    monkeypatch.setattr(metgrad.galaxy, "read_dap_maps", replacing)
+    shutil.rmtree(survey.run)
+    result = run_ingest(survey.config(), workers=1, progress=False)
+    row = result.failures.set_index("plateifu").loc[victim]
+    assert row["reason"].endswith("changed while it was being read; run ingest again")
+    assert victim not in set(result.galaxies["plateifu"])
+
+
 def test_full_disk_stops_ingest_naming_the_disk(survey, capsys, monkeypatch):
     def full(path, *args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
