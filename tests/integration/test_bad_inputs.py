@@ -844,11 +844,12 @@ def test_galaxy_command_keeps_a_galaxy_with_bad_values(faulty_run, fault, capsys
     expected = int((ref["selected"] & ~_block_mask(ref, fault.removed)).sum())
     assert summary["cuts"]["selected"] == expected
     assert summary["cuts"]["covered"] == len(ref)
-    for key in ("m13", "pg16"):
+    for key in ("M13_O3N2", "PG16_R"):
         if expected >= 20:
             assert summary[key]["slope"] is not None
         else:  # an all-masked map: a galaxy without a gradient, not an error
-            assert summary[key] == {
+            entry = {k: v for k, v in summary[key].items() if k not in ("key", "scale", "branches")}
+            assert entry == {
                 "n_spaxels": 0, "slope": None, "slope_err": None, "intercept": None,
                 "note": "fewer than 20 selected spaxels",
             }  # fmt: skip

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..calibration import CALIBRATORS
+from ..calibration import CALIBRATORS, PAPER_CALIBRATORS, get
 from ..config import RunConfig, load_config
 from ..galaxy import galaxy_gradient, galaxy_spaxels, read_galaxy_files
 from ..io.errors import InputFileError
@@ -43,14 +43,47 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--z", type=float, help="redshift (default: SCINPVEL / c from MAPS)")
     parser.add_argument("--ba", type=float, help="axis ratio b/a (default: 1 - ECOOELL)")
     parser.add_argument("--config", type=Path, help="TOML with [selection] / [gradients] options")
+    parser.add_argument(
+        "--calibrator",
+        action="append",
+        metavar="NAME",
+        help="calibrator whose gradient to fit (repeatable; a registry name such as "
+        "C20_O3N2, or a key such as m13); 'all' (default) for every one the file's lines "
+        "allow. The PNG shows M13 and PG16 unless calibrators are named.",
+    )
 
 
-def galaxy_summary(st: SpaxelTable, *, config: RunConfig, plateifu: str) -> dict[str, object]:
+def _chosen(st: SpaxelTable, names) -> list:
+    """The calibrators asked for (default: every one the table holds), as Calibrator entries."""
+    present = [c for c in CALIBRATORS.values() if c.oh_column in st.columns]
+    if not names or "all" in names:
+        return present
+    chosen = [get(name) for name in names]
+    missing = [c.name for c in chosen if c not in present]
+    if missing:
+        raise ValueError(
+            f"{', '.join(missing)}: the MAPS file lacks lines these calibrators need; "
+            f"available: {', '.join(c.name for c in present)}"
+        )
+    return chosen
+
+
+def galaxy_summary(
+    st: SpaxelTable, *, config: RunConfig, plateifu: str, calibrators=None
+) -> dict[str, object]:
     """Cut counts and one observed gradient per calibrator, as a JSON-ready dict.
 
-    A calibrator's sample is the selected spaxels (the M13 range defines it
-    for every calibrator) with a finite metallicity; with fewer than
+    Each calibrator is keyed by its registry name (``"M13_O3N2"``, ``"C20_N2"``,
+    ...) with ``n_spaxels``, ``slope``, ``slope_err`` (dex/R_e), ``intercept``
+    (dex), its ``key``, abundance ``scale`` and, if double-valued, the spaxels on
+    each ``branches``. A calibrator's sample is the selected spaxels (the M13 range
+    defines it for every calibrator) with a finite metallicity; with fewer than
     ``selection.min_spaxels`` of them its gradient is null.
+
+    Parameters
+    ----------
+    calibrators : iterable of str, optional
+        Names or keys (default: every calibrator the table holds).
     """
     out: dict[str, object] = {
         "plateifu": plateifu,
@@ -61,18 +94,24 @@ def galaxy_summary(st: SpaxelTable, *, config: RunConfig, plateifu: str) -> dict
         "n_bootstrap": config.gradients.n_bootstrap,
         "units": {"slope": "dex/Re", "intercept": "dex (12+log(O/H) at R=0)"},
     }
-    for key, cal in CALIBRATORS.items():
+    for cal in _chosen(st, calibrators):
         n, g = galaxy_gradient(
-            st, cal.oh_column, stream=f"observed-{key}", seed=config.gradients.seed,
+            st, cal.oh_column, stream=f"observed-{cal.key}", seed=config.gradients.seed,
             n_bootstrap=config.gradients.n_bootstrap, min_spaxels=config.selection.min_spaxels,
         )  # fmt: skip
-        entry: dict[str, object] = {"n_spaxels": n}
+        entry: dict[str, object] = {"key": cal.key, "scale": cal.scale, "n_spaxels": n}
         if g is not None:
             entry.update(slope=g.slope, slope_err=g.slope_err, intercept=g.intercept)
         else:
             entry.update(slope=None, slope_err=None, intercept=None)
             entry["note"] = f"fewer than {config.selection.min_spaxels} selected spaxels"
-        out[key] = entry
+        if cal.branched:
+            t = st.table
+            used = t["selected"] & np.isfinite(t[cal.oh_column])
+            codes = t.loc[used, cal.branch_column]
+            entry["branches"] = {"upper": int((codes == 1).sum()),
+                                 "lower": int((codes == -1).sum())}  # fmt: skip
+        out[cal.name] = entry
     return out
 
 
@@ -87,14 +126,15 @@ def _text(summary: dict) -> str:
     ]
     for cut in CUTS:
         lines.append(f"  {cut:<9} {cuts[f'fail_{cut}']:>6}   {cuts[f'first_{cut}']:>6}")
-    for key in CALIBRATORS:
-        e = summary[key]
+    for name in (c.name for c in CALIBRATORS.values() if c.name in summary):
+        e = summary[name]
         if e["slope"] is None:
-            lines.append(f"  {key.upper():<5} n={e['n_spaxels']}: {e['note']}")
+            lines.append(f"  {name:<13} n={e['n_spaxels']}: {e['note']}")
         else:
             lines.append(
-                f"  {key.upper():<5} n={e['n_spaxels']}: gradient {e['slope']:+.4f} "
+                f"  {name:<13} n={e['n_spaxels']}: gradient {e['slope']:+.4f} "
                 f"+/- {e['slope_err']:.4f} dex/Re, 12+log(O/H)(0) = {e['intercept']:.3f}"
+                f"  [{e['scale']}]"
             )
     return "\n".join(lines)
 
@@ -103,7 +143,10 @@ def _plot(st: SpaxelTable, summary: dict, shape: tuple[int, int], path: Path) ->
     from ..figures._style import save_figure
     from ..figures.galaxy import draw_galaxy
 
-    gradients = {key: summary[key] for key in CALIBRATORS}
+    shown = [c for c in CALIBRATORS.values() if c.name in summary]
+    if len(shown) > 2:  # every calibrator: the profile shows the paper's two
+        shown = [c for c in shown if c.key in PAPER_CALIBRATORS] or shown[:2]
+    gradients = {c.key: summary[c.name] for c in shown}
     fig = draw_galaxy(st.table, gradients, shape=shape, plateifu=summary["plateifu"])
     save_figure(fig, path.with_suffix(""), [path.suffix.lstrip(".") or "png"])
 
@@ -123,11 +166,16 @@ def run(args: argparse.Namespace) -> int:
         raise InputFileError(args.maps, f"ECOOELL gives b/a = {ba:.6g}, not in (0, 1]; give --ba")
     info = GalaxyInfo(dap.plateifu, z=z, ba=ba, re_arcsec=dap.reff_arcsec)
     st = galaxy_spaxels(files, info, selection=config.selection, physics=config.physics)
-    summary = galaxy_summary(st, config=config, plateifu=dap.plateifu)
+    summary = galaxy_summary(
+        st, config=config, plateifu=dap.plateifu, calibrators=args.calibrator
+    )
     summary["z"], summary["ba"] = float(z), float(ba)
-    if args.json:
+    if args.json:  # the JSON alone on stdout; a PNG only when --png asks for one
         json.dump(summary, sys.stdout, indent=2, allow_nan=False)
         sys.stdout.write("\n")
+        if args.png is not None:
+            _plot(st, summary, dap.shape, figure_path(args.png, dap.plateifu,
+                                                      source=args.maps.name))  # fmt: skip
         return 0
     print(_text(summary))
     png = figure_path(args.png, dap.plateifu, source=args.maps.name)  # never from raw header text

@@ -26,7 +26,7 @@ def draw_galaxy(
         A spaxel table (:attr:`metgrad.spaxels.SpaxelTable.table`).
     gradients : dict
         Calibrator key -> ``{"slope", "slope_err", "intercept"}`` (None values
-        when no gradient could be fitted).
+        when no gradient could be fitted); the profiles of these calibrators are drawn.
     shape : (int, int)
         Shape of the maps (rows, columns).
     plateifu : str
@@ -49,7 +49,7 @@ def draw_galaxy(
     fig.colorbar(im, ax=ax_map, label=f"12+log(O/H) ({reference.label})")
     r = np.linspace(0.5, 2.0, 2)
     for i, (key, cal) in enumerate(CALIBRATORS.items()):
-        if cal.oh_column not in sel.columns:
+        if cal.oh_column not in sel.columns or key not in gradients:
             continue
         colour = f"C{i}"
         ax_prof.scatter(sel["r_re"], sel[cal.oh_column], s=4, alpha=0.4, color=colour)

@@ -17,9 +17,11 @@ import numpy as np
 
 from .errors import InputFileError, names_the_file
 from .fitsfile import FitsExtensions, native, open_extensions
+from .fitsfile import _normalise as _normalise_channel
 
 __all__ = [
     "GAUSSIAN_LINES",
+    "OPTIONAL_GAUSSIAN_LINES",
     "DapMaps",
     "LineMap",
     "names_the_file",
@@ -35,6 +37,11 @@ GAUSSIAN_LINES: tuple[str, ...] = (
     "NII-6585",
     "Ha-6564",
 )
+
+#: Further Gaussian-fit channels read when the file has them: the weak doublet members and
+#: [SII], which some strong-line calibrators need (metgrad.physics.calibrators). A file
+#: without them (an older DAP) is read, and those calibrators are left out.
+OPTIONAL_GAUSSIAN_LINES: tuple[str, ...] = ("OIII-4960", "NII-6549", "SII-6718", "SII-6732")
 
 #: The primary-header keywords the reader uses.
 _PRIMARY_KEYS = (
@@ -249,6 +256,7 @@ def read_dap_maps(
     path: str | PathLike[str],
     *,
     gflux_lines: tuple[str, ...] = GAUSSIAN_LINES,
+    optional_gflux_lines: tuple[str, ...] = OPTIONAL_GAUSSIAN_LINES,
     sflux_lines: tuple[str, ...] = ("Ha-6564",),
     sew_lines: tuple[str, ...] = ("Ha-6564",),
 ) -> DapMaps:
@@ -261,6 +269,8 @@ def read_dap_maps(
     gflux_lines, sflux_lines, sew_lines : tuple of str, optional
         DAP channel names to read from ``EMLINE_GFLUX``, ``EMLINE_SFLUX`` and
         ``EMLINE_SEW`` (each with its ``_IVAR`` and ``_MASK``).
+    optional_gflux_lines : tuple of str, optional
+        ``EMLINE_GFLUX`` channels read only if the file names them.
 
     Returns
     -------
@@ -291,6 +301,10 @@ def read_dap_maps(
     shape = r_re.shape
 
     gflux = {line: _line_map(images, "EMLINE_GFLUX", line, shape) for line in gflux_lines}
+    present = {_normalise_channel(n) for n in images.channels("EMLINE_GFLUX").names}
+    for line in optional_gflux_lines:
+        if _normalise_channel(line) in present and line not in gflux:
+            gflux[line] = _line_map(images, "EMLINE_GFLUX", line, shape)
     sflux = {line: _line_map(images, "EMLINE_SFLUX", line, shape) for line in sflux_lines}
     sew = {line: _line_map(images, "EMLINE_SEW", line, shape) for line in sew_lines}
     for base, lines in (("EMLINE_GFLUX", gflux_lines), ("EMLINE_SFLUX", sflux_lines),
