@@ -23,6 +23,7 @@ as on a new mock galaxy; only the sample's diversity is smaller.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -135,12 +136,19 @@ def replicated_run(
         table = table.set_column(
             index, "plateifu", pa.array([name] * table.num_rows, type=table.schema[index].type)
         )
-        pq.write_table(table, out / "spaxels" / f"{name}.parquet")
+        path = out / "spaxels" / f"{name}.parquet"
+        pq.write_table(table, path)
         row["plateifu"] = name
+        # what ingest records of each table, so the analysis accepts the copy
+        row["spaxels_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+        row["spaxels_rows"] = table.num_rows
         if copy and "mangaid" in row:  # another galaxy, not a repeat observation of this one
             row["mangaid"] = f"{row['mangaid']}-copy{copy}"
         rows.append(row)
-    pd.DataFrame(rows).reset_index(drop=True).to_parquet(out / "galaxies.parquet")
+    frame = pa.Table.from_pandas(pd.DataFrame(rows).reset_index(drop=True), preserve_index=False)
+    base_meta = pq.read_schema(base / "galaxies.parquet").metadata or {}
+    frame = frame.replace_schema_metadata({**(frame.schema.metadata or {}), **base_meta})
+    pq.write_table(frame, out / "galaxies.parquet")
     shutil.copy(base / "manifest.json", out / "manifest.json")
     stamp.write_text(json.dumps({"base": str(base), "galaxies": n_galaxies}))
     return out

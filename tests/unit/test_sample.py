@@ -16,12 +16,27 @@ def write_run(folder, sizes, seed=0):
     """A minimal ingested run: galaxies.parquet and one spaxel table per galaxy."""
     rng = np.random.default_rng(seed)
     (folder / "spaxels").mkdir(parents=True)
-    names = sorted(sizes)
-    pd.DataFrame({"plateifu": names, "re_kpc": 3.0, "log_mstar": 10.0, "ba": 0.8}).to_parquet(
-        folder / "galaxies.parquet"
-    )
-    for name in names:
+    for name in sorted(sizes):
         write_galaxy(folder, name, sizes[name], rng)
+
+
+def record(folder):
+    """galaxies.parquet as ingest writes it: each table's checksum, rows, configuration."""
+    import hashlib
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    files = sorted((folder / "spaxels").glob("*.parquet"))
+    frame = pd.DataFrame({
+        "plateifu": [f.stem for f in files], "re_kpc": 3.0, "log_mstar": 10.0, "ba": 0.8,
+        "config_hash": "c0ffee",
+        "spaxels_sha256": [hashlib.sha256(f.read_bytes()).hexdigest() for f in files],
+        "spaxels_rows": [pq.ParquetFile(f).metadata.num_rows for f in files],
+    })  # fmt: skip
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata({b"metgrad.config_hash": b"c0ffee"})
+    pq.write_table(table, folder / "galaxies.parquet")
 
 
 def write_galaxy(folder, name, n, rng):
@@ -29,6 +44,7 @@ def write_galaxy(folder, name, n, rng):
     table["plateifu"] = [name] * n
     table["selected"] = np.arange(n) % 2 == 0  # every other spaxel selected
     pd.DataFrame(table).to_parquet(folder / "spaxels" / f"{name}.parquet")
+    record(folder)
 
 
 def test_selected_rows_sorted_by_galaxy_and_cached(tmp_path):
@@ -61,6 +77,18 @@ def test_cache_rebuilt_when_a_galaxy_table_changes(tmp_path):
     cache.write_bytes(b"not parquet")
     third, _ = load_selected_spaxels(tmp_path)
     pd.testing.assert_frame_equal(second, third)
+
+
+def test_a_table_changed_after_ingest_is_refused(tmp_path):
+    import pytest
+
+    write_run(tmp_path, {"8000-1": 4, "8000-2": 5})
+    path = tmp_path / "spaxels" / "8000-2.parquet"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=r"8000-2.parquet: changed since ingest"):
+        load_selected_spaxels(tmp_path)
 
 
 def test_unwritable_run_is_read_without_cache(tmp_path, monkeypatch):

@@ -22,6 +22,7 @@ from .. import columns as C
 from ..atomic import write_arrow_atomic
 from ..calibration import CALIBRATORS
 from ..layout import RunLayout
+from ..runcheck import verify_run_tables
 
 __all__ = ["LOG_COLUMNS", "SPAXEL_COLUMNS", "load_selected_spaxels"]
 
@@ -161,7 +162,9 @@ def _selected_table(layout: RunLayout, files: list[Path], calibrators=None) -> p
     (atomically, with a hash of the tables' names, sizes and modification
     times); later calls read that one file while the hash still matches, and
     rebuild it when any galaxy was re-ingested, added or removed. A run folder
-    that cannot be written to is simply read without the cache. The cache holds
+    that cannot be written to is simply read without the cache. Before the tables
+    are read, :func:`metgrad.runcheck.verify_run_tables` checks each against the
+    checksum, row count and configuration that ingest recorded. The cache holds
     every calibrator; only the columns of ``calibrators`` are returned.
     """
     columns = _columns_to_read(pq.read_schema(files[0])) if files else list(SPAXEL_COLUMNS)
@@ -179,6 +182,9 @@ def _selected_table(layout: RunLayout, files: list[Path], calibrators=None) -> p
                 return pq.read_table(cache, columns=wanted)
         except (OSError, pa.ArrowException):
             pass  # unreadable cache: rebuild it
+    # the tables are about to be read: each must be the one ingest recorded (checksum, rows,
+    # one configuration), or a flipped byte or a half re-ingested run would pass silently
+    verify_run_tables(layout.root)
     dataset = ds.dataset([str(f) for f in files], format="parquet")
     table = dataset.to_table(columns=columns, filter=ds.field("selected"))
     table = table.replace_schema_metadata({_SIGNATURE_KEY: signature.encode()})
