@@ -8,7 +8,44 @@ real ones.
 
 from __future__ import annotations
 
-__all__ = ["PAPER_HEADLINES", "PAPER_TABLE1", "PAPER_TABLEA1"]
+__all__ = [
+    "MODEL_NAMES",
+    "PAPER_CITATION",
+    "PAPER_HEADLINES",
+    "PAPER_TABLE1",
+    "PAPER_TABLEA1",
+    "SOFTWARE_CITATION",
+    "TABLE_ORDER",
+]
+
+#: The paper's names of the model sets (Table 1 and A1), keyed by ``MODEL_SETS`` name.
+MODEL_NAMES: dict[str, str] = {
+    "base": "Base",
+    "D4000": "D4000",
+    "EW_Ha": "Hα",
+    "SFH_Ha": "SFH-Hα",
+    "SFH": "SFH",
+    "SFH_a": "SFH-a",
+    "SFH_b": "SFH-b",
+}
+
+#: Rows of Tables 1 and A1 in the paper's order.
+TABLE_ORDER: dict[str, tuple[str, ...]] = {
+    "table1": ("base", "D4000", "EW_Ha", "SFH_Ha", "SFH"),
+    "tableA1": ("SFH_a", "SFH_b", "SFH"),
+}
+
+#: The paper, as the report cites it.
+PAPER_CITATION = (
+    "Boardman N. F., Zasowski G., Newman J. A., et al., 2022, MNRAS, How well do local "
+    "relations predict gas-phase metallicity gradients? Results from SDSS-IV MaNGA, "
+    "arXiv:2205.08241 (doi:10.48550/arXiv.2205.08241)"
+)
+#: The software, as CITATION.cff gives it (the version is added by the report).
+SOFTWARE_CITATION = (
+    "The metgrad developers, metgrad: gas-phase metallicity gradients of galaxies "
+    "predicted from local relations (BSD-3-Clause; CITATION.cff in its repository)"
+)
 
 #: (summary.json path, description, value quoted by the paper, where it is quoted)
 PAPER_HEADLINES: tuple[tuple[str, str, float, str], ...] = (

@@ -10,17 +10,27 @@ from __future__ import annotations
 import base64
 import json
 import math
+from collections.abc import Callable
 from os import PathLike
 from pathlib import Path
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from .atomic import write_bytes_atomic
 from .calibration import CALIBRATORS, REFERENCE
 from .layout import AnalysisLayout, RunLayout
 from .models import MODEL_SETS
-from .paper_values import PAPER_HEADLINES, PAPER_TABLE1, PAPER_TABLEA1
+from .paper_values import (
+    MODEL_NAMES,
+    PAPER_CITATION,
+    PAPER_HEADLINES,
+    PAPER_TABLE1,
+    PAPER_TABLEA1,
+    SOFTWARE_CITATION,
+    TABLE_ORDER,
+)
 
 __all__ = ["build_report"]
 
@@ -40,12 +50,18 @@ def _fmt(value, digits: int = 4) -> str:
     if not math.isfinite(v):
         return "—"
     if abs(v) >= 1e5:
-        return f"{v:.3g}"
+        return _scientific(v)
     if v == int(v) and abs(v) >= 10:
         return f"{int(v):d}"
     if abs(v) < 1:
         return f"{v:.{digits}f}"
     return f"{v:.{digits}g}"
+
+
+def _scientific(value: float) -> Markup:
+    """A large number as the paper prints it: ``1.14 × 10<sup>7</sup>`` (3 significant digits)."""
+    mantissa, exponent = f"{value:.2e}".split("e")
+    return Markup(f"{mantissa} × 10<sup>{int(exponent)}</sup>")
 
 
 _PRETTY = (("Sigma_*", "Σ*"), ("EW(Halpha)", "EW(Hα)"), ("t_LW", "t_LW"))
@@ -75,13 +91,18 @@ def _read_json(path: Path) -> dict:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
-def _table_rows(frame: pd.DataFrame, paper: dict | None) -> list[dict]:
+def _table_rows(frame: pd.DataFrame, paper: dict | None, order: tuple[str, ...]) -> list[dict]:
+    """Rows of Table 1 or A1 in the paper's order (others after), lowest BIC marked."""
+    rank = {name: i for i, name in enumerate(order)}
+    frame = frame.assign(_rank=frame["model"].map(rank).fillna(len(order)))
+    frame = frame.sort_values("_rank", kind="stable")
+    best = frame.loc[frame["bic"].idxmin(), "model"] if frame["bic"].notna().any() else None
     rows = []
     for rec in frame.to_dict(orient="records"):
         name = rec["model"]
         rows.append(
             {
-                "model": name,
+                "model": MODEL_NAMES.get(name, name),
                 "parameters": _pretty(", ".join(MODEL_SETS[name].parameters))
                 if name in MODEL_SETS
                 else "",
@@ -90,6 +111,7 @@ def _table_rows(frame: pd.DataFrame, paper: dict | None) -> list[dict]:
                 "chi2": _fmt(rec["chi2"]),
                 "k": _fmt(int(rec["k"])),
                 "bic": _fmt(rec["bic"]),
+                "best": name == best,
                 "paper": [_fmt(v) for v in paper[name]] if paper and name in paper else ["—"] * 4,
             }
         )
@@ -114,64 +136,38 @@ def _calibrator_context(layout: RunLayout, key: str) -> dict | None:
                     "title": title,
                     "n": _fmt(int(frame["n"].iloc[0])),
                     "ln_n": _fmt(float(frame["ln_n"].iloc[0])),
-                    "rows": _table_rows(frame, paper),
+                    "rows": _table_rows(frame, paper, TABLE_ORDER.get(name, ())),
                     "paper": paper is not None,
                 }
             )
+    repeats = pd.read_csv(folder.repeats) if folder.repeats.is_file() else pd.DataFrame()
+    summary = _read_json(folder.summary)
     return {
         "key": key,
         "label": CALIBRATORS[key].label if key in CALIBRATORS else key,
         "steps": steps,
+        "repeats": {
+            "galaxies": int(repeats["mangaid"].nunique()) if len(repeats) else 0,
+            "dropped": int(summary.get("n_repeat_observations_dropped", 0)),
+            "rule": str(repeats["rule"].iloc[0]) if len(repeats) else "",
+        },
         "tables": tables,
-        "summary": _read_json(folder.summary),
+        "summary": summary,
     }
 
 
-def build_report(
-    run_dir: str | PathLike[str],
-    *,
-    out_path: str | PathLike[str] | None = None,
-    draw: bool = True,
-) -> Path:
-    """Write ``report.html`` for an analysed run.
+def _quiet(message: str) -> None:
+    """The default ``say``: the report says nothing."""
 
-    Parameters
-    ----------
-    run_dir : str or path-like
-        A run folder with ``manifest.json`` (ingest) and ``analysis/`` (analyse).
-    out_path : str or path-like, optional
-        Where to write (default ``RUN/report/report.html``).
-    draw : bool, optional
-        Draw the figures (PNG and PDF under ``RUN/report/figures/``); if False,
-        embed the PNGs already there.
 
-    Returns
-    -------
-    Path
-        The report written.
-    """
+def _figures(run_dir: Path, fig_dir: Path, *, draw: bool, say) -> list[dict]:
+    """Draw (or reuse) every registered figure; one warning line for each not drawn."""
     from .figures import FIGURES, draw_figures
 
-    run_dir = Path(run_dir)
-    layout = RunLayout(run_dir)
-    analysis_dir = layout.analysis_dir
-    if not analysis_dir.is_dir():
-        raise FileNotFoundError(f"{run_dir}: no analysis/ folder (run `metgrad analyse` first)")
-    out_path = Path(out_path) if out_path is not None else layout.report_html
-    fig_dir = layout.figures_dir
-
-    ingest = _read_json(layout.manifest)
-    analysis = _read_json(layout.analysis_manifest)
-    keys = [k for k in CALIBRATORS if k in layout.analysed_calibrators()]
-    calibrators = [c for c in (_calibrator_context(layout, k) for k in keys) if c]
-    if not calibrators:
-        raise FileNotFoundError(f"{analysis_dir}: no calibrator results (summary.json) found")
-
+    status = {}
     if draw:
-        drawn = draw_figures(run_dir, out_dir=fig_dir)
-        status = {d.spec.id: d for d in drawn}
-    else:
-        status = {}
+        say(f"      drawing {len(FIGURES)} figures -> {fig_dir}")
+        status = {d.spec.id: d for d in draw_figures(run_dir, out_dir=fig_dir)}
     figures = []
     for spec in FIGURES:
         png = fig_dir / f"{spec.id}.png"
@@ -180,6 +176,8 @@ def build_report(
         data = base64.b64encode(png.read_bytes()).decode() if png.is_file() and not error else ""
         if not data and not error:
             error = "no PNG found (draw the figures first)"
+        if error:
+            say(f"warning: Figure {spec.number} ({spec.id}) not drawn: {error}")
         figures.append(
             {
                 "id": spec.id,
@@ -187,18 +185,155 @@ def build_report(
                 "title": spec.title,
                 "caption": spec.caption,
                 "calibrator": spec.calibrator,
+                "massize": spec.draw.__module__.endswith(".massize"),
                 "data": data,
                 "error": error,
                 "pdf": str(pdf.relative_to(run_dir)) if pdf.is_file() else "",
             }
         )
+    return figures
 
+
+def _recovery(run_dir: Path, say) -> list[dict] | None:
+    """The recovered-versus-injected checks of a synthetic run, as template rows."""
+    from .recovery import recovery_checks
+
+    if not (run_dir.resolve().parent / "truth" / "relations.json").is_file():
+        return None
+    say("      checking the analysis against the injected truth")
+    rows = []
+    for check in recovery_checks(run_dir):
+        tol = check.tolerance
+        low = "−∞" if not math.isfinite(tol.low) else f"{tol.low:g}"
+        high = "+∞" if not math.isfinite(tol.high) else f"{tol.high:g}"
+        rows.append(
+            {
+                "calibrator": CALIBRATORS[check.calibrator].label,
+                "title": _pretty(check.title),
+                "quantity": check.quantity,
+                "value": _fmt(check.value) if math.isfinite(check.value) else "—",
+                "tolerance": f"[{low}, {high}]",
+                "status": check.status,
+                "n": check.n,
+                "basis": check.note or tol.basis,
+            }
+        )
+        if check.status == "FAIL":
+            say(f"warning: recovery check failed: {check.calibrator} {check.key} = "
+                f"{check.value:.4g} outside [{low}, {high}]")  # fmt: skip
+    return rows
+
+
+def _galaxy_plane(run_dir: Path, *, pages: bool, say) -> dict | None:
+    """Write the galaxy pages; return the clickable mass-size plane (inline SVG)."""
+    from .galaxy_pages import massize_plane_svg, write_galaxy_pages
+
+    if not pages:
+        return None
+    layout = RunLayout(run_dir)
+    say("      galaxy pages -> " + str(layout.report_dir / "galaxies"))
+    written = write_galaxy_pages(run_dir, say=say)
+    for error in written.errors:
+        say(f"warning: {error}")
+    reference = layout.analysis(REFERENCE)
+    relation = (
+        pd.read_csv(reference.massize_relation) if reference.massize_relation.is_file() else None
+    )
+    ok = {p.stem for p in written.paths}
+    shown = written.galaxies[written.galaxies["plateifu"].isin(ok)]
+    svg = massize_plane_svg(shown, relation=relation) if len(shown) else ""
+    return {"svg": Markup(svg), "n": len(shown), "errors": written.errors}
+
+
+def build_report(
+    run_dir: str | PathLike[str],
+    *,
+    out_path: str | PathLike[str] | None = None,
+    draw: bool = True,
+    pages: bool = True,
+    say: Callable[[str], None] | None = None,
+) -> Path:
+    """Write ``report.html`` for an analysed run.
+
+    Parameters
+    ----------
+    run_dir : str or path-like
+        A run folder with ``manifest.json`` (ingest) and ``analysis/`` (analyse).
+    out_path : str or path-like, optional
+        Where to write (default ``RUN/report/report.html``). The galaxy pages go to
+        ``RUN/report/galaxies/``, linked relative to the default place.
+    draw : bool, optional
+        Draw the figures (PNG and PDF under ``RUN/report/figures/``); if False,
+        embed the PNGs already there.
+    pages : bool, optional
+        Write one page per final galaxy and the clickable mass-size plane.
+    say : callable, optional
+        Receives progress lines and one ``warning: ...`` line per figure that could
+        not be drawn (default: silent).
+
+    Returns
+    -------
+    Path
+        The report written.
+    """
+    say = say or _quiet
+    run_dir = Path(run_dir)
+    layout = RunLayout(run_dir)
+    analysis_dir = layout.analysis_dir
+    if not analysis_dir.is_dir():
+        raise FileNotFoundError(f"{run_dir}: no analysis/ folder (run `metgrad analyse` first)")
+    out_path = Path(out_path) if out_path is not None else layout.report_html
+
+    ingest = _read_json(layout.manifest)
+    analysis = _read_json(layout.analysis_manifest)
+    keys = [k for k in CALIBRATORS if k in layout.analysed_calibrators()]
+    calibrators = [c for c in (_calibrator_context(layout, k) for k in keys) if c]
+    if not calibrators:
+        raise FileNotFoundError(f"{analysis_dir}: no calibrator results (summary.json) found")
+
+    figures = _figures(run_dir, layout.figures_dir, draw=draw, say=say)
+    recovery = _recovery(run_dir, say)
+    plane = _galaxy_plane(run_dir, pages=pages, say=say)
     headlines = []
     for path, description, paper, where in PAPER_HEADLINES:
         values = [_fmt(_lookup(c["summary"], path)) for c in calibrators]
         headlines.append(
             {"description": description, "cells": values, "paper": _fmt(paper), "where": where}
         )
+    versions = analysis.get("versions") or ingest.get("versions") or {}
+    html = _environment().get_template("report.html.j2").render(
+        run_name=run_dir.resolve().name
+        if run_dir.name != "run"
+        else run_dir.resolve().parent.name,
+        run_dir=str(run_dir),
+        synthetic=recovery is not None,
+        versions=versions,
+        calibrators=calibrators,
+        headlines=headlines,
+        figures=figures,
+        recovery=recovery,
+        plane=plane,
+        paper_citation=PAPER_CITATION,
+        software_citation=f"{SOFTWARE_CITATION}, version {versions.get('metgrad', '?')}",
+        **_inputs_context(layout, ingest, analysis),
+    )
+    write_bytes_atomic(out_path, html.encode("utf-8"))
+    say(f"      report -> {out_path}")
+    return out_path
+
+
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("metgrad", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _inputs_context(layout: RunLayout, ingest: dict, analysis: dict) -> dict:
+    """Inputs, counts, configuration and failures of the run, for the template."""
     inputs = ingest.get("inputs", {})
     catalog_inputs = [
         (k, inputs[k]) for k in ("drpall", "gswlc") if isinstance(inputs.get(k), dict)
@@ -209,35 +344,12 @@ def build_report(
     for section in ("inputs", "output"):  # analyse does not record where the files were
         if section in ingest.get("config", {}):
             config[section] = ingest["config"][section]
-    config_sections = [
-        (section, [(k, v) for k, v in values.items()]) for section, values in config.items()
-    ]
     failures_path = layout.failures
     failures = pd.read_csv(failures_path).fillna("") if failures_path.is_file() else pd.DataFrame()
-    synthetic = (run_dir.parent / "truth" / "relations.json").is_file()
-
-    env = Environment(
-        loader=PackageLoader("metgrad", "templates"),
-        autoescape=select_autoescape(["html", "j2"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    html = env.get_template("report.html.j2").render(
-        run_name=run_dir.resolve().name
-        if run_dir.name != "run"
-        else run_dir.resolve().parent.name,
-        run_dir=str(run_dir),
-        synthetic=synthetic,
-        versions=analysis.get("versions") or ingest.get("versions") or {},
-        catalog_inputs=catalog_inputs,
-        ingest_counts=list(counts.items()),
-        config_sections=config_sections,
-        calibrators=calibrators,
-        headlines=headlines,
-        figures=figures,
-        failures=failures.head(50).to_dict(orient="records"),
-        n_failures=len(failures),
-    )
-    write_bytes_atomic(out_path, html.encode("utf-8"))
-    return out_path
+    return {
+        "catalog_inputs": catalog_inputs,
+        "ingest_counts": list(counts.items()),
+        "config_sections": [(sec, list(values.items())) for sec, values in config.items()],
+        "failures": failures.head(50).to_dict(orient="records"),
+        "n_failures": len(failures),
+    }

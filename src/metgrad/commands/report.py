@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ..report import build_report
@@ -15,10 +16,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", type=Path, help="folder written by ingest and analyse")
     parser.add_argument("--out", type=Path, help="report path (default RUN/report/report.html)")
     parser.add_argument("--no-draw", action="store_true", help="reuse the figures already drawn")
+    parser.add_argument(
+        "--no-pages", action="store_true", help="no galaxy pages and no clickable mass-size plane"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand; return the exit status."""
-    path = build_report(args.run_dir, out_path=args.out, draw=not args.no_draw)
+    path = build_report(
+        args.run_dir,
+        out_path=args.out,
+        draw=not args.no_draw,
+        pages=not args.no_pages,
+        say=lambda message: print(message, file=sys.stderr, flush=True),
+    )
     print(f"report: {path}")
     return 0

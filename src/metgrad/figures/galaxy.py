@@ -15,8 +15,20 @@ from ..calibration import CALIBRATORS
 __all__ = ["draw_galaxy"]
 
 
+#: Line styles of the model gradients drawn over the observed ones.
+MODEL_STYLES = {"base": "--", "sfh": ":"}
+#: Display names of the model gradients.
+MODEL_NAMES = {"base": "base", "sfh": "SFH"}
+
+
 def draw_galaxy(
-    table: pd.DataFrame, gradients: dict[str, dict], *, shape: tuple[int, int], plateifu: str
+    table: pd.DataFrame,
+    gradients: dict[str, dict],
+    *,
+    shape: tuple[int, int],
+    plateifu: str,
+    models: dict[str, dict[str, dict]] | None = None,
+    figsize: tuple[float, float] = (10, 4.2),
 ) -> Figure:
     """O/H map of the selected spaxels (reference calibrator) and every calibrator's profile.
 
@@ -31,13 +43,19 @@ def draw_galaxy(
         Shape of the maps (rows, columns).
     plateifu : str
         For the title.
+    models : dict, optional
+        Calibrator key -> model tag (``'base'``, ``'sfh'``) -> ``{"slope", "intercept"}``
+        (dex/R_e, dex): model gradients drawn as dashed / dotted lines over the
+        observed ones (a survey run's ``galaxies.parquet``).
+    figsize : (float, float), optional
+        Figure size in inches.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     sel = table[table["selected"]]
-    fig = Figure(figsize=(10, 4.2), layout="constrained")
+    fig = Figure(figsize=figsize, layout="constrained")
     ax_map, ax_prof = fig.subplots(1, 2)
     reference = next(iter(CALIBRATORS.values()))
     image = np.full(shape, np.nan)
@@ -57,9 +75,19 @@ def draw_galaxy(
         if g.get("slope") is not None:
             label = f"{cal.label}: {g['slope']:+.3f} ± {g['slope_err']:.3f} dex/R$_e$"
             ax_prof.plot(r, g["intercept"] + g["slope"] * r, color=colour, label=label)
+        for tag, m in ((models or {}).get(key) or {}).items():
+            if m.get("slope") is None or not np.isfinite(m["slope"]):
+                continue
+            label = f"{cal.label} {MODEL_NAMES.get(tag, tag)} model: {m['slope']:+.3f}"
+            ax_prof.plot(r, m["intercept"] + m["slope"] * r, color=colour,
+                         ls=MODEL_STYLES.get(tag, "-."), lw=1.2, label=label)  # fmt: skip
     ax_prof.set_xlabel("R / R$_e$")
     ax_prof.set_ylabel("12+log(O/H)")
-    ax_prof.set_title("radial profile and LAD gradients")
+    ax_prof.set_title(
+        "radial profile, observed and model LAD gradients (0.5-2 R$_e$)"
+        if models
+        else "radial profile and LAD gradients"
+    )
     if ax_prof.get_legend_handles_labels()[0]:  # no gradient drawn: no legend (and no warning)
-        ax_prof.legend(loc="best", fontsize=8)
+        ax_prof.legend(loc="best", fontsize=7 if models else 8)
     return fig

@@ -180,6 +180,8 @@ def profile_grid(profiles: pd.DataFrame, quantity: str, *, ylabel: str,
 def draw_oh_profiles(analysis_dir: Path):
     """Paper Fig 14: radial profiles of observed 12+log(O/H) for the three subsamples per bin.
 
+    All six panels share their axes, so profiles compare across the mass-size plane.
+
     Parameters
     ----------
     analysis_dir : Path
@@ -190,7 +192,7 @@ def draw_oh_profiles(analysis_dir: Path):
     matplotlib.figure.Figure
     """
     profiles = read_table(Path(analysis_dir), "profiles")
-    return profile_grid(profiles, "oh", ylabel=LABELS["oh"])
+    return profile_grid(profiles, "oh", ylabel=LABELS["oh"], sharey=True)
 
 
 @styled

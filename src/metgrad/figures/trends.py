@@ -89,7 +89,10 @@ def trend_panel(ax, x, residual, trend: pd.DataFrame, *, xlabel: str, ylabel: st
     ax.errorbar(trend["x_mid"], trend["median"], yerr=trend["dispersion"], fmt="o",
                 ms=2.5, color=TREND_COLOUR, ecolor=TREND_COLOUR, elinewidth=0.8,
                 label="median $\\pm$ dispersion")  # fmt: skip
-    x0, x1 = _span(np.concatenate([x[good], trend["x_lo"], trend["x_hi"]]))
+    x0, x1 = _span(x[good])
+    # every binned point inside the axes, with the half bin around it
+    x0 = min(x0, float(trend["x_lo"].min()))
+    x1 = max(x1, float(trend["x_hi"].max()))
     y0, y1 = _span(residual[good], 1.0, 99.0)
     y0 = min(y0, float((trend["median"] - trend["dispersion"]).min()))
     y1 = max(y1, float((trend["median"] + trend["dispersion"]).max()))
