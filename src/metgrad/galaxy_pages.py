@@ -34,15 +34,16 @@ from .layout import RunLayout
 
 __all__ = ["PAGE_DPI", "GalaxyPages", "massize_plane_svg", "page_name", "write_galaxy_pages"]
 
-#: Resolution of the PNG on each page (dots per inch of a 9 x 3.8 inch figure).
+#: Resolution of the PNG on each page (dots per inch of a 9 x 4.6 inch figure).
 PAGE_DPI = 80
 #: Gradients drawn on each page and listed in its table: tag -> name.
 TAGS = {"obs": "observed", "base": "base model", "sfh": "SFH model"}
 
 
 def page_name(plateifu: str) -> str:
-    """File name of a galaxy's page, relative to the report folder."""
-    return f"galaxies/{plateifu}.html"
+    """Address of a galaxy's page relative to ``report.html`` (:meth:`RunLayout.galaxy_page`)."""
+    layout = RunLayout("run")
+    return layout.galaxy_page(plateifu).relative_to(layout.report_dir).as_posix()
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def _png(table: pd.DataFrame, rows: dict[str, pd.Series], plateifu: str) -> str:
     buffer = io.BytesIO()
     with paper_style():
         fig = draw_galaxy(table, observed, shape=shape, plateifu=plateifu, models=models,
-                          figsize=(9, 3.8))  # fmt: skip
+                          figsize=(9, 4.6), constrained=False)  # fmt: skip
         fig.savefig(buffer, format="png", dpi=PAGE_DPI, metadata={"Software": None})
     return base64.b64encode(buffer.getvalue()).decode()
 
@@ -144,8 +145,22 @@ every calibrator's selected spaxels against R/R<sub>e</sub> with the LAD gradien
 """
 
 
+def _up_to_date(page: Path, inputs: list[Path]) -> bool:
+    """The page exists and is newer than every file it is made from and the drawing code."""
+    from .figures import galaxy
+
+    if not page.is_file():
+        return False
+    made = page.stat().st_mtime
+    code = [Path(__file__), Path(galaxy.__file__)]
+    return all(p.is_file() and p.stat().st_mtime < made for p in [*inputs, *code])
+
+
 def write_galaxy_pages(run_dir, *, say: Callable[[str], None] | None = None) -> GalaxyPages:
     """Write one page per final galaxy of the reference calibrator.
+
+    A page newer than the galaxy tables, the galaxy's spaxel table and the code that
+    draws it is kept as it is, so a second report of the same run draws no page again.
 
     Parameters
     ----------
@@ -166,11 +181,15 @@ def write_galaxy_pages(run_dir, *, say: Callable[[str], None] | None = None) -> 
         k: pd.read_parquet(layout.analysis(k).galaxies).set_index(col.PLATEIFU) for k in keys
     }
     galaxies = tables[keys[0]].sort_index()
-    out_dir = layout.report_dir / "galaxies"
-    out_dir.mkdir(parents=True, exist_ok=True)
+    layout.galaxy_pages_dir.mkdir(parents=True, exist_ok=True)
     names = list(galaxies.index)
     paths, errors = [], []
+    inputs = [layout.analysis(k).galaxies for k in keys]
     for i, plateifu in enumerate(names):
+        path = layout.galaxy_page(plateifu)
+        if _up_to_date(path, [*inputs, layout.spaxel_table(plateifu)]):
+            paths.append(path)
+            continue
         try:
             spx = pd.read_parquet(layout.spaxel_table(plateifu))
             rows = {k: t.loc[plateifu] for k, t in tables.items() if plateifu in t.index}
@@ -179,7 +198,7 @@ def write_galaxy_pages(run_dir, *, say: Callable[[str], None] | None = None) -> 
                 names[i - 1] if i else None,
                 names[i + 1] if i + 1 < len(names) else None,
             )
-            path = layout.report_dir / page_name(plateifu)
+            path = layout.galaxy_page(plateifu)
             write_bytes_atomic(path, _page(plateifu, rows, png, neighbours).encode("utf-8"))
             paths.append(path)
         except (OSError, KeyError, ValueError) as exc:
@@ -199,7 +218,7 @@ PLANE_MARGINS = (70, 120, 20, 55)
 def _ticks(lo: float, hi: float) -> np.ndarray:
     from matplotlib.ticker import MaxNLocator
 
-    ticks = MaxNLocator(6).tick_values(lo, hi)
+    ticks = MaxNLocator(6, steps=[1, 2, 5, 10]).tick_values(lo, hi)  # 1 decimal suffices
     return ticks[(ticks >= lo) & (ticks <= hi)]
 
 

@@ -15,6 +15,8 @@ A run folder holds what each stage wrote::
       analysis/<calibrator>/     analyse: the tables of one calibrator (:class:`AnalysisLayout`)
       learn/<calibrator>/        learn: held-out scores of the learned models
       report/report.html         report: the page; report/figures/<id>.png|pdf
+      report/galaxies/PLATE-IFU.html
+                                 report: one page per final galaxy
 
 Code that reads or writes a run asks a :class:`RunLayout` (or the
 :class:`AnalysisLayout` of one calibrator) for the path instead of spelling
@@ -189,3 +191,12 @@ class RunLayout:
     def figures_dir(self) -> Path:
         """Figures of the report (PNG and PDF)."""
         return self.report_dir / "figures"
+
+    @property
+    def galaxy_pages_dir(self) -> Path:
+        """One HTML page per final galaxy, linked from the report's mass-size plane."""
+        return self.report_dir / "galaxies"
+
+    def galaxy_page(self, plateifu: str) -> Path:
+        """The page of one galaxy."""
+        return self.galaxy_pages_dir / f"{plateifu}.html"

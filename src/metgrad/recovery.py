@@ -228,6 +228,15 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 
 @functools.lru_cache(maxsize=512)
+def _selected_spaxels(path: Path) -> pd.DataFrame:
+    """Pixel, radius and every calibrator's O/H of one galaxy's selected spaxels (cached)."""
+    names = ["x", "y", "r_re", *(c.oh_column for c in CALIBRATORS.values()), "selected"]
+    present = [n for n in names if n in pq.read_schema(path).names]
+    frame = pd.read_parquet(path, columns=present)
+    return frame[frame["selected"]].drop(columns="selected")
+
+
+@functools.lru_cache(maxsize=512)
 def _truth_table(path: Path) -> pd.DataFrame:
     """The truth columns the checks read, of one galaxy (cached across calibrators)."""
     names = sorted({*TRUTH_OH.values(), *TRUTH_TERMS.values()})
@@ -248,8 +257,8 @@ def _truth_spaxels(run: RunLayout, truth: Path, rows: pd.DataFrame, key: str) ->
     cols = {TRUTH_OH[key]: "true_oh"}
     if key == TERMS_CALIBRATOR:
         cols.update({v: f"true_{k}" for k, v in TRUTH_TERMS.items()})
-    ran = pd.read_parquet(run.spaxel_table(plateifu), columns=["x", "y", "r_re", oh, "selected"])
-    ran = ran[ran["selected"]].drop(columns="selected").drop_duplicates(["r_re", oh])
+    ran = _selected_spaxels(run.spaxel_table(plateifu))[["x", "y", "r_re", oh]]
+    ran = ran.drop_duplicates(["r_re", oh])
     true = _truth_table(truth / "spaxels" / f"{plateifu}.parquet")[["x", "y", *cols]]
     true = true.rename(columns=cols)
     out = rows.merge(ran, on=["r_re", oh], how="left").merge(true, on=["x", "y"], how="left")
@@ -531,4 +540,5 @@ def recovery_checks(run_dir: str | PathLike[str]) -> list[Check] | None:
             checks += check_recovery(load_inputs(run_dir, calibrator=key, truth=truth))
     finally:
         _truth_table.cache_clear()
+        _selected_spaxels.cache_clear()
     return checks

@@ -59,9 +59,12 @@ def _fmt(value, digits: int = 4) -> str:
 
 
 def _scientific(value: float) -> Markup:
-    """A large number as the paper prints it: ``1.14 × 10<sup>7</sup>`` (3 significant digits)."""
+    """A large number as the paper prints it: ``1.14 × 10<sup>7</sup>`` (3 significant digits).
+
+    The spaces are non-breaking, so a table cell never splits the number.
+    """
     mantissa, exponent = f"{value:.2e}".split("e")
-    return Markup(f"{mantissa} × 10<sup>{int(exponent)}</sup>")
+    return Markup(f"{mantissa}\u00a0×\u00a010<sup>{int(exponent)}</sup>")  # one unbroken number
 
 
 _PRETTY = (("Sigma_*", "Σ*"), ("EW(Halpha)", "EW(Hα)"), ("t_LW", "t_LW"))
@@ -231,7 +234,7 @@ def _galaxy_plane(run_dir: Path, *, pages: bool, say) -> dict | None:
     if not pages:
         return None
     layout = RunLayout(run_dir)
-    say("      galaxy pages -> " + str(layout.report_dir / "galaxies"))
+    say(f"      galaxy pages -> {layout.galaxy_pages_dir}")
     written = write_galaxy_pages(run_dir, say=say)
     for error in written.errors:
         say(f"warning: {error}")

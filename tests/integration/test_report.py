@@ -28,7 +28,7 @@ window.addEventListener("load", function () {
     return {rows: t.rows.length, h: t.getBoundingClientRect().height}; });
   var external = Array.from(document.querySelectorAll("[src],[href]")).map(function (e) {
     return e.getAttribute("src") || e.getAttribute("href"); }).filter(function (u) {
-    return !(u.startsWith("#") || u.startsWith("data:")); });
+    return !(u.startsWith("#") || u.startsWith("data:") || u.startsWith("galaxies/")); });
   document.body.setAttribute("data-probe", JSON.stringify(
     {images: imgs, tables: tables, external: external}));
 });
@@ -53,9 +53,12 @@ def test_pipeline_said_every_stage(demo_run):
 
 def test_report_is_self_contained(demo_run):
     html = demo_run.report.read_text()
-    # no scripts, stylesheets, images or links that leave the page
+    # no scripts, stylesheets, images or links that leave the page, but the galaxy pages
+    # in the folder beside it (each of which exists)
     assert "<script" not in html
-    assert not re.search(r'(src|href)="(?!#|data:)', html)
+    assert not re.search(r'(src|href)="(?!#|data:|galaxies/[0-9]+-[0-9]+\.html")', html)
+    pages = re.findall(r'href="(galaxies/[0-9]+-[0-9]+\.html)"', html)
+    assert pages and all((demo_run.report.parent / p).is_file() for p in pages)
     for spec in FIGURES:
         assert f'id="{spec.id}"' in html
     for heading in ("Table 1", "Table A1", "Headline numbers", "Sample", "Inputs and configuration"):
@@ -119,3 +122,90 @@ def test_analysis_is_byte_for_byte_reproducible_with_provenance(demo_run, tmp_pa
     assert b"numpy" in meta[b"metgrad.versions"]
     summary = json.loads((first / "m13" / "summary.json").read_text())
     assert summary["seed"] == 20220525 and "metgrad" in summary["versions"]
+
+
+# Appended to a copy of the report beside the real one: find the centre of one galaxy's point
+# in the rendered plane, hit-test that position as a mouse would, and click what is there.
+CLICK = """
+<script>
+window.addEventListener("load", function () {
+  var target = document.getElementById("pt-%s");
+  target.scrollIntoView();
+  var box = target.getBoundingClientRect();
+  var hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+  hit.dispatchEvent(new MouseEvent("click", {bubbles: true, cancelable: true, view: window}));
+});
+</script>
+"""
+
+
+def _galaxies_with_pages(demo_run):
+    import pandas as pd
+
+    final = pd.read_parquet(demo_run.run / "analysis" / "m13" / "galaxies.parquet")
+    return list(final["plateifu"])
+
+
+def test_every_final_galaxy_has_a_page_with_its_quick_look(demo_run):
+    import base64
+    import io
+
+    from matplotlib.image import imread
+
+    html = demo_run.report.read_text()
+    for plateifu in _galaxies_with_pages(demo_run):
+        page = demo_run.report.parent / "galaxies" / f"{plateifu}.html"
+        text = page.read_text()
+        assert f'<h1 id="plateifu">{plateifu}</h1>' in text
+        assert "<script" not in text and not re.search(r'src="(?!data:)', text)
+        assert f'href="galaxies/{plateifu}.html"' in html  # linked from the plane
+        assert f'<circle id="pt-{plateifu}"' in html
+    png = re.search(r'src="data:image/png;base64,([^"]+)"', text).group(1)
+    pixels = imread(io.BytesIO(base64.b64decode(png)))
+    assert pixels.shape[1] >= 600 and float(pixels[..., :3].var()) > 1e-3
+
+
+def test_a_click_on_a_point_opens_that_galaxys_page(demo_run, tmp_path):
+    chromium = _chromium()
+    names = _galaxies_with_pages(demo_run)
+    cmd = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+           "--virtual-time-budget=10000"]  # fmt: skip
+    for plateifu in (names[0], names[-1]):
+        page = demo_run.report.parent / f"click-{plateifu}.html"
+        page.write_text(demo_run.report.read_text().replace("</body>", CLICK % plateifu + "</body>"))
+        try:
+            dom = subprocess.run(
+                [*cmd, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=180
+            ).stdout
+        finally:
+            page.unlink()
+        # the DOM printed is the page the click opened: that galaxy's, not the report
+        assert f'<h1 id="plateifu">{plateifu}</h1>' in dom, dom[:300]
+        assert 'id="recovery"' not in dom
+
+
+def test_screenshots_of_the_plane_and_a_galaxy_page(demo_run, tmp_path):
+    """Screenshots a person looks at (copied to RUN/report/screenshots/); blank pages fail."""
+    from matplotlib.image import imread
+
+    chromium = _chromium()
+    out = demo_run.report.parent / "screenshots"
+    out.mkdir(exist_ok=True)
+    html = demo_run.report.read_text()
+    plane = html[html.index('<h2 id="galaxies">'):html.index('<h2 id="failures">')]
+    head = html[:html.index("<body>") + len("<body>")]
+    view = demo_run.report.parent / "plane-only.html"
+    view.write_text(head + plane + "</body></html>")
+    name = _galaxies_with_pages(demo_run)[0]
+    shots = {"plane": (view, "900,700"),
+             "galaxy": (demo_run.report.parent / "galaxies" / f"{name}.html", "1000,900")}
+    cmd = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+    try:
+        for key, (page, size) in shots.items():
+            shot = out / f"{key}.png"
+            subprocess.run([*cmd, f"--window-size={size}", f"--screenshot={shot}",
+                            page.as_uri()], capture_output=True, timeout=180)  # fmt: skip
+            pixels = imread(shot)
+            assert float(pixels[..., :3].var()) > 1e-3, key
+    finally:
+        view.unlink()
