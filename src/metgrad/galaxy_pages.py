@@ -81,16 +81,15 @@ def _gradients(rows: dict[str, pd.Series]) -> tuple[dict, dict]:
 
 
 def _png(table: pd.DataFrame, rows: dict[str, pd.Series], plateifu: str) -> str:
-    from .figures._style import paper_style
     from .figures.galaxy import draw_galaxy
 
     observed, models = _gradients(rows)
     shape = (int(table["y"].max()) + 1, int(table["x"].max()) + 1)
     buffer = io.BytesIO()
-    with paper_style():
-        fig = draw_galaxy(table, observed, shape=shape, plateifu=plateifu, models=models,
-                          figsize=(9, 4.6), constrained=False)  # fmt: skip
-        fig.savefig(buffer, format="png", dpi=PAGE_DPI, metadata={"Software": None})
+    # matplotlib's default style, as `metgrad galaxy` draws it (screen-sized text)
+    fig = draw_galaxy(table, observed, shape=shape, plateifu=plateifu, models=models,
+                      figsize=(9, 4.6), constrained=False)  # fmt: skip
+    fig.savefig(buffer, format="png", dpi=PAGE_DPI, metadata={"Software": None})
     return base64.b64encode(buffer.getvalue()).decode()
 
 
