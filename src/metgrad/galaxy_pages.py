@@ -31,6 +31,7 @@ from . import columns as col
 from .atomic import write_bytes_atomic
 from .calibration import CALIBRATORS, REFERENCE
 from .layout import RunLayout
+from .parallel import open_executor, resolve_workers
 
 __all__ = ["PAGE_DPI", "GalaxyPages", "massize_plane_svg", "page_name", "write_galaxy_pages"]
 
@@ -155,7 +156,22 @@ def _up_to_date(page: Path, inputs: list[Path]) -> bool:
     return all(p.is_file() and p.stat().st_mtime < made for p in [*inputs, *code])
 
 
-def write_galaxy_pages(run_dir, *, say: Callable[[str], None] | None = None) -> GalaxyPages:
+def _write_page(job: tuple) -> tuple[Path | None, str | None]:
+    """Draw and write one galaxy's page; ``(path, None)`` or ``(None, one-line error)``."""
+    run_dir, plateifu, rows, neighbours = job
+    layout = RunLayout(run_dir)
+    path = layout.galaxy_page(plateifu)
+    try:
+        png = _png(pd.read_parquet(layout.spaxel_table(plateifu)), rows, plateifu)
+        write_bytes_atomic(path, _page(plateifu, rows, png, neighbours).encode("utf-8"))
+    except (OSError, KeyError, ValueError) as exc:
+        return None, f"galaxy page {plateifu}: {type(exc).__name__}: {exc}"
+    return path, None
+
+
+def write_galaxy_pages(
+    run_dir, *, workers: int | None = 1, say: Callable[[str], None] | None = None
+) -> GalaxyPages:
     """Write one page per final galaxy of the reference calibrator.
 
     A page newer than the galaxy tables, the galaxy's spaxel table and the code that
@@ -165,6 +181,9 @@ def write_galaxy_pages(run_dir, *, say: Callable[[str], None] | None = None) -> 
     ----------
     run_dir : str or path-like
         An analysed run.
+    workers : int or None, optional
+        Processes drawing pages (:func:`metgrad.parallel.open_executor`; None or 0:
+        every core).
     say : callable, optional
         Receives a progress line every 50 pages.
 
@@ -182,29 +201,26 @@ def write_galaxy_pages(run_dir, *, say: Callable[[str], None] | None = None) -> 
     galaxies = tables[keys[0]].sort_index()
     layout.galaxy_pages_dir.mkdir(parents=True, exist_ok=True)
     names = list(galaxies.index)
-    paths, errors = [], []
     inputs = [layout.analysis(k).galaxies for k in keys]
+    paths, errors, jobs = [], [], []
     for i, plateifu in enumerate(names):
-        path = layout.galaxy_page(plateifu)
-        if _up_to_date(path, [*inputs, layout.spaxel_table(plateifu)]):
-            paths.append(path)
+        if _up_to_date(layout.galaxy_page(plateifu), [*inputs, layout.spaxel_table(plateifu)]):
+            paths.append(layout.galaxy_page(plateifu))
             continue
-        try:
-            spx = pd.read_parquet(layout.spaxel_table(plateifu))
-            rows = {k: t.loc[plateifu] for k, t in tables.items() if plateifu in t.index}
-            png = _png(spx, rows, plateifu)
-            neighbours = (
-                names[i - 1] if i else None,
-                names[i + 1] if i + 1 < len(names) else None,
-            )
-            path = layout.galaxy_page(plateifu)
-            write_bytes_atomic(path, _page(plateifu, rows, png, neighbours).encode("utf-8"))
-            paths.append(path)
-        except (OSError, KeyError, ValueError) as exc:
-            errors.append(f"galaxy page {plateifu}: {type(exc).__name__}: {exc}")
-        if say is not None and (i + 1) % 50 == 0:
-            say(f"      galaxy pages: {i + 1}/{len(names)}")
-    return GalaxyPages(galaxies.reset_index(), paths, errors)
+        rows = {k: t.loc[plateifu] for k, t in tables.items() if plateifu in t.index}
+        neighbours = (names[i - 1] if i else None, names[i + 1] if i + 1 < len(names) else None)
+        jobs.append((plateifu, (str(run_dir), plateifu, rows, neighbours)))
+    if say is not None and paths:
+        say(f"      galaxy pages: {len(paths)} up to date, {len(jobs)} to draw")
+    with open_executor(workers=min(len(jobs), resolve_workers(workers)) or 1) as executor:
+        for done, (_, (path, error)) in enumerate(executor.imap_unordered(_write_page, jobs), 1):
+            if error:
+                errors.append(error)
+            else:
+                paths.append(path)
+            if say is not None and done % 50 == 0:
+                say(f"      galaxy pages: {done}/{len(jobs)}")
+    return GalaxyPages(galaxies.reset_index(), sorted(paths), sorted(errors))
 
 
 # --- the clickable mass-size plane -----------------------------------------------------------

@@ -52,7 +52,7 @@ def run_pipeline(
     say(f"      analysis took {time.perf_counter() - t1:.0f} s")
     say("[3/3] report: figures and report.html")
     t2 = time.perf_counter()
-    path = build_report(config.output.dir, say=say)
+    path = build_report(config.output.dir, workers=workers, say=say)
     say(f"      report took {time.perf_counter() - t2:.0f} s; whole pipeline "
         f"{time.perf_counter() - t0:.0f} s")  # fmt: skip
     return path

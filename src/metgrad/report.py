@@ -227,7 +227,7 @@ def _recovery(run_dir: Path, say) -> list[dict] | None:
     return rows
 
 
-def _galaxy_plane(run_dir: Path, *, pages: bool, say) -> dict | None:
+def _galaxy_plane(run_dir: Path, *, pages: bool, workers: int | None, say) -> dict | None:
     """Write the galaxy pages; return the clickable mass-size plane (inline SVG)."""
     from .galaxy_pages import massize_plane_svg, write_galaxy_pages
 
@@ -235,7 +235,7 @@ def _galaxy_plane(run_dir: Path, *, pages: bool, say) -> dict | None:
         return None
     layout = RunLayout(run_dir)
     say(f"      galaxy pages -> {layout.galaxy_pages_dir}")
-    written = write_galaxy_pages(run_dir, say=say)
+    written = write_galaxy_pages(run_dir, workers=workers, say=say)
     for error in written.errors:
         say(f"warning: {error}")
     reference = layout.analysis(REFERENCE)
@@ -254,6 +254,7 @@ def build_report(
     out_path: str | PathLike[str] | None = None,
     draw: bool = True,
     pages: bool = True,
+    workers: int | None = 1,
     say: Callable[[str], None] | None = None,
 ) -> Path:
     """Write ``report.html`` for an analysed run.
@@ -270,6 +271,8 @@ def build_report(
         embed the PNGs already there.
     pages : bool, optional
         Write one page per final galaxy and the clickable mass-size plane.
+    workers : int or None, optional
+        Processes drawing the galaxy pages (None or 0: every core).
     say : callable, optional
         Receives progress lines and one ``warning: ...`` line per figure that could
         not be drawn (default: silent).
@@ -296,7 +299,7 @@ def build_report(
 
     figures = _figures(run_dir, layout.figures_dir, draw=draw, say=say)
     recovery = _recovery(run_dir, say)
-    plane = _galaxy_plane(run_dir, pages=pages, say=say)
+    plane = _galaxy_plane(run_dir, pages=pages, workers=workers, say=say)
     headlines = []
     for path, description, paper, where in PAPER_HEADLINES:
         values = [_fmt(_lookup(c["summary"], path)) for c in calibrators]
@@ -304,21 +307,25 @@ def build_report(
             {"description": description, "cells": values, "paper": _fmt(paper), "where": where}
         )
     versions = analysis.get("versions") or ingest.get("versions") or {}
-    html = _environment().get_template("report.html.j2").render(
-        run_name=run_dir.resolve().name
-        if run_dir.name != "run"
-        else run_dir.resolve().parent.name,
-        run_dir=str(run_dir),
-        synthetic=recovery is not None,
-        versions=versions,
-        calibrators=calibrators,
-        headlines=headlines,
-        figures=figures,
-        recovery=recovery,
-        plane=plane,
-        paper_citation=PAPER_CITATION,
-        software_citation=f"{SOFTWARE_CITATION}, version {versions.get('metgrad', '?')}",
-        **_inputs_context(layout, ingest, analysis),
+    html = (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            run_name=run_dir.resolve().name
+            if run_dir.name != "run"
+            else run_dir.resolve().parent.name,
+            run_dir=str(run_dir),
+            synthetic=recovery is not None,
+            versions=versions,
+            calibrators=calibrators,
+            headlines=headlines,
+            figures=figures,
+            recovery=recovery,
+            plane=plane,
+            paper_citation=PAPER_CITATION,
+            software_citation=f"{SOFTWARE_CITATION}, version {versions.get('metgrad', '?')}",
+            **_inputs_context(layout, ingest, analysis),
+        )
     )
     write_bytes_atomic(out_path, html.encode("utf-8"))
     say(f"      report -> {out_path}")

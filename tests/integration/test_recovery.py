@@ -131,7 +131,7 @@ def test_report_section_says_fail_for_biased_gradients(demo_run, tmp_path):
     gal.to_parquet(path)
     said: list[str] = []
     html = build_report(run, draw=False, pages=False, say=said.append).read_text()
-    section = html[html.index('id="recovery"'):html.index('id="inputs"')]
+    section = html[html.index('id="recovery"') : html.index('id="inputs"')]
     rows = re.findall(r"<tr>(.*?)</tr>", section, flags=re.S)
     gradient_rows = [r for r in rows if "median(observed - true)" in r]
     assert len(gradient_rows) == 2  # M13 and PG16
@@ -140,5 +140,5 @@ def test_report_section_says_fail_for_biased_gradients(demo_run, tmp_path):
     assert any(m.startswith("warning: recovery check failed: m13 gradients") for m in said)
     # and the unbiased report of the same run passes that row
     clean = demo_run.report.read_text()
-    clean_rows = re.findall(r"<tr>(.*?)</tr>", clean[clean.index('id="recovery"'):])
+    clean_rows = re.findall(r"<tr>(.*?)</tr>", clean[clean.index('id="recovery"') :], flags=re.S)
     assert any("median(observed - true)" in r and ">PASS<" in r for r in clean_rows)

@@ -82,8 +82,9 @@ def test_plane_places_points_on_linear_axes_inside_the_frame():
     assert np.all(np.diff(cy[order]) < 0)
     # steepest gradient is the bluest, most positive the reddest (diverging scale about 0)
     fills = [c.get("fill") for c in circles]
+
     def rgb(i):
-        return [int(fills[i][k:k + 2], 16) for k in (1, 3, 5)]
+        return [int(fills[i][k : k + 2], 16) for k in (1, 3, 5)]
 
     steep, shallow = rgb(int(np.argmin(gal["grad_obs"]))), rgb(int(np.argmax(gal["grad_obs"])))
     assert gal["grad_obs"].min() < 0 < gal["grad_obs"].max()

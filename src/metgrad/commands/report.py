@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..parallel import add_workers_option
 from ..report import build_report
 
 __all__ = ["add_arguments", "run"]
@@ -16,6 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", type=Path, help="folder written by ingest and analyse")
     parser.add_argument("--out", type=Path, help="report path (default RUN/report/report.html)")
     parser.add_argument("--no-draw", action="store_true", help="reuse the figures already drawn")
+    add_workers_option(parser)
     parser.add_argument(
         "--no-pages", action="store_true", help="no galaxy pages and no clickable mass-size plane"
     )
@@ -28,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
         out_path=args.out,
         draw=not args.no_draw,
         pages=not args.no_pages,
+        workers=args.workers,
         say=lambda message: print(message, file=sys.stderr, flush=True),
     )
     print(f"report: {path}")

@@ -91,14 +91,12 @@ def draw_galaxy(
     ax_prof.set_xlabel("R / R$_e$")
     ax_prof.set_ylabel("12+log(O/H)")
     ax_prof.set_title(
-        "radial profile, observed and model LAD gradients (0.5-2 R$_e$)"
-        if models
-        else "radial profile and LAD gradients"
+        "profile and LAD gradients (0.5-2 R$_e$)" if models else "radial profile and LAD gradients"
     )
     if not ax_prof.get_legend_handles_labels()[0]:  # no gradient drawn: no legend (no warning)
         return fig
     if models:  # six lines or more: below the panel, clear of the spaxels
-        ax_prof.legend(loc="upper center", bbox_to_anchor=(0.42, -0.16), ncol=2, fontsize=7,
+        ax_prof.legend(loc="upper center", bbox_to_anchor=(0.42, -0.16), ncol=2, fontsize=7.5,
                        frameon=False)  # fmt: skip
     else:
         ax_prof.legend(loc="best", fontsize=8)
