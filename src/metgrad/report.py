@@ -199,9 +199,9 @@ def _figures(run_dir: Path, fig_dir: Path, *, draw: bool, say) -> list[dict]:
 
 def _recovery(run_dir: Path, say) -> list[dict] | None:
     """The recovered-versus-injected checks of a synthetic run, as template rows."""
-    from .recovery import recovery_checks
+    from .recovery import recovery_checks, truth_dir
 
-    if not (run_dir.resolve().parent / "truth" / "relations.json").is_file():
+    if truth_dir(run_dir) is None:  # real data: nothing injected to check against
         return None
     say("      checking the analysis against the injected truth")
     rows = []
