@@ -1,0 +1,46 @@
+"""The recovery checks' exact LAD slope (dual linear program) against hand values and the primal."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import sparse
+from scipy.optimize import linprog
+
+from metgrad.recovery import lad_slope, robust_width
+
+
+def primal_lad_slope(x, y) -> float:
+    """minimise sum(u+ + u-) subject to a + b x_i + u+_i - u-_i = y_i, u+, u- >= 0."""
+    n = x.size
+    a_eq = sparse.hstack(
+        [sparse.csr_matrix(np.column_stack([np.ones(n), x])), sparse.eye(n), -sparse.eye(n)]
+    ).tocsr()
+    cost = np.concatenate([[0.0, 0.0], np.ones(2 * n)])
+    bounds = [(None, None)] * 2 + [(0.0, None)] * (2 * n)
+    return float(linprog(cost, A_eq=a_eq, b_eq=y, bounds=bounds, method="highs").x[1])
+
+
+def test_five_points_on_a_line_and_one_outlier():
+    # y = 1 + 2x through five points; a sixth far off does not move the LAD line
+    x = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 2.5])
+    y = np.array([1.0, 3.0, 5.0, 7.0, 9.0, 40.0])
+    assert lad_slope(x, y) == pytest.approx(2.0, abs=1e-12)
+    assert lad_slope(x, -y) == pytest.approx(-2.0, abs=1e-12)  # either sign of multiplier
+
+
+@pytest.mark.parametrize("n", [10, 300, 1500])
+def test_dual_and_primal_give_the_same_slope(n):
+    rng = np.random.default_rng(n)
+    x = rng.uniform(0.5, 2.0, n)
+    y = 8.5 - 0.05 * x + 0.03 * rng.standard_t(3, n)
+    assert lad_slope(x, y) == pytest.approx(primal_lad_slope(x, y), abs=1e-10)
+
+
+def test_robust_width_is_the_gaussian_sigma():
+    # 1.4826 MAD of the quantiles of a unit normal (evenly spaced in probability) is ~1
+    from scipy.stats import norm
+
+    values = norm.ppf((np.arange(20001) + 0.5) / 20001)
+    assert robust_width(values) == pytest.approx(1.0, abs=1e-3)
+    assert np.isnan(robust_width([np.nan]))
