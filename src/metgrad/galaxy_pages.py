@@ -29,7 +29,7 @@ from matplotlib.colors import CenteredNorm, to_hex
 
 from . import columns as col
 from .atomic import write_bytes_atomic
-from .calibration import CALIBRATORS, REFERENCE
+from .calibration import CALIBRATORS, PAPER_CALIBRATORS, REFERENCE
 from .layout import RunLayout
 from .parallel import open_executor, resolve_workers
 
@@ -174,6 +174,8 @@ def write_galaxy_pages(
 ) -> GalaxyPages:
     """Write one page per final galaxy of the reference calibrator.
 
+    Each page shows the paper's two calibrators when the run analysed more.
+
     A page newer than the galaxy tables, the galaxy's spaxel table and the code that
     draws it is kept as it is, so a second report of the same run draws no page again.
 
@@ -195,6 +197,8 @@ def write_galaxy_pages(
     keys = [k for k in CALIBRATORS if k in layout.analysed_calibrators()]
     if not keys:
         raise FileNotFoundError(f"{run_dir}: no analysed calibrator")
+    if len(keys) > 2:  # every calibrator analysed: the pages show the paper's two, as
+        keys = [k for k in keys if k in PAPER_CALIBRATORS] or keys[:2]  # `metgrad galaxy`
     tables = {
         k: pd.read_parquet(layout.analysis(k).galaxies).set_index(col.PLATEIFU) for k in keys
     }
