@@ -325,8 +325,12 @@ SLOW_INGEST = """
 import sys, time
 import metgrad.galaxy as galaxy
 real = galaxy.read_dap_maps
+calls = []
 def slow(path, *args, **kwargs):
-    time.sleep(0.5)
+    # each worker's first galaxy in half a second, the others in 30 s: the run is still
+    # going when the test interrupts it, however loaded the machine
+    calls.append(path)
+    time.sleep(0.5 if len(calls) == 1 else 30.0)
     return real(path, *args, **kwargs)
 galaxy.read_dap_maps = slow
 from metgrad.cli import main
@@ -350,7 +354,7 @@ def _running(pid: int) -> bool:
 
 
 def _slow_ingest(copy: Copy, tmp_path: Path) -> tuple[subprocess.Popen, list[int], Path]:
-    """``metgrad ingest --workers 2``, half a second per galaxy, once its workers are up."""
+    """``metgrad ingest --workers 2``, slowed down (see SLOW_INGEST), once its workers are up."""
     err = tmp_path / "stderr.txt"
     command = [sys.executable, "-c", SLOW_INGEST, "ingest", str(copy.toml), "--workers", "2",
                "--no-progress"]  # fmt: skip
