@@ -31,6 +31,7 @@ from .paper_values import (
     SOFTWARE_CITATION,
     TABLE_ORDER,
 )
+from .results import check_analysis
 
 __all__ = ["build_report"]
 
@@ -91,7 +92,13 @@ def _lookup(summary: dict, path: str):
 
 
 def _read_json(path: Path) -> dict:
-    return json.loads(path.read_text()) if path.is_file() else {}
+    """A JSON file of the run ({} if absent); a ValueError naming it if unreadable."""
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ValueError(f"{path}: not readable JSON ({exc})") from None
 
 
 def _table_rows(frame: pd.DataFrame, paper: dict | None, order: tuple[str, ...]) -> list[dict]:
@@ -291,7 +298,7 @@ def build_report(
     out_path = Path(out_path) if out_path is not None else layout.report_html
 
     ingest = _read_json(layout.manifest)
-    analysis = _read_json(layout.analysis_manifest)
+    analysis = check_analysis(layout)  # every calibrator folder of this one analysis
     keys = [k for k in CALIBRATORS if k in layout.analysed_calibrators()]
     calibrators = [c for c in (_calibrator_context(layout, k) for k in keys) if c]
     if not calibrators:
