@@ -27,10 +27,13 @@ What is compared with what, and why:
   neighbouring spaxels (and diffuse gas), so only the level is expected to
   survive (tolerances stated at each test).
 
-Reference formulas are written out here (Calzetti through the mock's own
-``calzetti_k``, which the pipeline does not use; M13 and PG16 from
-``reference-notes.md`` §2.1-2.2; Kennicutt 2009 5.5e-42), never taken from
-``metgrad.physics``.
+Reference formulas are written out here (M13 and PG16 from ``reference-notes.md``
+§2.1-2.2; Kennicutt 2009 5.5e-42), never taken from ``metgrad.physics``. The
+dust law is the one the mock reddened with, ``metgrad.mock.dust.attenuation_k``:
+Calzetti et al. (2000) written by the mock in its own form (coefficients
+multiplied out, inverse microns). The mock imports nothing of the pipeline
+(``tests/unit/test_mock_independence.py`` enforces it), so a wrong dust law in
+``metgrad.physics`` would not be shared by the survey and would show here.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ import pandas as pd
 import pytest
 
 from metgrad.config import PhysicsConfig
-from metgrad.mock.lines import calzetti_k
+from metgrad.mock.dust import attenuation_k
 from metgrad.survey import run_ingest
 
 # Vacuum wavelengths (A) of the lines, as the mock reddens them (DAP line list).
@@ -53,7 +56,7 @@ WAVE = {
 }  # fmt: skip
 TAG = {"hb": "hb4862", "oiii": "oiii5008", "nii": "nii6585", "ha": "ha6564"}
 R_V = 3.1
-K = {name: float(calzetti_k(w, R_V)) for name, w in WAVE.items()}
+K = {name: float(attenuation_k(w, R_V)) for name, w in WAVE.items()}
 K_BALMER = K["hb"] - K["ha"]  # 1.27 for Calzetti (reference-notes §2.4)
 BALMER_INTRINSIC = 2.86
 KENNICUTT = 5.5e-42  # Msun/yr per erg/s, Kennicutt et al. (2009), Kroupa

@@ -8,7 +8,6 @@ from metgrad import physics
 from metgrad.mock.config import MockConfig
 from metgrad.mock.lines import (
     LINE_WAVELENGTHS,
-    calzetti_k,
     component_line_fluxes,
     inverse_pg16_log_r2,
     redden,
@@ -91,13 +90,6 @@ def test_tied_lines_and_doublets():
     assert_allclose(fluxes["NII-6549"] / fluxes["NII-6585"], 0.34)
     assert_allclose(fluxes["OII-3729"] / fluxes["OII-3727"], CONFIG.oii_ratio_3729_3727)
     assert_allclose(fluxes["Ha-6564"] / fluxes["Hb-4862"], 2.86)
-
-
-def test_mock_reddens_with_the_calzetti_curve():
-    # The mock reddens with metgrad.physics.calzetti_k (pinned by hand values in
-    # test_physics_dust.py); reference-notes §2.4 (air wavelengths): k(Hb) = 3.648, k(Ha) = 2.376
-    assert calzetti_k is physics.calzetti_k
-    assert_allclose(calzetti_k(np.array([4861.0, 6563.0])), [3.648, 2.376], atol=2e-3)
 
 
 def test_reddening_round_trip_through_the_balmer_decrement():

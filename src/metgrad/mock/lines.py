@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..physics import calzetti_k
 from .config import MockConfig
+from .dust import attenuation_k
 
 __all__ = [
     "BALMER_HDELTA_HBETA",
@@ -25,7 +25,6 @@ __all__ = [
     "TIED_NII",
     "TIED_OI",
     "TIED_OIII",
-    "calzetti_k",
     "component_line_fluxes",
     "inverse_pg16_log_r2",
     "redden",
@@ -207,8 +206,8 @@ def component_line_fluxes(
 def redden(
     fluxes: dict[str, np.ndarray], ebv: np.ndarray, r_v: float = 3.1
 ) -> dict[str, np.ndarray]:
-    """Attenuate dust-free line fluxes with a Calzetti curve: F 10^(-0.4 E(B-V) k)."""
+    """Attenuate dust-free line fluxes with the mock's Calzetti curve: F 10^(-0.4 E(B-V) k)."""
     return {
-        name: flux * 10.0 ** (-0.4 * ebv * calzetti_k(LINE_WAVELENGTHS[name], r_v))
+        name: flux * 10.0 ** (-0.4 * ebv * attenuation_k(LINE_WAVELENGTHS[name], r_v))
         for name, flux in fluxes.items()
     }

@@ -14,13 +14,13 @@ import numpy as np
 from scipy.ndimage import gaussian_filter
 
 from .config import MockConfig
+from .dust import attenuation_k
 from .lines import (
     LINE_WAVELENGTHS,
     MODELLED_LINES,
     TIED_NII,
     TIED_OI,
     TIED_OIII,
-    calzetti_k,
     component_line_fluxes,
     redden,
     sf_log_ratios,
@@ -188,7 +188,7 @@ def observe_galaxy(
     flux_nopsf = np.stack([reddened[n] for n in MODELLED_LINES])
     flux_psf = psf_convolve(flux_nopsf, config.psf_fwhm_arcsec, config.spaxel_arcsec)
 
-    k_ha = float(calzetti_k(LINE_WAVELENGTHS["Ha-6564"], config.r_v))
+    k_ha = float(attenuation_k(LINE_WAVELENGTHS["Ha-6564"], config.r_v))
     cont_nopsf = continuum * 10.0 ** (-0.4 * config.stellar_av_fraction * maps["ebv"] * k_ha)
     cont_psf = psf_convolve(cont_nopsf, config.psf_fwhm_arcsec, config.spaxel_arcsec)
 

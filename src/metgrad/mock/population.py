@@ -12,9 +12,9 @@ import functools
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from astropy.cosmology import FlatLambdaCDM
 
 from .config import MockConfig
+from .cosmology import distance_tables
 from .geometry import IFU_DESIGNS, PLATE_SLOTS
 
 __all__ = [
@@ -39,6 +39,9 @@ def galaxy_rng(seed: int, stream: int, index: int) -> np.random.Generator:
 def cosmology_tables(h0: float, om0: float) -> dict[str, np.ndarray]:
     """Redshift grid with kpc/arcsec, luminosity distance (cm) and h^-1 kpc/arcsec.
 
+    Distances come from the mock's own integration of the Friedmann equation
+    (:mod:`metgrad.mock.cosmology`), not from astropy or the pipeline.
+
     Parameters
     ----------
     h0, om0 : float
@@ -52,14 +55,12 @@ def cosmology_tables(h0: float, om0: float) -> dict[str, np.ndarray]:
         scale, i.e. the same angular scale for H0 = 100).
     """
     z = np.linspace(0.002, 0.4, 2000)
-    cosmo = FlatLambdaCDM(H0=h0, Om0=om0)
-    cosmo100 = FlatLambdaCDM(H0=100.0, Om0=om0)
-    arcsec = np.pi / 180.0 / 3600.0
+    tables = distance_tables(z, h0, om0)
     return {
         "z": z,
-        "kpc_per_arcsec": cosmo.angular_diameter_distance(z).to_value("kpc") * arcsec,
-        "dl_cm": cosmo.luminosity_distance(z).to_value("cm"),
-        "hkpc_per_arcsec": cosmo100.angular_diameter_distance(z).to_value("kpc") * arcsec,
+        "kpc_per_arcsec": tables["kpc_per_arcsec"],
+        "dl_cm": tables["dl_cm"],
+        "hkpc_per_arcsec": distance_tables(z, 100.0, om0)["kpc_per_arcsec"],
     }
 
 
