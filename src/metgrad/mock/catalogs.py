@@ -36,7 +36,10 @@ _ABSMAG_OFFSETS = np.array([2.5, 2.0, 1.5, 0.5, 0.0, -0.3, -0.5])  # F N u g r i
 
 
 def build_drpall_hdulist(galaxies: list[Galaxy], config: MockConfig) -> fits.HDUList:
-    """drpall-like table: PRIMARY + BinTable ``MANGA``, one row per galaxy in index order."""
+    """drpall-like table: PRIMARY + BinTable ``MANGA``, one row per plate-ifu in index order.
+
+    Repeat observations share their galaxy's ``mangaid``, NSA id and values.
+    """
     n = len(galaxies)
     g = galaxies
 
@@ -66,7 +69,7 @@ def build_drpall_hdulist(galaxies: list[Galaxy], config: MockConfig) -> fits.HDU
         fits.Column("z", "D", array=arr("z")),
         fits.Column("nsa_z", "E", array=arr("z")),
         fits.Column("nsa_zdist", "E", array=arr("z")),
-        fits.Column("nsa_nsaid", "J", array=np.arange(n, dtype=np.int32) + 1000),
+        fits.Column("nsa_nsaid", "J", array=arr("galaxy_index", np.int32) + 1000),
         fits.Column("nsa_elpetro_th50_r", "E", array=arr("re_arcsec")),
         fits.Column("nsa_elpetro_ba", "E", array=arr("ba")),
         fits.Column("nsa_elpetro_phi", "E", array=arr("pa_deg")),
@@ -137,6 +140,12 @@ def _offset(ra: float, dec: float, dx_arcsec: float, dy_arcsec: float) -> tuple[
 def gswlc_text(galaxies: list[Galaxy], config: MockConfig) -> tuple[str, list[dict]]:
     """GSWLC-2X-like ASCII table and the list of its rows (for the truth tables).
 
+    Parameters
+    ----------
+    galaxies : list of Galaxy
+        One per galaxy (first observations only: GSWLC has one source per galaxy).
+    config : MockConfig
+
     Returns
     -------
     text : str
@@ -145,6 +154,8 @@ def gswlc_text(galaxies: list[Galaxy], config: MockConfig) -> tuple[str, list[di
         Every row's values plus ``plateifu`` (``""`` for non-MaNGA rows) and
         ``separation_arcsec`` from its MaNGA galaxy.
     """
+    if any(g.repeat_of for g in galaxies):
+        raise ValueError("gswlc_text takes one Galaxy per galaxy: no repeat observations")
     rows = []
     for g in galaxies:
         if not g.in_gswlc:

@@ -40,6 +40,7 @@ class MockConfig:
 
     # ---- survey --------------------------------------------------------------------------
     n_galaxies: int = 300  #: number of MaNGA galaxies
+    repeat_fraction: float = 0.02  #: fraction of galaxies with a second plate-ifu (DR17 repeats)
     seed: int = 1  #: master seed; galaxy i uses SeedSequence(seed, spawn_key=(i,))
     daptype: str = "HYB10-MILESHC-MASTARSSP"  #: DAP analysis type in file names
     first_plate: int = 8440  #: plate number of the first plate (17 IFUs per plate)
@@ -182,6 +183,8 @@ class MockConfig:
             raise ValueError("need 0 < ba_min <= ba_max <= 1")
         if not 0.0 < self.z_min < self.z_max:
             raise ValueError("need 0 < z_min < z_max")
+        if not 0.0 <= self.repeat_fraction <= 1.0:
+            raise ValueError("repeat_fraction must be in [0, 1]")
         if not 0.0 <= self.primary_fraction <= 1.0:
             raise ValueError("primary_fraction must be in [0, 1]")
 

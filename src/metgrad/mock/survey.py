@@ -13,6 +13,10 @@ Layout under ``out_dir`` (mirrors the DR17 SAS paths)::
     drpall-v3_1_1.fits            GSWLC-X2.dat            survey.toml
     truth/galaxies.parquet        truth/gswlc.parquet     truth/relations.json
     truth/spaxels/PLATE-IFU.parquet
+
+One file set per plate-ifu: a galaxy with a repeat observation has two (see
+:mod:`metgrad.mock.population`); ``truth/galaxies.parquet`` has one row per
+plate-ifu, with ``galaxy_index``, ``repeat_of`` and ``n_observations``.
 """
 
 from __future__ import annotations
@@ -34,7 +38,15 @@ from .geometry import continuum_segmentation
 from .maps import galaxy_maps
 from .observe import Observation, observe_galaxy
 from .pipe3d_writer import bin_mean, build_pipe3d_hdulist, pipe3d_relpath
-from .population import STREAM_MAPS, Galaxy, draw_galaxy, galaxy_rng
+from .population import (
+    STREAM_MAPS,
+    STREAM_NOISE,
+    Galaxy,
+    draw_observation,
+    galaxy_rng,
+    n_observations,
+    repeat_plan,
+)
 from .truth import relations_document, spaxel_table, true_gradient
 
 __all__ = [
@@ -139,10 +151,15 @@ class GalaxyProducts:
 
 
 def make_galaxy(config: MockConfig, index: int) -> GalaxyProducts:
-    """Draw, build and observe galaxy ``index`` (no files written)."""
-    galaxy = draw_galaxy(config, index)
-    rng = galaxy_rng(config.seed, STREAM_MAPS, index)
-    maps = galaxy_maps(galaxy, config, rng)
+    """Draw, build and observe observation (plate-ifu) ``index`` (no files written).
+
+    The intrinsic maps come from the galaxy's stream (``galaxy_index``), so a repeat
+    observation sees the same galaxy; everything observed (noise, failed fits, the
+    Pipe3D and DAP measurement noise) from the observation's own stream.
+    """
+    galaxy = draw_observation(config, index)
+    maps = galaxy_maps(galaxy, config, galaxy_rng(config.seed, STREAM_MAPS, galaxy.galaxy_index))
+    rng = galaxy_rng(config.seed, STREAM_NOISE, index)
     obs = observe_galaxy(galaxy, maps, config, rng)
     p3d = pipe3d_products(galaxy, maps, obs, config, rng)
     dap = dap_products(obs, p3d, maps, config, rng)
@@ -150,7 +167,7 @@ def make_galaxy(config: MockConfig, index: int) -> GalaxyProducts:
 
 
 def galaxy_job(config: MockConfig, out_dir: str, index: int) -> dict:
-    """Make galaxy ``index``, write its MAPS, Pipe3D and truth files; return its truth row."""
+    """Make observation ``index``, write its MAPS, Pipe3D and truth files; return its truth row."""
     out = Path(out_dir)
     prod = make_galaxy(config, index)
     g, maps, obs = prod.galaxy, prod.maps, prod.obs
@@ -176,6 +193,7 @@ def galaxy_job(config: MockConfig, out_dir: str, index: int) -> dict:
         {
             "maps_path": maps_path,
             "pipe3d_path": cube_path,
+            "n_observations": 1 + repeat_plan(config).count(g.galaxy_index),
             "n_covered": int(obs.covered.sum()),
             "n_sf_0p5_2re": int(use.sum()),
             "size_term_slope": config.oh_size_coeff * max(g.size_residual_dex, 0.0),
@@ -210,6 +228,7 @@ def survey_toml(config: MockConfig, *, output_dir: str = "run") -> str:
         "\n[mock]               # provenance only; ingest ignores this table\n"
         f"seed = {config.seed}\n"
         f"galaxies = {config.n_galaxies}\n"
+        f"observations = {n_observations(config)}  # plate-ifus, repeats included\n"
     )
 
 
@@ -249,7 +268,7 @@ def generate_survey(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     job = functools.partial(galaxy_job, config, str(out))
-    indices = range(config.n_galaxies)
+    indices = range(n_observations(config))
     tick = progress if progress is not None else (lambda: None)
 
     def ticking(results):
@@ -265,11 +284,11 @@ def generate_survey(
     else:
         rows = list(ticking(executor.map(job, indices)))  # small dicts only
 
-    galaxies = [draw_galaxy(config, i) for i in range(config.n_galaxies)]
+    observations = [draw_observation(config, i) for i in indices]
     drpall = io.BytesIO()
-    build_drpall_hdulist(galaxies, config).writeto(drpall)
+    build_drpall_hdulist(observations, config).writeto(drpall)
     write_atomic(out / DRPALL_NAME, drpall.getvalue())
-    text, gswlc_rows = gswlc_text(galaxies, config)
+    text, gswlc_rows = gswlc_text([g for g in observations if not g.repeat_of], config)
     write_atomic(out / GSWLC_NAME, text.encode())
 
     table = _rows_to_table(rows)
