@@ -75,7 +75,7 @@ def ingested_survey(tmp_path_factory) -> IngestedSurvey:
 #: The survey of the analysis-against-truth tests. Changes from the defaults, and why:
 #:
 #: - ``ba_min=0.6``: every galaxy passes the paper's b/a >= 0.6 cut, so all the galaxies we
-#:   pay to generate reach the analysis (~115 of 150 survive every cut).
+#:   pay to generate reach the analysis (126 of the 153 plate-ifus survive every cut).
 #: - ``psf_fwhm_arcsec=0.1`` (no beam smearing), ``dig_ew_range=liner_ew_range=(0, 0)``
 #:   (no diffuse or LINER-like gas): the method models neither, and with the defaults the
 #:   observed gradients are flatter than the injected ones by ~0.008 dex/R_e (median of

@@ -22,8 +22,8 @@ from .lines import (
     TIED_OI,
     TIED_OIII,
     component_line_fluxes,
+    hii_log_ratios,
     redden,
-    sf_log_ratios,
 )
 from .population import Galaxy
 
@@ -93,8 +93,6 @@ class Observation:
         Noise-free and noisy EW(Halpha) (A) and its error.
     ha_sf, ha_dig, ha_liner : float (ny, nx)
         Dust-free Halpha of each emission component (before PSF).
-    pg16_exact : bool (ny, nx)
-        The PG16 inverse had a real root.
     spx_snr : float (ny, nx)
         g-band S/N per spaxel.
     """
@@ -117,7 +115,6 @@ class Observation:
     ha_sf: np.ndarray
     ha_dig: np.ndarray
     ha_liner: np.ndarray
-    pg16_exact: np.ndarray
     spx_snr: np.ndarray
 
     def line(self, stack: str, name: str) -> np.ndarray:
@@ -172,7 +169,7 @@ def observe_galaxy(
     ha_dig = maps["dig_weight"] * continuum
     ha_liner = maps["liner_weight"] * continuum
 
-    sf_ratios = sf_log_ratios(maps["oh_m13"], maps["oh_pg16"], config)
+    sf_ratios = hii_log_ratios(maps["oh_te"], maps["log_u"], config)
     components = [
         component_line_fluxes(ha_sf, sf_ratios, config),
         component_line_fluxes(
@@ -247,6 +244,5 @@ def observe_galaxy(
         ha_sf=ha_sf,
         ha_dig=ha_dig,
         ha_liner=ha_liner,
-        pg16_exact=sf_ratios["pg16_exact"],
         spx_snr=spx_snr,
     )

@@ -142,6 +142,7 @@ class Galaxy:
     forestar_y_arcsec: float
     in_gswlc: bool
     gswlc_has_mass: bool
+    log_u_galaxy: float  #: the galaxy's ionisation-parameter offset (dex), see mock.lines
     galaxy_index: int  #: index of the physical galaxy (= ``index`` for first observations)
     repeat_of: str  #: plate-ifu of the galaxy's first observation ("" for a first observation)
 
@@ -239,6 +240,7 @@ def draw_galaxy(config: MockConfig, index: int) -> Galaxy:
     in_gswlc = bool(rng.uniform() >= config.gswlc_missing_fraction)
     has_mass = bool(rng.uniform() >= config.gswlc_nomass_fraction)
     gswlc_noise = float(rng.normal(0.0, config.gswlc_mass_scatter))
+    log_u_galaxy = float(rng.normal(0.0, config.ion_scatter_galaxy))
     logm_chab = logm - np.log10(config.chabrier_to_kroupa) + gswlc_noise
 
     return Galaxy(
@@ -284,6 +286,7 @@ def draw_galaxy(config: MockConfig, index: int) -> Galaxy:
         forestar_y_arcsec=float(star_r * np.sin(star_phi)),
         in_gswlc=in_gswlc,
         gswlc_has_mass=has_mass,
+        log_u_galaxy=log_u_galaxy,
         galaxy_index=index,
         repeat_of="",
     )

@@ -47,6 +47,7 @@ from .population import (
     n_observations,
     repeat_plan,
 )
+from .scales import oh_on_scale
 from .truth import relations_document, spaxel_table, true_gradient
 
 __all__ = [
@@ -187,7 +188,10 @@ def galaxy_job(config: MockConfig, out_dir: str, index: int) -> dict:
     dominant_sf = obs.ha_sf >= np.maximum(obs.ha_dig, obs.ha_liner)
     in_range = obs.covered & (maps["r_re"] >= 0.5) & (maps["r_re"] <= 2.0)
     use = in_range & dominant_sf
-    slope, intercept = true_gradient(maps["oh_m13"], maps["r_re"], use)
+    slope, intercept = true_gradient(
+        oh_on_scale("m13", maps["oh_te"], maps["log_u"], config), maps["r_re"], use
+    )
+    slope_te, intercept_te = true_gradient(maps["oh_te"], maps["r_re"], use)
     row = g.row()
     row.update(
         {
@@ -199,6 +203,8 @@ def galaxy_job(config: MockConfig, out_dir: str, index: int) -> dict:
             "size_term_slope": config.oh_size_coeff * max(g.size_residual_dex, 0.0),
             "true_gradient_m13": slope,
             "true_intercept_m13": intercept,
+            "true_gradient_te": slope_te,
+            "true_intercept_te": intercept_te,
         }
     )
     return row
