@@ -44,7 +44,7 @@ class MockConfig:
     seed: int = 1  #: master seed; galaxy i uses SeedSequence(seed, spawn_key=(i,))
     daptype: str = "HYB10-MILESHC-MASTARSSP"  #: DAP analysis type in file names
     first_plate: int = 8440  #: plate number of the first plate (17 IFUs per plate)
-    gzip_level: int = 6  #: gzip compression level of the .fits.gz files
+    gzip_level: int = 1  #: gzip level of the .fits.gz files (1: 2x faster than 6, +9 % size)
 
     # ---- population ----------------------------------------------------------------------
     logm_min: float = 8.7  #: log10 M*/Msun (Kroupa), lower edge of the flat distribution

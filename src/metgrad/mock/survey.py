@@ -22,7 +22,6 @@ plate-ifu, with ``galaxy_index``, ``repeat_of`` and ``n_observations``.
 from __future__ import annotations
 
 import functools
-import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,14 +29,15 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from .catalogs import build_drpall_hdulist, gswlc_text
+from .catalogs import build_drpall_hdus, gswlc_text
 from .config import MockConfig
-from .dap_writer import build_maps_hdulist, maps_relpath
+from .dap_writer import build_maps_hdus, maps_relpath
 from .files import fits_gz_bytes, parquet_bytes, write_atomic
+from .fitswriter import fits_bytes
 from .geometry import continuum_segmentation
 from .maps import galaxy_maps
 from .observe import Observation, observe_galaxy
-from .pipe3d_writer import bin_mean, build_pipe3d_hdulist, pipe3d_relpath
+from .pipe3d_writer import bin_mean, build_pipe3d_hdus, pipe3d_relpath
 from .population import (
     STREAM_MAPS,
     STREAM_NOISE,
@@ -176,11 +176,11 @@ def galaxy_job(config: MockConfig, out_dir: str, index: int) -> dict:
     cube_path = pipe3d_relpath(g)
     write_atomic(
         out / maps_path,
-        fits_gz_bytes(build_maps_hdulist(g, maps, obs, prod.dap, config), level=config.gzip_level),
+        fits_gz_bytes(build_maps_hdus(g, maps, obs, prod.dap, config), level=config.gzip_level),
     )
     write_atomic(
         out / cube_path,
-        fits_gz_bytes(build_pipe3d_hdulist(g, prod.p3d, config), level=config.gzip_level),
+        fits_gz_bytes(build_pipe3d_hdus(g, prod.p3d, config), level=config.gzip_level),
     )
     table = spaxel_table(g, maps, obs, prod.p3d, prod.dap, config)
     write_atomic(out / "truth" / "spaxels" / f"{g.plateifu}.parquet", parquet_bytes(table))
@@ -291,9 +291,7 @@ def generate_survey(
         rows = list(ticking(executor.map(job, indices)))  # small dicts only
 
     observations = [draw_observation(config, i) for i in indices]
-    drpall = io.BytesIO()
-    build_drpall_hdulist(observations, config).writeto(drpall)
-    write_atomic(out / DRPALL_NAME, drpall.getvalue())
+    write_atomic(out / DRPALL_NAME, fits_bytes(build_drpall_hdus(observations, config)))
     text, gswlc_rows = gswlc_text([g for g in observations if not g.repeat_of], config)
     write_atomic(out / GSWLC_NAME, text.encode())
 
