@@ -129,7 +129,8 @@ def main() -> int:
         f"{1e3 * med('read_wall'):.0f} ms wall per plate-ifu",
         f"- **ratio mock / read: {ratio_cpu:.2f} (CPU), {ratio_wall:.2f} (wall)** "
         f"(target <= {TARGET_RATIO:g})",
-        f"- written: {rounds[0]['bytes'] / rounds[0]['n'] / 1e6:.1f} MB per plate-ifu (files and truth)",
+        f"- written: {rounds[0]['bytes'] / rounds[0]['n'] / 1e6:.1f} MB per plate-ifu"
+        " (files and truth)",
         "",
     ]
     text = "\n".join(lines)
