@@ -35,7 +35,8 @@ def channels(header):
 @pytest.fixture(scope="module")
 def survey(tmp_path_factory):
     out = tmp_path_factory.mktemp("mock")
-    result = generate_survey(MockConfig(n_galaxies=4, seed=11), out)
+    # 4 galaxies, two of them observed twice: 6 plate-ifus
+    result = generate_survey(MockConfig(n_galaxies=4, seed=11, repeat_fraction=0.5), out)
     return out, result.galaxies.to_pandas()
 
 
@@ -45,8 +46,8 @@ def maps_files(out):
 
 def test_layout(survey):
     out, galaxies = survey
-    assert len(maps_files(out)) == 4
-    assert len(sorted(out.glob("pipe3d/*/manga-*.Pipe3D.cube.fits.gz"))) == 4
+    assert len(maps_files(out)) == 6
+    assert len(sorted(out.glob("pipe3d/*/manga-*.Pipe3D.cube.fits.gz"))) == 6
     for name in ("drpall-v3_1_1.fits", "GSWLC-X2.dat", "survey.toml", "truth/galaxies.parquet",
                  "truth/relations.json"):  # fmt: skip
         assert (out / name).is_file(), name
@@ -65,7 +66,7 @@ def test_survey_toml(survey):
     assert (out / inputs["maps"]).is_dir() and (out / inputs["pipe3d"]).is_dir()
     assert inputs["daptype"] == DAPTYPE
     assert doc["output"]["dir"] == "run"
-    assert doc["mock"] == {"seed": 11, "galaxies": 4}
+    assert doc["mock"] == {"seed": 11, "galaxies": 4, "observations": 6}
 
 
 def check_maps_access(path):
@@ -195,7 +196,7 @@ def test_catalogues(survey):
     rows = [line.split() for line in (out / "GSWLC-X2.dat").read_text().splitlines()]
     assert all(len(r) == 24 for r in rows)
     table = np.array(rows, dtype=float)
-    assert len(table) >= 2 * len(galaxies)
+    assert len(table) >= 2 * (galaxies.repeat_of == "").sum()
     for g in galaxies.itertuples():
         sep = 3600 * np.hypot(
             (table[:, 5] - g.ra) * np.cos(np.radians(g.dec)), table[:, 6] - g.dec
@@ -209,3 +210,35 @@ def test_catalogues(survey):
                 assert logm == pytest.approx(g.logm_kroupa - np.log10(1.06), abs=1e-4)
             else:
                 assert logm == -99
+
+
+def test_repeat_observations(survey):
+    """DR17-like repeats: same mangaid and sky position, another plate, one GSWLC source."""
+    out, galaxies = survey
+    repeats = galaxies[galaxies.repeat_of != ""]
+    assert len(repeats) == 2 and galaxies.plateifu.is_unique
+    drpall = fits.getdata(out / "drpall-v3_1_1.fits", extname="MANGA")
+    assert len(drpall) == 6 and len(set(drpall["mangaid"])) == 4
+    gswlc = np.array([r.split() for r in (out / "GSWLC-X2.dat").read_text().splitlines()],
+                     dtype=float)  # fmt: skip
+    by_plateifu = galaxies.set_index("plateifu")
+    for rep in repeats.itertuples():
+        first = by_plateifu.loc[rep.repeat_of]
+        assert first.repeat_of == "" and first.galaxy_index == rep.galaxy_index
+        assert first.n_observations == rep.n_observations == 2
+        pair = drpall[np.isin(drpall["plateifu"], [rep.plateifu, rep.repeat_of])]
+        assert len(set(pair["mangaid"])) == 1 and len(set(pair["plate"])) == 2
+        for column in ("objra", "objdec", "z", "nsa_elpetro_ba", "nsa_elpetro_th50_r",
+                       "nsa_nsaid", "ifudesignsize"):  # fmt: skip
+            assert pair[column][0] == pair[column][1], column
+        sep = 3600 * np.hypot((gswlc[:, 5] - rep.ra) * np.cos(np.radians(rep.dec)),
+                              gswlc[:, 6] - rep.dec)  # fmt: skip
+        assert (sep < 1.0).sum() == int(first.in_gswlc)
+        # same galaxy (intrinsic truth identical), independent noise
+        t1, t2 = (pq.read_table(out / f"truth/spaxels/{p}.parquet").to_pandas()
+                  for p in (rep.repeat_of, rep.plateifu))  # fmt: skip
+        for column in ("sigma_star", "oh_base", "ha6564_dustfree", "ebv", "d4000"):
+            np.testing.assert_array_equal(t1[column], t2[column])
+        assert not np.array_equal(t1["ha6564_gflux"], t2["ha6564_gflux"])
+    gswlc_truth = pq.read_table(out / "truth/gswlc.parquet").to_pandas()
+    assert not set(repeats.plateifu) & set(gswlc_truth.plateifu)

@@ -35,11 +35,11 @@ def test_pure_disc_half_mass_radius_is_re():
 
 
 def test_base_metallicity_by_hand():
-    # log M* = 10, log Sigma_* = 8.5: u = 0 -> centre 8.45
-    assert base_metallicity(10.0, np.array(8.5), CONFIG) == pytest.approx(8.45)
-    # log M* = 11, log Sigma = 9.5: u = 0.5 + 0.4 = 0.9; 8.45 + 0.17 tanh(1.5) = 8.45 + 0.17 *
-    # 0.905148 = 8.603875
-    assert base_metallicity(11.0, np.array(9.5), CONFIG) == pytest.approx(8.603875, abs=1e-6)
+    # log M* = 10, log Sigma_* = 8.5: u = 0 -> centre 8.65
+    assert base_metallicity(10.0, np.array(8.5), CONFIG) == pytest.approx(8.65)
+    # log M* = 11, log Sigma = 9.5: u = 0.5 + 0.4 = 0.9; 8.65 + 0.165 tanh(1.5) = 8.65 + 0.165 *
+    # 0.905148 = 8.799349
+    assert base_metallicity(11.0, np.array(9.5), CONFIG) == pytest.approx(8.799349, abs=1e-6)
 
 
 def test_metallicity_terms_sum_and_definitions():
@@ -50,7 +50,7 @@ def test_metallicity_terms_sum_and_definitions():
     t = metallicity_terms(10.0, np.array([8.5, 8.0, 7.5]), d4000, log_tlw, r_re, 0.2, noise,
                           CONFIG)  # fmt: skip
     total = t["oh_base"] + t["oh_d4000"] + t["oh_tlw"] + t["oh_size"] + t["oh_scatter"]
-    assert_allclose(t["oh_m13"], total)
+    assert_allclose(t["oh_te"], total)
     # D4000 term: 0.25 (D4000 - 1.3)
     assert_allclose(t["oh_d4000"], [-0.025, 0.025, 0.075])
     # t_LW term at D4000 = 1.2: expected log t = 8.1 + 1.9 * 0.2 = 8.48, excess 0.52,

@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 
 from metgrad.mock.config import MockConfig
-from metgrad.mock.population import draw_galaxy, mass_size_median
+from metgrad.mock.population import (
+    draw_galaxy,
+    draw_observation,
+    mass_size_median,
+    n_observations,
+    repeat_plan,
+)
 
 N = 3000
 CONFIG = MockConfig(n_galaxies=N, seed=7)
@@ -78,3 +84,29 @@ def test_ifu_coverage_and_redshifts(galaxies):
     assert len(unclipped) > 0.8 * N
     for g in unclipped:
         assert g.coverage_re == pytest.approx(g.coverage_target_re, rel=1e-3)
+
+
+def test_repeat_observations_are_the_same_galaxy_on_another_plate():
+    config = MockConfig(n_galaxies=400, seed=3)
+    plan = repeat_plan(config)
+    assert len(plan) == 8 and list(plan) == sorted(set(plan))  # round(0.02 x 400)
+    assert n_observations(config) == 408
+    assert repeat_plan(config.replace(repeat_fraction=0.0)) == ()
+    names = [draw_observation(config, i).plateifu for i in range(408)]
+    assert len(set(names)) == 408
+    for r, original in enumerate(plan):
+        first, again = draw_galaxy(config, original), draw_observation(config, 400 + r)
+        assert again.repeat_of == first.plateifu and first.repeat_of == ""
+        assert again.galaxy_index == first.galaxy_index == original and again.index == 400 + r
+        assert again.mangaid == first.mangaid and (again.ra, again.dec) == (first.ra, first.dec)
+        assert again.fibres == first.fibres and again.plate > max(g.plate for g in [first])
+        assert again.plate >= config.first_plate + 24  # after the 24 plates of first visits
+        assert again.depth != first.depth
+        same = {
+            k: v
+            for k, v in again.row().items()
+            if k not in ("index", "plate", "ifudsgn", "plateifu", "depth", "repeat_of")
+        }
+        assert same == {k: first.row()[k] for k in same}  # fmt: skip
+    with pytest.raises(ValueError, match="observation index"):
+        draw_observation(config, 408)

@@ -18,12 +18,12 @@ from __future__ import annotations
 import io
 
 import numpy as np
-from astropy.io import fits
 
 from .config import MockConfig
+from .fitswriter import ImageHdu, TableHdu
 from .population import STREAM_CATALOG, Galaxy, galaxy_rng
 
-__all__ = ["GSWLC_COLUMNS", "build_drpall_hdulist", "gswlc_text"]
+__all__ = ["GSWLC_COLUMNS", "build_drpall_hdus", "gswlc_text"]
 
 #: The 24 GSWLC-2X columns, in file order.
 GSWLC_COLUMNS: tuple[str, ...] = (
@@ -35,8 +35,12 @@ GSWLC_COLUMNS: tuple[str, ...] = (
 _ABSMAG_OFFSETS = np.array([2.5, 2.0, 1.5, 0.5, 0.0, -0.3, -0.5])  # F N u g r i z minus r
 
 
-def build_drpall_hdulist(galaxies: list[Galaxy], config: MockConfig) -> fits.HDUList:
-    """drpall-like table: PRIMARY + BinTable ``MANGA``, one row per galaxy in index order."""
+def build_drpall_hdus(galaxies: list[Galaxy], config: MockConfig) -> list[ImageHdu | TableHdu]:
+    """drpall-like table: PRIMARY + BinTable ``MANGA``, one row per plate-ifu in index order.
+
+    Repeat observations share their galaxy's ``mangaid``, NSA id and values.
+    Written with :func:`metgrad.mock.fitswriter.fits_bytes`.
+    """
     n = len(galaxies)
     g = galaxies
 
@@ -47,42 +51,43 @@ def build_drpall_hdulist(galaxies: list[Galaxy], config: MockConfig) -> fits.HDU
     h2 = (config.h0 / 100.0) ** 2
     abs_r = 4.65 - 2.5 * (logm_chab - 0.3)
     absmag = abs_r[:, None] + _ABSMAG_OFFSETS[None, :]
-    cols = [
-        fits.Column("plate", "J", array=arr("plate", np.int32)),
-        fits.Column("ifudsgn", "6A", array=np.array([str(x.ifudsgn) for x in g])),
-        fits.Column("plateifu", "11A", array=np.array([x.plateifu for x in g])),
-        fits.Column("mangaid", "9A", array=np.array([x.mangaid for x in g])),
-        fits.Column("versdrp3", "8A", array=np.array(["v3_1_1"] * n)),
-        fits.Column("objra", "D", array=arr("ra")),
-        fits.Column("objdec", "D", array=arr("dec")),
-        fits.Column("ifura", "D", array=arr("ra")),
-        fits.Column("ifudec", "D", array=arr("dec")),
-        fits.Column("ebvgal", "E", array=np.zeros(n)),
-        fits.Column("nexp", "J", array=np.full(n, 9, np.int32)),
-        fits.Column("drp3qual", "J", array=np.zeros(n, np.int32)),
-        fits.Column("mngtarg1", "J", array=np.where(arr("primary", bool), 1024, 2048)),
-        fits.Column("mngtarg2", "J", array=np.zeros(n, np.int32)),
-        fits.Column("mngtarg3", "J", array=np.zeros(n, np.int32)),
-        fits.Column("z", "D", array=arr("z")),
-        fits.Column("nsa_z", "E", array=arr("z")),
-        fits.Column("nsa_zdist", "E", array=arr("z")),
-        fits.Column("nsa_nsaid", "J", array=np.arange(n, dtype=np.int32) + 1000),
-        fits.Column("nsa_elpetro_th50_r", "E", array=arr("re_arcsec")),
-        fits.Column("nsa_elpetro_ba", "E", array=arr("ba")),
-        fits.Column("nsa_elpetro_phi", "E", array=arr("pa_deg")),
-        fits.Column("nsa_elpetro_mass", "E", array=10.0**logm_chab * h2),
-        fits.Column("nsa_elpetro_absmag", "7E", array=absmag),
-        fits.Column("nsa_sersic_ba", "E", array=arr("ba")),
-        fits.Column("nsa_sersic_phi", "E", array=arr("pa_deg")),
-        fits.Column("nsa_sersic_th50", "E", array=arr("re_arcsec")),
-        fits.Column("nsa_sersic_n", "E", array=1.0 + 3.0 * arr("bulge_fraction")),
-        fits.Column("nsa_sersic_mass", "E", array=10.0**logm_chab * h2),
-        fits.Column("ifudesignsize", "J", array=arr("fibres", np.int32)),
+    columns = [  # (name, numpy type, values); FITS J = i4, D = f8, E = f4, rA = Sr
+        ("plate", "i4", arr("plate", np.int32)),
+        ("ifudsgn", "S6", [str(x.ifudsgn) for x in g]),
+        ("plateifu", "S11", [x.plateifu for x in g]),
+        ("mangaid", "S9", [x.mangaid for x in g]),
+        ("versdrp3", "S8", ["v3_1_1"] * n),
+        ("objra", "f8", arr("ra")),
+        ("objdec", "f8", arr("dec")),
+        ("ifura", "f8", arr("ra")),
+        ("ifudec", "f8", arr("dec")),
+        ("ebvgal", "f4", np.zeros(n)),
+        ("nexp", "i4", np.full(n, 9)),
+        ("drp3qual", "i4", np.zeros(n)),
+        ("mngtarg1", "i4", np.where(arr("primary", bool), 1024, 2048)),
+        ("mngtarg2", "i4", np.zeros(n)),
+        ("mngtarg3", "i4", np.zeros(n)),
+        ("z", "f8", arr("z")),
+        ("nsa_z", "f4", arr("z")),
+        ("nsa_zdist", "f4", arr("z")),
+        ("nsa_nsaid", "i4", arr("galaxy_index", np.int32) + 1000),
+        ("nsa_elpetro_th50_r", "f4", arr("re_arcsec")),
+        ("nsa_elpetro_ba", "f4", arr("ba")),
+        ("nsa_elpetro_phi", "f4", arr("pa_deg")),
+        ("nsa_elpetro_mass", "f4", 10.0**logm_chab * h2),
+        ("nsa_elpetro_absmag", ("f4", (7,)), absmag),
+        ("nsa_sersic_ba", "f4", arr("ba")),
+        ("nsa_sersic_phi", "f4", arr("pa_deg")),
+        ("nsa_sersic_th50", "f4", arr("re_arcsec")),
+        ("nsa_sersic_n", "f4", 1.0 + 3.0 * arr("bulge_fraction")),
+        ("nsa_sersic_mass", "f4", 10.0**logm_chab * h2),
+        ("ifudesignsize", "i4", arr("fibres", np.int32)),
     ]
-    table = fits.BinTableHDU.from_columns(cols, name="MANGA")
-    primary = fits.PrimaryHDU()
-    primary.header["ORIGIN"] = ("metgrad.mock", "Synthetic MaNGA-like drpall")
-    return fits.HDUList([primary, table])
+    rows = np.empty(n, dtype=[(name, kind) for name, kind, _ in columns])
+    for name, _, values in columns:
+        rows[name] = values
+    primary = ImageHdu(None, None, (("ORIGIN", "metgrad.mock", "Synthetic MaNGA-like drpall"),))
+    return [primary, TableHdu("MANGA", rows)]
 
 
 def _gswlc_row(values: dict) -> str:
@@ -137,6 +142,12 @@ def _offset(ra: float, dec: float, dx_arcsec: float, dy_arcsec: float) -> tuple[
 def gswlc_text(galaxies: list[Galaxy], config: MockConfig) -> tuple[str, list[dict]]:
     """GSWLC-2X-like ASCII table and the list of its rows (for the truth tables).
 
+    Parameters
+    ----------
+    galaxies : list of Galaxy
+        One per galaxy (first observations only: GSWLC has one source per galaxy).
+    config : MockConfig
+
     Returns
     -------
     text : str
@@ -145,6 +156,8 @@ def gswlc_text(galaxies: list[Galaxy], config: MockConfig) -> tuple[str, list[di
         Every row's values plus ``plateifu`` (``""`` for non-MaNGA rows) and
         ``separation_arcsec`` from its MaNGA galaxy.
     """
+    if any(g.repeat_of for g in galaxies):
+        raise ValueError("gswlc_text takes one Galaxy per galaxy: no repeat observations")
     rows = []
     for g in galaxies:
         if not g.in_gswlc:

@@ -12,9 +12,9 @@ NOVALUE|DONOTUSE (NOCOV|DONOTUSE outside the footprint).
 from __future__ import annotations
 
 import numpy as np
-from astropy.io import fits
 
 from .config import MockConfig
+from .fitswriter import ImageHdu
 from .lines import LINE_WAVELENGTHS, MODELLED_LINES
 from .observe import DONOTUSE, FITFAILED, NOVALUE, Observation
 from .population import Galaxy
@@ -23,7 +23,7 @@ __all__ = [
     "DR17_EMLINE_CHANNELS",
     "DR17_SPECINDEX_CHANNELS",
     "SFLUX_EMPTY_CHANNELS",
-    "build_maps_hdulist",
+    "build_maps_hdus",
     "maps_filename",
     "maps_relpath",
 ]
@@ -71,64 +71,70 @@ def maps_relpath(galaxy: Galaxy, daptype: str) -> str:
     )
 
 
-def _wcs_cards(header: fits.Header, galaxy: Galaxy, spaxel_arcsec: float) -> None:
+Card = tuple[str, object, str]
+
+
+def _wcs_cards(galaxy: Galaxy, spaxel_arcsec: float) -> tuple[Card, ...]:
     centre = galaxy.npix // 2 + 1.0
-    header["WCSAXES"] = (2, "Number of coordinate axes")
-    header["CRPIX1"] = (centre, "Pixel coordinate of reference point")
-    header["CRPIX2"] = (centre, "Pixel coordinate of reference point")
-    header["PC1_1"] = (-spaxel_arcsec / 3600.0, "Coordinate transformation matrix element")
-    header["PC2_2"] = (spaxel_arcsec / 3600.0, "Coordinate transformation matrix element")
-    header["CDELT1"] = (1.0, "[deg] Coordinate increment at reference point")
-    header["CDELT2"] = (1.0, "[deg] Coordinate increment at reference point")
-    header["CUNIT1"] = ("deg", "Units of coordinate increment and value")
-    header["CUNIT2"] = ("deg", "Units of coordinate increment and value")
-    header["CTYPE1"] = ("RA---TAN", "Right ascension, gnomonic projection")
-    header["CTYPE2"] = ("DEC--TAN", "Declination, gnomonic projection")
-    header["CRVAL1"] = (galaxy.ra, "[deg] Coordinate value at reference point")
-    header["CRVAL2"] = (galaxy.dec, "[deg] Coordinate value at reference point")
-    header["RADESYS"] = ("FK5", "Equatorial coordinate system")
-    header["EQUINOX"] = (2000.0, "[yr] Equinox of equatorial coordinates")
+    return (
+        ("WCSAXES", 2, "Number of coordinate axes"),
+        ("CRPIX1", centre, "Pixel coordinate of reference point"),
+        ("CRPIX2", centre, "Pixel coordinate of reference point"),
+        ("PC1_1", -spaxel_arcsec / 3600.0, "Coordinate transformation matrix element"),
+        ("PC2_2", spaxel_arcsec / 3600.0, "Coordinate transformation matrix element"),
+        ("CDELT1", 1.0, "[deg] Coordinate increment at reference point"),
+        ("CDELT2", 1.0, "[deg] Coordinate increment at reference point"),
+        ("CUNIT1", "deg", "Units of coordinate increment and value"),
+        ("CUNIT2", "deg", "Units of coordinate increment and value"),
+        ("CTYPE1", "RA---TAN", "Right ascension, gnomonic projection"),
+        ("CTYPE2", "DEC--TAN", "Declination, gnomonic projection"),
+        ("CRVAL1", galaxy.ra, "[deg] Coordinate value at reference point"),
+        ("CRVAL2", galaxy.dec, "[deg] Coordinate value at reference point"),
+        ("RADESYS", "FK5", "Equatorial coordinate system"),
+        ("EQUINOX", 2000.0, "[yr] Equinox of equatorial coordinates"),
+    )
 
 
 def _image(
     name: str,
     data: np.ndarray,
-    galaxy: Galaxy,
-    config: MockConfig,
+    wcs: tuple[Card, ...],
     *,
     channels: tuple[str, ...] | None = None,
     units: tuple[str, ...] | None = None,
     bunit: str | None = None,
     kind: str = "DATA",
     family: str | None = None,
-) -> fits.ImageHDU:
-    header = fits.Header()
-    _wcs_cards(header, galaxy, config.spaxel_arcsec)
-    header["MASKNAME"] = "MANGA_DAPPIXMASK"
+) -> ImageHdu:
+    cards: list[Card] = [*wcs, ("MASKNAME", "MANGA_DAPPIXMASK", "")]
     if channels is not None:
         width = 2 if len(channels) >= 10 else 1
         for i, channel in enumerate(channels, start=1):
-            header[f"C{i:0{width}d}"] = (channel, f"Data in channel {i}")
+            cards.append((f"C{i:0{width}d}", channel, f"Data in channel {i}"))
             if units is not None:
-                header[f"U{i:0{width}d}"] = (units[i - 1], f"Units of data in channel {i}")
+                cards.append((f"U{i:0{width}d}", units[i - 1], f"Units of data in channel {i}"))
     if bunit is not None:
-        header["BUNIT"] = (bunit, "Unit of pixel value")
-    header["HDUCLASS"] = ("SDSS", "SDSS format class")
-    header["HDUCLAS1"] = ("CUBE" if data.ndim == 3 else "IMAGE", "Data format")
-    header["HDUCLAS2"] = kind
+        cards.append(("BUNIT", bunit, "Unit of pixel value"))
+    cards += [
+        ("HDUCLASS", "SDSS", "SDSS format class"),
+        ("HDUCLAS1", "CUBE" if data.ndim == 3 else "IMAGE", "Data format"),
+        ("HDUCLAS2", kind, ""),
+    ]
     if family is not None:
         if kind == "DATA":
-            header["ERRDATA"] = (f"{family}_IVAR", "Associated inv. variance extension")
-            header["QUALDATA"] = (f"{family}_MASK", "Associated quality extension")
+            cards += [("ERRDATA", f"{family}_IVAR", "Associated inv. variance extension"),
+                      ("QUALDATA", f"{family}_MASK", "Associated quality extension")]  # fmt: skip
         elif kind == "ERROR":
-            header["HDUCLAS3"] = ("INVMSE", "Value is inverse mean-square error")
-            header["SCIDATA"] = (family, "Associated data extension")
-            header["QUALDATA"] = (f"{family}_MASK", "Associated quality extension")
+            cards += [("HDUCLAS3", "INVMSE", "Value is inverse mean-square error"),
+                      ("SCIDATA", family, "Associated data extension"),
+                      ("QUALDATA", f"{family}_MASK", "Associated quality extension")]  # fmt: skip
         else:
-            header["HDUCLAS3"] = ("MASKZERO", "Zero values are good")
-            header["SCIDATA"] = (family, "Associated data extension")
-            header["ERRDATA"] = (f"{family}_IVAR", "Associated inv. variance extension")
-    return fits.ImageHDU(data=data, header=header, name=name)
+            cards += [
+                ("HDUCLAS3", "MASKZERO", "Zero values are good"),
+                ("SCIDATA", family, "Associated data extension"),
+                ("ERRDATA", f"{family}_IVAR", "Associated inv. variance extension"),
+            ]
+    return ImageHdu(name, data, tuple(cards))
 
 
 def _triplet(
@@ -136,69 +142,71 @@ def _triplet(
     values: np.ndarray,
     ivar: np.ndarray,
     mask: np.ndarray,
-    galaxy: Galaxy,
-    config: MockConfig,
+    wcs: tuple[Card, ...],
     *,
     channels: tuple[str, ...],
     bunit: str,
     ivar_unit: str,
     units: tuple[str, ...] | None = None,
-) -> list[fits.ImageHDU]:
+) -> list[ImageHdu]:
     kw = {"channels": channels, "units": units, "family": family}
     return [
-        _image(family, values.astype(np.float32), galaxy, config, bunit=bunit, **kw),
-        _image(f"{family}_IVAR", ivar.astype(np.float32), galaxy, config, bunit=ivar_unit,
-               kind="ERROR", **kw),
-        _image(f"{family}_MASK", mask.astype(np.int32), galaxy, config, kind="QUALITY", **kw),
+        _image(family, values.astype(">f4"), wcs, bunit=bunit, **kw),
+        _image(f"{family}_IVAR", ivar.astype(">f4"), wcs, bunit=ivar_unit, kind="ERROR", **kw),
+        _image(f"{family}_MASK", mask.astype(">i4"), wcs, kind="QUALITY", **kw),
     ]  # fmt: skip
 
 
-def _primary(galaxy: Galaxy, config: MockConfig, nbins: int) -> fits.PrimaryHDU:
-    h = fits.Header()
-    h["AUTHOR"] = "metgrad.mock (synthetic survey)"
-    h["ORIGIN"] = ("metgrad.mock", "Synthetic MaNGA-like data; not observed")
-    h["MOCKSEED"] = (config.seed, "metgrad.mock master seed")
-    h["VERSDRP3"] = ("v3_1_1", "MaNGA DRP Version (3d processing)")
-    h["MASKNAME"] = ("MANGA_DAPPIXMASK", "Bits in sdssMaskbits.par used by mask extension")
-    h["TELESCOP"] = ("SDSS 2.5-M", "Sloan Digital Sky Survey")
-    h["INSTRUME"] = ("MaNGA", "SDSS-IV MaNGA IFU")
-    h["MNGTARG1"] = (1024 if galaxy.primary else 2048, "manga_target1 maskbit")
-    h["MNGTARG2"] = (0, "manga_target2 maskbit")
-    h["MNGTARG3"] = (0, "manga_target3 maskbit")
-    h["IFURA"] = (galaxy.ra, "IFU R.A. (J2000 deg.)")
-    h["IFUDEC"] = (galaxy.dec, "IFU Dec. (J2000 deg.)")
-    h["OBJRA"] = (galaxy.ra, "Object R.A. (J2000 deg.)")
-    h["OBJDEC"] = (galaxy.dec, "Object Dec. (J2000 deg.)")
-    h["PLATEID"] = (galaxy.plate, "Current plate")
-    h["IFUDSGN"] = (str(galaxy.ifudsgn), "ifuDesign")
-    h["PLATEIFU"] = (galaxy.plateifu, "PLATEID-ifuDesign")
-    h["MANGAID"] = (galaxy.mangaid, "MaNGA ID number")
-    h["DRP3QUAL"] = (0, "DRP-3d quality bitmask")
-    h["EBVGAL"] = (0.0, "Galactic reddening E(B-V)")
+def _primary(galaxy: Galaxy, config: MockConfig, nbins: int) -> ImageHdu:
+    cards: list[Card] = [
+        ("AUTHOR", "metgrad.mock (synthetic survey)", ""),
+        ("ORIGIN", "metgrad.mock", "Synthetic MaNGA-like data; not observed"),
+        ("MOCKSEED", config.seed, "metgrad.mock master seed"),
+        ("VERSDRP3", "v3_1_1", "MaNGA DRP Version (3d processing)"),
+        ("MASKNAME", "MANGA_DAPPIXMASK", "Bits in sdssMaskbits.par used by mask extension"),
+        ("TELESCOP", "SDSS 2.5-M", "Sloan Digital Sky Survey"),
+        ("INSTRUME", "MaNGA", "SDSS-IV MaNGA IFU"),
+        ("MNGTARG1", 1024 if galaxy.primary else 2048, "manga_target1 maskbit"),
+        ("MNGTARG2", 0, "manga_target2 maskbit"),
+        ("MNGTARG3", 0, "manga_target3 maskbit"),
+        ("IFURA", galaxy.ra, "IFU R.A. (J2000 deg.)"),
+        ("IFUDEC", galaxy.dec, "IFU Dec. (J2000 deg.)"),
+        ("OBJRA", galaxy.ra, "Object R.A. (J2000 deg.)"),
+        ("OBJDEC", galaxy.dec, "Object Dec. (J2000 deg.)"),
+        ("PLATEID", galaxy.plate, "Current plate"),
+        ("IFUDSGN", str(galaxy.ifudsgn), "ifuDesign"),
+        ("PLATEIFU", galaxy.plateifu, "PLATEID-ifuDesign"),
+        ("MANGAID", galaxy.mangaid, "MaNGA ID number"),
+        ("DRP3QUAL", 0, "DRP-3d quality bitmask"),
+        ("EBVGAL", 0.0, "Galactic reddening E(B-V)"),
+    ]
     for band in "GRIZ":
-        h[f"{band}FWHM"] = (config.psf_fwhm_arcsec, f"Reconstructed FWHM in {band.lower()}-band")
-    h["VERSDAP"] = ("3.1.0", "MaNGA DAP version")
-    h["DAPTYPE"] = (config.daptype, "DAP analysis method")
-    h["DAPFRMT"] = ("MAPS", "DAP data file format")
-    h["DAPQUAL"] = (0, "DAP quality bitmask")
-    h["ECOOPA"] = (galaxy.pa_deg, "Position angle for ellip. coo")
-    h["ECOOELL"] = (1.0 - galaxy.ba, "Ellipticity (1-b/a) for ellip. coo")
-    h["REFF"] = (galaxy.re_arcsec, "Effective radius (arcsec)")
-    h["BINKEY"] = ("HYB10", "Spectal binning method keyword")
-    h["NBINS"] = (nbins, "Number of unique spatial bins")
-    h["SCINPVEL"] = (299792.458 * galaxy.z, "Initial guess velocity")
-    h["EMLDB"] = ("ELPMPL11", "Emission-line database keyword")
-    return fits.PrimaryHDU(header=h)
+        cards.append((f"{band}FWHM", config.psf_fwhm_arcsec,
+                      f"Reconstructed FWHM in {band.lower()}-band"))  # fmt: skip
+    cards += [
+        ("VERSDAP", "3.1.0", "MaNGA DAP version"),
+        ("DAPTYPE", config.daptype, "DAP analysis method"),
+        ("DAPFRMT", "MAPS", "DAP data file format"),
+        ("DAPQUAL", 0, "DAP quality bitmask"),
+        ("ECOOPA", galaxy.pa_deg, "Position angle for ellip. coo"),
+        ("ECOOELL", 1.0 - galaxy.ba, "Ellipticity (1-b/a) for ellip. coo"),
+        ("REFF", galaxy.re_arcsec, "Effective radius (arcsec)"),
+        ("BINKEY", "HYB10", "Spectal binning method keyword"),
+        ("NBINS", nbins, "Number of unique spatial bins"),
+        ("SCINPVEL", 299792.458 * galaxy.z, "Initial guess velocity"),
+        ("EMLDB", "ELPMPL11", "Emission-line database keyword"),
+    ]
+    return ImageHdu(None, None, tuple(cards))
 
 
-def build_maps_hdulist(
+def build_maps_hdus(
     galaxy: Galaxy,
     maps: dict,
     obs: Observation,
     dap: dict,
     config: MockConfig,
-) -> fits.HDUList:
-    """Assemble the MAPS HDU list of one galaxy.
+) -> list[ImageHdu]:
+    """Assemble the MAPS HDUs of one galaxy (for :func:`metgrad.mock.fitswriter.fits_bytes`).
 
     Parameters
     ----------
@@ -211,7 +219,7 @@ def build_maps_hdulist(
 
     Returns
     -------
-    astropy.io.fits.HDUList
+    list of ImageHdu
     """
     shape = maps["x"].shape
     covered = obs.covered
@@ -281,25 +289,25 @@ def build_maps_hdulist(
     binid = np.stack([dap["binid"], dap["binid"], spaxel_id, spaxel_id, spaxel_id])
     nbins = int(dap["binid"].max()) + 1
 
+    wcs = _wcs_cards(galaxy, config.spaxel_arcsec)
     hdus = [
         _primary(galaxy, config, nbins),
-        _image("SPX_SKYCOO", skycoo, galaxy, config, channels=("On-sky X", "On-sky Y"),
-               bunit="arcsec"),
-        _image("SPX_ELLCOO", ellcoo.astype(np.float32), galaxy, config,
+        _image("SPX_SKYCOO", skycoo, wcs, channels=("On-sky X", "On-sky Y"), bunit="arcsec"),
+        _image("SPX_ELLCOO", ellcoo.astype(np.float32), wcs,
                channels=("Elliptical radius", "R/Re", "R h/kpc", "Elliptical azimuth"),
                units=("arcsec", "", "kpc/h", "degrees")),
-        _image("SPX_SNR", snr, galaxy, config),
-        _image("BINID", binid.astype(np.int32), galaxy, config,
+        _image("SPX_SNR", snr, wcs),
+        _image("BINID", binid.astype(np.int32), wcs,
                channels=("Binned spectra", "Stellar continua", "Em. line moments",
                          "Em. line models", "Spectral indices")),
     ]  # fmt: skip
     common = {"channels": DR17_EMLINE_CHANNELS}
-    hdus += _triplet("EMLINE_SFLUX", s_data, s_ivar, s_mask, galaxy, config,
+    hdus += _triplet("EMLINE_SFLUX", s_data, s_ivar, s_mask, wcs,
                      bunit=_FLUX_UNIT, ivar_unit=_IVAR_UNIT, **common)  # fmt: skip
-    hdus += _triplet("EMLINE_SEW", e_data, e_ivar, e_mask, galaxy, config,
+    hdus += _triplet("EMLINE_SEW", e_data, e_ivar, e_mask, wcs,
                      bunit="ang", ivar_unit="(ang)^{-2}", **common)  # fmt: skip
-    hdus += _triplet("EMLINE_GFLUX", g_data, g_ivar, g_mask, galaxy, config,
+    hdus += _triplet("EMLINE_GFLUX", g_data, g_ivar, g_mask, wcs,
                      bunit=_FLUX_UNIT, ivar_unit=_IVAR_UNIT, **common)  # fmt: skip
-    hdus += _triplet("SPECINDEX", i_data, i_ivar, i_mask, galaxy, config,
+    hdus += _triplet("SPECINDEX", i_data, i_ivar, i_mask, wcs,
                      channels=names, units=units, bunit="", ivar_unit="")  # fmt: skip
-    return fits.HDUList(hdus)
+    return hdus

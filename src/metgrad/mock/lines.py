@@ -1,36 +1,52 @@
-"""Emission-line fluxes from the injected metallicity: the inverse calibrators.
+"""Emission-line fluxes of HII regions from one true (Te-scale) O/H per spaxel.
 
-Star-forming gas sits on a locus of the BPT-[NII] diagram below the Kauffmann
-et al. (2003) line; its position along the locus is fixed by the injected
-O3N2-M13 metallicity. [OII] is then solved so that the Pilyugin & Grebel
-(2016) R calibration returns the injected PG16 metallicity. Diffuse and
-LINER-like gas have fixed (per-galaxy) line ratios above the Kauffmann line.
+Star-forming gas: each spaxel has one true oxygen abundance ``oh_te``
+(12 + log(O/H) on the direct-method, electron-temperature scale) and an
+ionisation-parameter offset ``log_u`` (dex about the typical HII region). Its
+dust-free line ratios follow Te-anchored strong-line relations of the form of
+Curti et al. (2020, MNRAS 491, 944; "C20"), ``log R = sum_i c_i x^i`` with
+``x = oh_te - 8.69`` (coefficients :data:`C20_COEFFICIENTS`, their Table 2), for
+the four ratios that fix every line: R3 = [OIII]5007/Hb, N2 = [NII]6584/Ha,
+O3O2 = [OIII]5007/[OII]3727,29 and S2 = [SII]6717,31/Ha; then
+[OII] = [OIII]5007 / O3O2 and Hb = Ha / 2.86. The ionisation parameter moves
+the ratios coherently at fixed O/H, ``log R += a_R log_u`` with
+:data:`MockConfig.ion_response` (higher U: more [OIII], much higher O3O2, less
+[SII] and a little less [NII]), so O3O2, R3 and S2 scatter together about the
+relations as HII regions do.
 
-The forward calibrators live in :mod:`metgrad.physics`; they are not used
-here, so that applying them to the mock's fluxes is an independent check.
+The relations are forward only: nothing here inverts a calibrator. Every
+calibrator applied to these lines returns what its own formula gives, so the
+known offsets between calibrator families appear (M13 O3N2 about 0.2 dex below
+the Te scale at solar O/H; the C20 ones close to it, up to the few-hundredths
+inconsistency of fitting each C20 ratio on its own).
+
+Diffuse and LINER-like gas have fixed (per-galaxy) line ratios above the
+Kauffmann et al. (2003) line.
+
+Nothing here is shared with :mod:`metgrad.physics` (the forward calibrators of
+the pipeline), so applying them to the mock's fluxes is an independent check.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..physics import calzetti_k
 from .config import MockConfig
+from .dust import attenuation_k
 
 __all__ = [
     "BALMER_HDELTA_HBETA",
     "BALMER_HGAMMA_HBETA",
+    "C20_COEFFICIENTS",
+    "C20_PIVOT",
     "LINE_WAVELENGTHS",
     "MODELLED_LINES",
     "TIED_NII",
     "TIED_OI",
     "TIED_OIII",
-    "calzetti_k",
     "component_line_fluxes",
-    "inverse_pg16_log_r2",
+    "hii_log_ratios",
     "redden",
-    "sf_bpt_position",
-    "sf_log_ratios",
 ]
 
 #: Vacuum rest wavelengths (A) of the modelled lines, DAP ``elpmpl11.par`` names.
@@ -58,102 +74,53 @@ TIED_OI = 0.32  #: OI-6365 / OI-6302 (DAP tie)
 BALMER_HGAMMA_HBETA = 0.468  #: case B, 10^4 K, 100 cm^-3
 BALMER_HDELTA_HBETA = 0.259
 
-# Pilyugin & Grebel (2016) R calibration coefficients (reference-notes §2.2):
-# Z = a0 + a1 log(R3/R2) + a2 log N2 + (b0 + b1 log(R3/R2) + b2 log N2) log R2
-_PG16_UPPER = (8.589, 0.022, 0.399, -0.137, 0.164, 0.589)
-_PG16_LOWER = (7.932, 0.944, 0.695, 0.970, -0.291, -0.019)
-_PG16_TYPICAL_LOG_R2 = 0.4  # picks the physical root of the quadratic
+#: x = 12 + log(O/H) - C20_PIVOT in the C20 polynomials.
+C20_PIVOT = 8.69
+#: Curti et al. (2020) Table 2: log R = sum_i c_i x^i (c0, c1, ...), for the four ratios
+#: the mock builds its lines from.
+C20_COEFFICIENTS: dict[str, tuple[float, ...]] = {
+    "R3": (-0.277, -3.549, -3.593, -0.981),  # [OIII]5007 / Hb
+    "N2": (-0.489, 1.513, -2.554, -5.293, -2.867),  # [NII]6584 / Ha
+    "O3O2": (-0.691, -2.944, -1.308),  # [OIII]5007 / [OII]3727,29
+    "S2": (-0.442, -0.360, -6.271, -8.339, -3.559),  # [SII]6717,31 / Ha
+}
 
 
-def sf_bpt_position(oh_m13: np.ndarray, offset: float) -> tuple[np.ndarray, np.ndarray]:
-    """BPT position of star-forming gas with a given O3N2-M13 metallicity.
-
-    The locus is the Kauffmann et al. (2003) line lowered by ``offset`` dex,
-    ``y = 0.61 / (x - 0.05) + 1.3 - offset`` with x = log([NII]6585/Ha),
-    y = log([OIII]5008/Hb); the point on it with ``y - x = O3N2``, where
-    ``O3N2 = (8.533 - oh) / 0.214`` inverts Marino et al. (2013).
-
-    Returns
-    -------
-    log_nii_ha, log_oiii_hb : ndarray
-
-    Notes
-    -----
-    With t = x - 0.05: ``t^2 + (O3N2 - 1.25 + offset) t - 0.61 = 0``; the
-    negative root is the branch left of the asymptote.
-    """
-    o3n2 = (8.533 - np.asarray(oh_m13, dtype=float)) / 0.214
-    b = o3n2 - 1.25 + offset
-    t = 0.5 * (-b - np.sqrt(b * b + 2.44))
-    x = t + 0.05
-    return x, o3n2 + x
+def _c20(name: str, x: np.ndarray) -> np.ndarray:
+    return np.polynomial.polynomial.polyval(x, C20_COEFFICIENTS[name])
 
 
-def inverse_pg16_log_r2(
-    oh_pg16: np.ndarray, log_n2: np.ndarray, log_r3: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """log R2 for which the PG16 R calibration returns ``oh_pg16``.
+def hii_log_ratios(oh_te, log_u, config: MockConfig) -> dict[str, np.ndarray]:
+    """Dust-free log line ratios of HII regions of given O/H and ionisation parameter.
 
     Parameters
     ----------
-    oh_pg16 : ndarray
-        Target 12 + log(O/H).
-    log_n2, log_r3 : ndarray
-        log of N2 = ([NII]6548 + 6584)/Hb and R3 = ([OIII]4959 + 5007)/Hb
-        (upper branch when log N2 >= -0.6).
-
-    Returns
-    -------
-    log_r2 : ndarray
-        The root nearer log R2 = 0.4 (typical of HII regions); where there is
-        no real root, the vertex of the parabola (the closest PG16 can get).
-    exact : ndarray of bool
-        False where there was no real root.
-
-    Notes
-    -----
-    With y = log R2 and r = log R3, the calibration is the quadratic
-    ``-b1 y^2 + (b0 + b1 r + b2 log N2 - a1) y + (a0 + a1 r + a2 log N2 - Z) = 0``.
-    """
-    upper = np.asarray(log_n2) >= -0.6
-    coeffs = np.where(upper[..., None], _PG16_UPPER, _PG16_LOWER)
-    a0, a1, a2, b0, b1, b2 = np.moveaxis(coeffs, -1, 0)
-    qa = -b1
-    qb = b0 + b1 * log_r3 + b2 * log_n2 - a1
-    qc = a0 + a1 * log_r3 + a2 * log_n2 - oh_pg16
-    disc = qb * qb - 4.0 * qa * qc
-    exact = disc >= 0.0
-    root = np.sqrt(np.where(exact, disc, 0.0))
-    y1 = (-qb + root) / (2.0 * qa)
-    y2 = (-qb - root) / (2.0 * qa)
-    pick_1 = np.abs(y1 - _PG16_TYPICAL_LOG_R2) <= np.abs(y2 - _PG16_TYPICAL_LOG_R2)
-    return np.where(pick_1, y1, y2), exact
-
-
-def sf_log_ratios(
-    oh_m13: np.ndarray, oh_pg16: np.ndarray, config: MockConfig
-) -> dict[str, np.ndarray]:
-    """Dust-free log line ratios of HII regions of given metallicities.
+    oh_te : array_like
+        True 12 + log(O/H), Te scale.
+    log_u : array_like
+        Ionisation-parameter offset (dex) from the typical HII region.
+    config : MockConfig
+        Supplies ``ion_response`` (d log R / d log U for R3, O3O2, N2, S2) and the
+        constant [OI]/Ha of HII regions.
 
     Returns
     -------
     dict
-        ``nii_ha`` = log [NII]6585/Ha, ``oiii_hb`` = log [OIII]5008/Hb,
-        ``oii_hb`` = log ([OII]3727 + 3729)/Hb, ``sii_ha``, ``oi_ha``, and
-        ``pg16_exact`` (bool).
+        ``oiii_hb`` = log [OIII]5007/Hb, ``nii_ha`` = log [NII]6584/Ha,
+        ``oii_hb`` = log ([OII]3727 + 3729)/Hb, ``sii_ha`` = log ([SII]6717 + 6731)/Ha,
+        ``oi_ha`` = log [OI]6300/Ha.
     """
-    nii_ha, oiii_hb = sf_bpt_position(oh_m13, config.sf_locus_offset)
-    log_n2 = np.log10(4.0 / 3.0 * config.balmer_intrinsic) + nii_ha
-    log_r3 = np.log10(4.0 / 3.0) + oiii_hb
-    oii_hb, exact = inverse_pg16_log_r2(oh_pg16, log_n2, log_r3)
-    shape = np.shape(oh_m13)
+    x = np.asarray(oh_te, dtype=float) - C20_PIVOT
+    u = np.broadcast_to(np.asarray(log_u, dtype=float), x.shape)
+    a_r3, a_o3o2, a_n2, a_s2 = config.ion_response
+    oiii_hb = _c20("R3", x) + a_r3 * u
+    o3o2 = _c20("O3O2", x) + a_o3o2 * u
     return {
-        "nii_ha": nii_ha,
+        "nii_ha": _c20("N2", x) + a_n2 * u,
         "oiii_hb": oiii_hb,
-        "oii_hb": oii_hb,
-        "sii_ha": np.full(shape, config.sii_ha_sf),
-        "oi_ha": np.full(shape, config.oi_ha_sf),
-        "pg16_exact": exact,
+        "oii_hb": oiii_hb - o3o2,
+        "sii_ha": _c20("S2", x) + a_s2 * u,
+        "oi_ha": np.full(x.shape, config.oi_ha_sf),
     }
 
 
@@ -207,8 +174,8 @@ def component_line_fluxes(
 def redden(
     fluxes: dict[str, np.ndarray], ebv: np.ndarray, r_v: float = 3.1
 ) -> dict[str, np.ndarray]:
-    """Attenuate dust-free line fluxes with a Calzetti curve: F 10^(-0.4 E(B-V) k)."""
+    """Attenuate dust-free line fluxes with the mock's Calzetti curve: F 10^(-0.4 E(B-V) k)."""
     return {
-        name: flux * 10.0 ** (-0.4 * ebv * calzetti_k(LINE_WAVELENGTHS[name], r_v))
+        name: flux * 10.0 ** (-0.4 * ebv * attenuation_k(LINE_WAVELENGTHS[name], r_v))
         for name, flux in fluxes.items()
     }

@@ -82,7 +82,7 @@ def stellar_surface_density(
 
 
 def base_metallicity(logm: float, log_sigma: np.ndarray, config: MockConfig) -> np.ndarray:
-    """Injected M*-Sigma_*-O/H relation, 12 + log(O/H) on the M13 scale.
+    """Injected M*-Sigma_*-O/H relation, true 12 + log(O/H) (Te scale).
 
     ``centre + amplitude tanh((c_m (log M* - 10) + c_s (log Sigma_* - 8.5)) / width)``
     with Sigma_* face-on, Kroupa, in Msun/kpc^2.
@@ -121,8 +121,8 @@ def metallicity_terms(
         ``oh_tlw`` (coeff (log t_LW - expected(D4000)) w(D4000): older-than-expected
         light at low D4000 lowers O/H, as in the paper's Fig. 7), ``oh_size``
         (coeff max(size residual, 0) (R/R_e - pivot): steeper gradients for
-        galaxies above the mass-size median), ``oh_scatter`` (``noise``), their
-        sum ``oh_m13`` and ``oh_pg16`` (``oh_m13`` plus the documented offset).
+        galaxies above the mass-size median), ``oh_scatter`` (``noise``) and their
+        sum ``oh_te``, the true O/H (Te scale) from which the lines are made.
     """
     base = base_metallicity(logm, log_sigma, config)
     d_term = config.oh_d4000_coeff * (d4000 - config.oh_d4000_pivot)
@@ -133,19 +133,13 @@ def metallicity_terms(
     )
     s_term = config.oh_size_coeff * max(size_residual, 0.0) * (r_re - config.oh_size_pivot)
     total = base + d_term + t_term + s_term + noise
-    pg16 = (
-        total
-        + config.pg16_offset_at_pivot
-        + config.pg16_offset_slope * (total - config.pg16_offset_pivot)
-    )
     return {
         "oh_base": base,
         "oh_d4000": d_term,
         "oh_tlw": t_term,
         "oh_size": s_term,
         "oh_scatter": noise,
-        "oh_m13": total,
-        "oh_pg16": pg16,
+        "oh_te": total,
     }
 
 
@@ -173,8 +167,10 @@ def galaxy_maps(galaxy: Galaxy, config: MockConfig, rng: np.random.Generator) ->
         Msun/kpc^2 and Msun/yr/kpc^2), ``ssfr`` (1/yr), ``av`` and ``ebv``
         (gas, mag), ``d4000``, ``log_tlw`` (yr), ``log_tlw_expected``,
         ``rejuvenation`` (patch weight 0-1), ``ew_sf`` (A, intrinsic), the
-        metallicity terms, and the emission weights ``dig_weight`` and
-        ``liner_weight`` (EW units, A) of the diffuse and LINER-like gas.
+        metallicity terms (true O/H ``oh_te``), the ionisation-parameter offset
+        ``log_u`` (dex: galaxy value plus a smooth field), and the emission weights
+        ``dig_weight`` and ``liner_weight`` (EW units, A) of the diffuse and
+        LINER-like gas.
     """
     npix = galaxy.npix
     shape = (npix, npix)
@@ -189,6 +185,7 @@ def galaxy_maps(galaxy: Galaxy, config: MockConfig, rng: np.random.Generator) ->
     # random fields, always drawn in this order
     f_sfr, f_av, f_d4000, f_tlw, f_patch = (smooth_field(rng, shape, sigma_pix) for _ in range(5))
     oh_noise = rng.normal(0.0, config.oh_scatter, shape)
+    log_u = galaxy.log_u_galaxy + config.ion_scatter_field * smooth_field(rng, shape, sigma_pix)
 
     sigma_star = stellar_surface_density(
         r_soft, galaxy.logm_kroupa, galaxy.re_kpc, galaxy.bulge_fraction, config
@@ -256,5 +253,6 @@ def galaxy_maps(galaxy: Galaxy, config: MockConfig, rng: np.random.Generator) ->
         "ew_sf": 10.0 ** (log_ssfr + config.ew_per_ssfr_dex),
         "dig_weight": np.full(shape, galaxy.dig_ew),
         "liner_weight": liner_weight,
+        "log_u": log_u,
         **terms,
     }

@@ -14,16 +14,16 @@ import numpy as np
 from scipy.ndimage import gaussian_filter
 
 from .config import MockConfig
+from .dust import attenuation_k
 from .lines import (
     LINE_WAVELENGTHS,
     MODELLED_LINES,
     TIED_NII,
     TIED_OI,
     TIED_OIII,
-    calzetti_k,
     component_line_fluxes,
+    hii_log_ratios,
     redden,
-    sf_log_ratios,
 )
 from .population import Galaxy
 
@@ -93,8 +93,6 @@ class Observation:
         Noise-free and noisy EW(Halpha) (A) and its error.
     ha_sf, ha_dig, ha_liner : float (ny, nx)
         Dust-free Halpha of each emission component (before PSF).
-    pg16_exact : bool (ny, nx)
-        The PG16 inverse had a real root.
     spx_snr : float (ny, nx)
         g-band S/N per spaxel.
     """
@@ -117,7 +115,6 @@ class Observation:
     ha_sf: np.ndarray
     ha_dig: np.ndarray
     ha_liner: np.ndarray
-    pg16_exact: np.ndarray
     spx_snr: np.ndarray
 
     def line(self, stack: str, name: str) -> np.ndarray:
@@ -172,7 +169,7 @@ def observe_galaxy(
     ha_dig = maps["dig_weight"] * continuum
     ha_liner = maps["liner_weight"] * continuum
 
-    sf_ratios = sf_log_ratios(maps["oh_m13"], maps["oh_pg16"], config)
+    sf_ratios = hii_log_ratios(maps["oh_te"], maps["log_u"], config)
     components = [
         component_line_fluxes(ha_sf, sf_ratios, config),
         component_line_fluxes(
@@ -188,7 +185,7 @@ def observe_galaxy(
     flux_nopsf = np.stack([reddened[n] for n in MODELLED_LINES])
     flux_psf = psf_convolve(flux_nopsf, config.psf_fwhm_arcsec, config.spaxel_arcsec)
 
-    k_ha = float(calzetti_k(LINE_WAVELENGTHS["Ha-6564"], config.r_v))
+    k_ha = float(attenuation_k(LINE_WAVELENGTHS["Ha-6564"], config.r_v))
     cont_nopsf = continuum * 10.0 ** (-0.4 * config.stellar_av_fraction * maps["ebv"] * k_ha)
     cont_psf = psf_convolve(cont_nopsf, config.psf_fwhm_arcsec, config.spaxel_arcsec)
 
@@ -247,6 +244,5 @@ def observe_galaxy(
         ha_sf=ha_sf,
         ha_dig=ha_dig,
         ha_liner=ha_liner,
-        pg16_exact=sf_ratios["pg16_exact"],
         spx_snr=spx_snr,
     )

@@ -18,16 +18,16 @@ face-on Kroupa Sigma_* (before the per-bin mass noise).
 from __future__ import annotations
 
 import numpy as np
-from astropy.io import fits
 
 from .config import MockConfig
+from .fitswriter import ImageHdu
 from .population import Galaxy
 
 __all__ = [
     "INDICES_NAMES",
     "SSP_PLANES",
     "bin_mean",
-    "build_pipe3d_hdulist",
+    "build_pipe3d_hdus",
     "pipe3d_filename",
     "pipe3d_relpath",
 ]
@@ -89,8 +89,8 @@ def bin_mean(
     return out
 
 
-def build_pipe3d_hdulist(galaxy: Galaxy, products: dict, config: MockConfig) -> fits.HDUList:
-    """Assemble the Pipe3D cube of one galaxy.
+def build_pipe3d_hdus(galaxy: Galaxy, products: dict, config: MockConfig) -> list[ImageHdu]:
+    """Assemble the Pipe3D cube of one galaxy (for :func:`metgrad.mock.fitswriter.fits_bytes`).
 
     Parameters
     ----------
@@ -105,7 +105,7 @@ def build_pipe3d_hdulist(galaxy: Galaxy, products: dict, config: MockConfig) -> 
 
     Returns
     -------
-    astropy.io.fits.HDUList
+    list of ImageHdu
     """
     p = products
     cov = p["covered"]
@@ -137,12 +137,10 @@ def build_pipe3d_hdulist(galaxy: Galaxy, products: dict, config: MockConfig) -> 
         inside(p["log_mass_bin"]),
         inside(zero + config.stellar_mass_noise_dex),
     ]
-    ssp_header = fits.Header()
+    ssp_cards = []
     for i, (desc, kind, unit) in enumerate(SSP_PLANES):
-        ssp_header[f"DESC_{i}"] = desc
-        ssp_header[f"TYPE_{i}"] = kind
-        ssp_header[f"UNITS_{i}"] = unit
-    ssp = fits.ImageHDU(np.stack(planes).astype(np.float32), header=ssp_header, name="SSP")
+        ssp_cards += [(f"DESC_{i}", desc, ""), (f"TYPE_{i}", kind, ""), (f"UNITS_{i}", unit, "")]
+    ssp = ImageHdu("SSP", np.stack(planes).astype(np.float32), tuple(ssp_cards))
 
     d4000 = p["d4000"]
     hd = 8.0 - 6.0 * (d4000 - 1.1)
@@ -150,35 +148,32 @@ def build_pipe3d_hdulist(galaxy: Galaxy, products: dict, config: MockConfig) -> 
               1.3 + 1.3 * (d4000 - 1.1), d4000, hd - 1.0, hd - 2.0]  # fmt: skip
     errors = [zero + 0.5] * 5 + [p["d4000_sigma"]] + [zero + 0.5] * 2
     index_planes = [inside(v) for v in values + errors] + [zero, zero]
-    idx_header = fits.Header()
-    for i, name in enumerate(INDICES_NAMES):
-        idx_header[f"INDEX{i}"] = name
-    indices = fits.ImageHDU(np.stack(index_planes).astype(np.float32), header=idx_header,
-                            name="INDICES")  # fmt: skip
+    idx_cards = tuple((f"INDEX{i}", name, "") for i, name in enumerate(INDICES_NAMES))
+    indices = ImageHdu("INDICES", np.stack(index_planes).astype(np.float32), idx_cards)
 
-    primary = fits.PrimaryHDU()
-    h = primary.header
-    h["EXTNAME"] = "ORG_HDR"
-    h["ORIGIN"] = ("metgrad.mock", "Synthetic MaNGA-like data; not observed")
-    h["PLATEID"] = galaxy.plate
-    h["IFUDSGN"] = str(galaxy.ifudsgn)
-    h["PLATEIFU"] = galaxy.plateifu
-    h["MANGAID"] = galaxy.mangaid
-    h["OBJRA"] = galaxy.ra
-    h["OBJDEC"] = galaxy.dec
-    h["VERSDRP3"] = "v3_1_1"
-    h["VERSPIPE"] = ("3.1.1", "Pipe3D version (synthetic)")
-
-    return fits.HDUList(
-        [
-            primary,
-            ssp,
-            fits.ImageHDU(name="SFH"),
-            indices,
-            fits.ImageHDU(name="ELINES"),
-            fits.ImageHDU(name="FLUX_ELINES"),
-            fits.ImageHDU(name="FLUX_ELINES_LONG"),
-            fits.ImageHDU(np.zeros(cov.shape, np.int32), name="GAIA_MASK"),
-            fits.ImageHDU(cov.astype(np.int32), name="SELECT_REG"),
-        ]
+    primary = ImageHdu(
+        "ORG_HDR",
+        None,
+        (
+            ("ORIGIN", "metgrad.mock", "Synthetic MaNGA-like data; not observed"),
+            ("PLATEID", galaxy.plate, ""),
+            ("IFUDSGN", str(galaxy.ifudsgn), ""),
+            ("PLATEIFU", galaxy.plateifu, ""),
+            ("MANGAID", galaxy.mangaid, ""),
+            ("OBJRA", galaxy.ra, ""),
+            ("OBJDEC", galaxy.dec, ""),
+            ("VERSDRP3", "v3_1_1", ""),
+            ("VERSPIPE", "3.1.1", "Pipe3D version (synthetic)"),
+        ),
     )
+    return [
+        primary,
+        ssp,
+        ImageHdu("SFH"),
+        indices,
+        ImageHdu("ELINES"),
+        ImageHdu("FLUX_ELINES"),
+        ImageHdu("FLUX_ELINES_LONG"),
+        ImageHdu("GAIA_MASK", np.zeros(cov.shape, np.int32)),
+        ImageHdu("SELECT_REG", cov.astype(np.int32)),
+    ]

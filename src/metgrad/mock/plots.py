@@ -59,7 +59,7 @@ def plot_survey(out_dir: str | Path, *, max_galaxies: int = 60, n_examples: int 
     ax.plot(m, mass_size_median(m, config), "k--", label="injected median")
     ax.set(xlabel=r"log $M_*$ [M$_\odot$, Kroupa]", ylabel=r"log $R_e$ [kpc]",
            title=f"{len(gal)} galaxies")  # fmt: skip
-    fig.colorbar(sc, label="true gradient 0.5-2 $R_e$ [dex/$R_e$]")
+    fig.colorbar(sc, label="true M13 gradient 0.5-2 $R_e$ [dex/$R_e$]")
     ax.legend()
     written.append(_save(fig, plots / "mass_size.png"))
 
@@ -73,12 +73,14 @@ def plot_survey(out_dir: str | Path, *, max_galaxies: int = 60, n_examples: int 
 
     sf = sp[sp.is_star_forming & (sp.r_re >= 0.5) & (sp.r_re <= 2.0)]
     fig, ax = plt.subplots(figsize=(6, 4.5))
-    ax.hexbin(sf.log_sigma_star, sf.oh_m13, gridsize=50, mincnt=1, bins="log", cmap="Greys")
+    ax.hexbin(sf.log_sigma_star, sf.oh_te, gridsize=50, mincnt=1, bins="log", cmap="Greys")
     s = np.linspace(6.5, 10, 50)
     for logm, colour in ((9.0, "tab:blue"), (10.0, "tab:green"), (11.0, "tab:red")):
         ax.plot(s, base_metallicity(logm, s, config), color=colour,
                 label=rf"base, log $M_*$ = {logm:.0f}")  # fmt: skip
-    ax.set(xlabel=r"log $\Sigma_*$ [M$_\odot$ kpc$^{-2}$]", ylabel="12 + log(O/H) (M13, true)")
+    ax.set(
+        xlabel=r"log $\Sigma_*$ [M$_\odot$ kpc$^{-2}$]", ylabel="12 + log(O/H) (true, Te scale)"
+    )
     ax.legend(fontsize=8)
     written.append(_save(fig, plots / "sigma_oh.png"))
 

@@ -4,30 +4,42 @@ Galaxy ``i`` is a pure function of ``(config, i)``: its random numbers come
 from ``SeedSequence(config.seed, spawn_key=(0, i))`` and its IFU slot from the
 shuffled slot list of its plate (``spawn_key=(1, plate_index)``), so the same
 seed always gives the same galaxy, whatever the number of workers.
+
+Repeat observations: as in DR17, a few galaxies have a second plate-ifu. The
+survey has ``n_galaxies`` galaxies and ``n_observations(config)`` plate-ifus;
+observations ``0 .. n_galaxies - 1`` are the first observations of galaxies
+``0 .. n_galaxies - 1``, and observation ``n_galaxies + r`` is the repeat of
+galaxy ``repeat_plan(config)[r]``: the same galaxy (mangaid, sky position,
+catalogue values, intrinsic maps), an IFU of the same size on a later plate,
+its own depth and its own noise.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
-from astropy.cosmology import FlatLambdaCDM
 
 from .config import MockConfig
+from .cosmology import distance_tables
 from .geometry import IFU_DESIGNS, PLATE_SLOTS
 
 __all__ = [
     "Galaxy",
     "cosmology_tables",
     "draw_galaxy",
+    "draw_observation",
     "galaxy_rng",
     "mass_size_median",
+    "n_observations",
     "plate_slot",
+    "repeat_plan",
+    "repeat_slots",
 ]
 
 #: spawn-key streams
-STREAM_GALAXY, STREAM_PLATE, STREAM_CATALOG, STREAM_MAPS = 0, 1, 2, 3
+STREAM_GALAXY, STREAM_PLATE, STREAM_CATALOG, STREAM_MAPS, STREAM_REPEAT, STREAM_NOISE = range(6)
 
 
 def galaxy_rng(seed: int, stream: int, index: int) -> np.random.Generator:
@@ -38,6 +50,9 @@ def galaxy_rng(seed: int, stream: int, index: int) -> np.random.Generator:
 @functools.lru_cache(maxsize=8)
 def cosmology_tables(h0: float, om0: float) -> dict[str, np.ndarray]:
     """Redshift grid with kpc/arcsec, luminosity distance (cm) and h^-1 kpc/arcsec.
+
+    Distances come from the mock's own integration of the Friedmann equation
+    (:mod:`metgrad.mock.cosmology`), not from astropy or the pipeline.
 
     Parameters
     ----------
@@ -52,14 +67,12 @@ def cosmology_tables(h0: float, om0: float) -> dict[str, np.ndarray]:
         scale, i.e. the same angular scale for H0 = 100).
     """
     z = np.linspace(0.002, 0.4, 2000)
-    cosmo = FlatLambdaCDM(H0=h0, Om0=om0)
-    cosmo100 = FlatLambdaCDM(H0=100.0, Om0=om0)
-    arcsec = np.pi / 180.0 / 3600.0
+    tables = distance_tables(z, h0, om0)
     return {
         "z": z,
-        "kpc_per_arcsec": cosmo.angular_diameter_distance(z).to_value("kpc") * arcsec,
-        "dl_cm": cosmo.luminosity_distance(z).to_value("cm"),
-        "hkpc_per_arcsec": cosmo100.angular_diameter_distance(z).to_value("kpc") * arcsec,
+        "kpc_per_arcsec": tables["kpc_per_arcsec"],
+        "dl_cm": tables["dl_cm"],
+        "hkpc_per_arcsec": distance_tables(z, 100.0, om0)["kpc_per_arcsec"],
     }
 
 
@@ -74,9 +87,13 @@ def plate_slot(config: MockConfig, index: int) -> tuple[int, int]:
     Galaxies fill plates of 17 IFUs in order; the slot order within a plate is
     a seeded shuffle, so a small survey still mixes IFU sizes.
     """
+    return _plate_slot(config.seed, config.first_plate, index)
+
+
+def _plate_slot(seed: int, first_plate: int, index: int) -> tuple[int, int]:
     plate_index, slot = divmod(index, len(PLATE_SLOTS))
-    order = galaxy_rng(config.seed, STREAM_PLATE, plate_index).permutation(len(PLATE_SLOTS))
-    return config.first_plate + plate_index, PLATE_SLOTS[int(order[slot])]
+    order = galaxy_rng(seed, STREAM_PLATE, plate_index).permutation(len(PLATE_SLOTS))
+    return first_plate + plate_index, PLATE_SLOTS[int(order[slot])]
 
 
 @dataclass(frozen=True)
@@ -125,6 +142,9 @@ class Galaxy:
     forestar_y_arcsec: float
     in_gswlc: bool
     gswlc_has_mass: bool
+    log_u_galaxy: float  #: the galaxy's ionisation-parameter offset (dex), see mock.lines
+    galaxy_index: int  #: index of the physical galaxy (= ``index`` for first observations)
+    repeat_of: str  #: plate-ifu of the galaxy's first observation ("" for a first observation)
 
     def row(self) -> dict:
         """Flat dictionary for the galaxy truth table (tuples split into columns)."""
@@ -220,6 +240,7 @@ def draw_galaxy(config: MockConfig, index: int) -> Galaxy:
     in_gswlc = bool(rng.uniform() >= config.gswlc_missing_fraction)
     has_mass = bool(rng.uniform() >= config.gswlc_nomass_fraction)
     gswlc_noise = float(rng.normal(0.0, config.gswlc_mass_scatter))
+    log_u_galaxy = float(rng.normal(0.0, config.ion_scatter_galaxy))
     logm_chab = logm - np.log10(config.chabrier_to_kroupa) + gswlc_noise
 
     return Galaxy(
@@ -265,4 +286,85 @@ def draw_galaxy(config: MockConfig, index: int) -> Galaxy:
         forestar_y_arcsec=float(star_r * np.sin(star_phi)),
         in_gswlc=in_gswlc,
         gswlc_has_mass=has_mass,
+        log_u_galaxy=log_u_galaxy,
+        galaxy_index=index,
+        repeat_of="",
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _repeat_plan(seed: int, n_galaxies: int, fraction: float) -> tuple[int, ...]:
+    n_repeat = round(fraction * n_galaxies)
+    rng = galaxy_rng(seed, STREAM_REPEAT, 0)
+    return tuple(int(i) for i in np.sort(rng.choice(n_galaxies, n_repeat, replace=False)))
+
+
+def repeat_plan(config: MockConfig) -> tuple[int, ...]:
+    """Indices of the galaxies observed twice, increasing (``round(repeat_fraction * n)``)."""
+    return _repeat_plan(config.seed, config.n_galaxies, config.repeat_fraction)
+
+
+def n_observations(config: MockConfig) -> int:
+    """Number of plate-ifus of the survey: every galaxy once, plus the repeats."""
+    return config.n_galaxies + len(repeat_plan(config))
+
+
+@functools.lru_cache(maxsize=32)
+def _repeat_slots(
+    seed: int, n_galaxies: int, fraction: float, first_plate: int
+) -> tuple[tuple[int, int], ...]:
+    first_repeat_plate = first_plate + -(-n_galaxies // len(PLATE_SLOTS))
+    used: list[set[int]] = []
+    slots = []
+    for original in _repeat_plan(seed, n_galaxies, fraction):
+        _, ifudsgn = _plate_slot(seed, first_plate, original)
+        designs = IFU_DESIGNS[ifudsgn // 100].designs
+        for k, taken in enumerate([*used, set()]):
+            free = [d for d in designs if d not in taken]
+            if free:
+                if k == len(used):
+                    used.append(set())
+                used[k].add(free[0])
+                slots.append((first_repeat_plate + k, free[0]))
+                break
+    return tuple(slots)
+
+
+def repeat_slots(config: MockConfig) -> tuple[tuple[int, int], ...]:
+    """(plate, ifudesign) of each repeat observation, in :func:`repeat_plan` order.
+
+    Repeats fill plates numbered after the first observations' plates; each takes
+    the first free IFU design of its galaxy's bundle size on the first repeat plate
+    that has one, so a repeat never shares a plate with its first observation.
+    """
+    return _repeat_slots(
+        config.seed, config.n_galaxies, config.repeat_fraction, config.first_plate
+    )
+
+
+def draw_observation(config: MockConfig, index: int) -> Galaxy:
+    """The galaxy seen by observation (plate-ifu) ``index``, 0 <= index < n_observations.
+
+    A first observation is :func:`draw_galaxy`; a repeat is its galaxy with another
+    plate-ifu (see :func:`repeat_slots`), ``repeat_of`` set, and a depth of its own
+    (drawn as the galaxies' depths are, from the repeat stream).
+    """
+    total = n_observations(config)
+    if not 0 <= index < total:
+        raise ValueError(f"observation index {index} outside 0..{total - 1}")
+    if index < config.n_galaxies:
+        return draw_galaxy(config, index)
+    r = index - config.n_galaxies
+    first = draw_galaxy(config, repeat_plan(config)[r])
+    plate, ifudsgn = repeat_slots(config)[r]
+    depth = float(10.0 ** galaxy_rng(config.seed, STREAM_REPEAT, 1 + r).normal(
+        0.0, config.depth_scatter_dex))  # fmt: skip
+    return replace(
+        first,
+        index=index,
+        plate=plate,
+        ifudsgn=ifudsgn,
+        plateifu=f"{plate}-{ifudsgn}",
+        depth=depth,
+        repeat_of=first.plateifu,
     )

@@ -13,12 +13,15 @@ Layout under ``out_dir`` (mirrors the DR17 SAS paths)::
     drpall-v3_1_1.fits            GSWLC-X2.dat            survey.toml
     truth/galaxies.parquet        truth/gswlc.parquet     truth/relations.json
     truth/spaxels/PLATE-IFU.parquet
+
+One file set per plate-ifu: a galaxy with a repeat observation has two (see
+:mod:`metgrad.mock.population`); ``truth/galaxies.parquet`` has one row per
+plate-ifu, with ``galaxy_index``, ``repeat_of`` and ``n_observations``.
 """
 
 from __future__ import annotations
 
 import functools
-import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,15 +29,25 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from .catalogs import build_drpall_hdulist, gswlc_text
+from .catalogs import build_drpall_hdus, gswlc_text
 from .config import MockConfig
-from .dap_writer import build_maps_hdulist, maps_relpath
+from .dap_writer import build_maps_hdus, maps_relpath
 from .files import fits_gz_bytes, parquet_bytes, write_atomic
+from .fitswriter import fits_bytes
 from .geometry import continuum_segmentation
 from .maps import galaxy_maps
 from .observe import Observation, observe_galaxy
-from .pipe3d_writer import bin_mean, build_pipe3d_hdulist, pipe3d_relpath
-from .population import STREAM_MAPS, Galaxy, draw_galaxy, galaxy_rng
+from .pipe3d_writer import bin_mean, build_pipe3d_hdus, pipe3d_relpath
+from .population import (
+    STREAM_MAPS,
+    STREAM_NOISE,
+    Galaxy,
+    draw_observation,
+    galaxy_rng,
+    n_observations,
+    repeat_plan,
+)
+from .scales import oh_on_scale
 from .truth import relations_document, spaxel_table, true_gradient
 
 __all__ = [
@@ -139,10 +152,15 @@ class GalaxyProducts:
 
 
 def make_galaxy(config: MockConfig, index: int) -> GalaxyProducts:
-    """Draw, build and observe galaxy ``index`` (no files written)."""
-    galaxy = draw_galaxy(config, index)
-    rng = galaxy_rng(config.seed, STREAM_MAPS, index)
-    maps = galaxy_maps(galaxy, config, rng)
+    """Draw, build and observe observation (plate-ifu) ``index`` (no files written).
+
+    The intrinsic maps come from the galaxy's stream (``galaxy_index``), so a repeat
+    observation sees the same galaxy; everything observed (noise, failed fits, the
+    Pipe3D and DAP measurement noise) from the observation's own stream.
+    """
+    galaxy = draw_observation(config, index)
+    maps = galaxy_maps(galaxy, config, galaxy_rng(config.seed, STREAM_MAPS, galaxy.galaxy_index))
+    rng = galaxy_rng(config.seed, STREAM_NOISE, index)
     obs = observe_galaxy(galaxy, maps, config, rng)
     p3d = pipe3d_products(galaxy, maps, obs, config, rng)
     dap = dap_products(obs, p3d, maps, config, rng)
@@ -150,7 +168,7 @@ def make_galaxy(config: MockConfig, index: int) -> GalaxyProducts:
 
 
 def galaxy_job(config: MockConfig, out_dir: str, index: int) -> dict:
-    """Make galaxy ``index``, write its MAPS, Pipe3D and truth files; return its truth row."""
+    """Make observation ``index``, write its MAPS, Pipe3D and truth files; return its truth row."""
     out = Path(out_dir)
     prod = make_galaxy(config, index)
     g, maps, obs = prod.galaxy, prod.maps, prod.obs
@@ -158,11 +176,11 @@ def galaxy_job(config: MockConfig, out_dir: str, index: int) -> dict:
     cube_path = pipe3d_relpath(g)
     write_atomic(
         out / maps_path,
-        fits_gz_bytes(build_maps_hdulist(g, maps, obs, prod.dap, config), level=config.gzip_level),
+        fits_gz_bytes(build_maps_hdus(g, maps, obs, prod.dap, config), level=config.gzip_level),
     )
     write_atomic(
         out / cube_path,
-        fits_gz_bytes(build_pipe3d_hdulist(g, prod.p3d, config), level=config.gzip_level),
+        fits_gz_bytes(build_pipe3d_hdus(g, prod.p3d, config), level=config.gzip_level),
     )
     table = spaxel_table(g, maps, obs, prod.p3d, prod.dap, config)
     write_atomic(out / "truth" / "spaxels" / f"{g.plateifu}.parquet", parquet_bytes(table))
@@ -170,17 +188,23 @@ def galaxy_job(config: MockConfig, out_dir: str, index: int) -> dict:
     dominant_sf = obs.ha_sf >= np.maximum(obs.ha_dig, obs.ha_liner)
     in_range = obs.covered & (maps["r_re"] >= 0.5) & (maps["r_re"] <= 2.0)
     use = in_range & dominant_sf
-    slope, intercept = true_gradient(maps["oh_m13"], maps["r_re"], use)
+    slope, intercept = true_gradient(
+        oh_on_scale("m13", maps["oh_te"], maps["log_u"], config), maps["r_re"], use
+    )
+    slope_te, intercept_te = true_gradient(maps["oh_te"], maps["r_re"], use)
     row = g.row()
     row.update(
         {
             "maps_path": maps_path,
             "pipe3d_path": cube_path,
+            "n_observations": 1 + repeat_plan(config).count(g.galaxy_index),
             "n_covered": int(obs.covered.sum()),
             "n_sf_0p5_2re": int(use.sum()),
             "size_term_slope": config.oh_size_coeff * max(g.size_residual_dex, 0.0),
             "true_gradient_m13": slope,
             "true_intercept_m13": intercept,
+            "true_gradient_te": slope_te,
+            "true_intercept_te": intercept_te,
         }
     )
     return row
@@ -210,6 +234,7 @@ def survey_toml(config: MockConfig, *, output_dir: str = "run") -> str:
         "\n[mock]               # provenance only; ingest ignores this table\n"
         f"seed = {config.seed}\n"
         f"galaxies = {config.n_galaxies}\n"
+        f"observations = {n_observations(config)}  # plate-ifus, repeats included\n"
     )
 
 
@@ -249,7 +274,7 @@ def generate_survey(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     job = functools.partial(galaxy_job, config, str(out))
-    indices = range(config.n_galaxies)
+    indices = range(n_observations(config))
     tick = progress if progress is not None else (lambda: None)
 
     def ticking(results):
@@ -265,11 +290,9 @@ def generate_survey(
     else:
         rows = list(ticking(executor.map(job, indices)))  # small dicts only
 
-    galaxies = [draw_galaxy(config, i) for i in range(config.n_galaxies)]
-    drpall = io.BytesIO()
-    build_drpall_hdulist(galaxies, config).writeto(drpall)
-    write_atomic(out / DRPALL_NAME, drpall.getvalue())
-    text, gswlc_rows = gswlc_text(galaxies, config)
+    observations = [draw_observation(config, i) for i in indices]
+    write_atomic(out / DRPALL_NAME, fits_bytes(build_drpall_hdus(observations, config)))
+    text, gswlc_rows = gswlc_text([g for g in observations if not g.repeat_of], config)
     write_atomic(out / GSWLC_NAME, text.encode())
 
     table = _rows_to_table(rows)

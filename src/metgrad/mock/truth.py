@@ -1,7 +1,10 @@
 """Truth tables of the synthetic survey: per spaxel, per galaxy, and the relations.
 
 Per spaxel (``truth/spaxels/PLATE-IFU.parquet``, covered spaxels only): every
-injected quantity, the metallicity and each of its terms, the line fluxes
+injected quantity, the true metallicity ``oh_te`` (Te scale) and each of its
+terms, the ionisation-parameter offset ``log_u_offset``, what the paper's two
+calibrators return on the noise-free dust-free HII-region lines (``oh_m13``,
+``oh_pg16``; :mod:`metgrad.mock.scales`), the line fluxes
 dust-free, reddened before the PSF, after the PSF and observed (with their
 errors), the Pipe3D-like binned values, and flags saying which emission
 component dominates Halpha by construction.
@@ -15,9 +18,10 @@ import numpy as np
 import pyarrow as pa
 
 from .config import MockConfig
-from .lines import MODELLED_LINES
+from .lines import C20_COEFFICIENTS, C20_PIVOT, MODELLED_LINES
 from .observe import FORESTAR, Observation
 from .population import Galaxy, mass_size_median
+from .scales import oh_on_scale
 
 __all__ = ["line_tag", "relations_document", "spaxel_table", "true_gradient"]
 
@@ -83,9 +87,10 @@ def spaxel_table(
         "oh_tlw": maps["oh_tlw"],
         "oh_size": maps["oh_size"],
         "oh_scatter": maps["oh_scatter"],
-        "oh_m13": maps["oh_m13"],
-        "oh_pg16": maps["oh_pg16"],
-        "pg16_exact": obs.pg16_exact,
+        "oh_te": maps["oh_te"],
+        "log_u_offset": maps["log_u"],
+        "oh_m13": oh_on_scale("m13", maps["oh_te"], maps["log_u"], config),
+        "oh_pg16": oh_on_scale("pg16", maps["oh_te"], maps["log_u"], config),
         "ha_sf": obs.ha_sf,
         "ha_dig": obs.ha_dig,
         "ha_liner": obs.ha_liner,
@@ -139,10 +144,11 @@ def relations_document(config: MockConfig) -> str:
                 str(m): float(mass_size_median(m, config)) for m in (9.0, 10.0, 11.0)
             },
         },
-        "metallicity_m13": {
+        "metallicity": {
+            "scale": "true 12 + log(O/H), Te (direct-method) scale",
             "formula": (
-                "oh = centre + amplitude tanh((c_m (logM - 10) + c_s (log Sigma_* - 8.5)) / width)"
-                " + d4000_coeff (D4000 - d4000_pivot)"
+                "oh_te = centre + amplitude tanh((c_m (logM - 10) + c_s (log Sigma_* - 8.5))"
+                " / width) + d4000_coeff (D4000 - d4000_pivot)"
                 " + tlw_coeff (log t_LW - (tlw_at_d4000_1 + tlw_per_d4000 (D4000 - 1)))"
                 " * clip((d4000_zero - D4000)/(d4000_zero - d4000_full), 0, 1)"
                 " + size_coeff max(size_residual, 0) (R/Re - size_pivot) + N(0, scatter)"
@@ -164,15 +170,30 @@ def relations_document(config: MockConfig) -> str:
             "scatter": config.oh_scatter,
             "units": "Sigma_* face-on Kroupa Msun/kpc^2; t_LW in yr; M* Kroupa Msun",
         },
-        "metallicity_pg16": {
-            "formula": "pg16 = m13 + at_pivot + slope (m13 - pivot)",
-            "pivot": config.pg16_offset_pivot,
-            "at_pivot": config.pg16_offset_at_pivot,
-            "slope": config.pg16_offset_slope,
-        },
-        "sf_bpt_locus": {
-            "formula": "log([OIII]/Hb) = 0.61 / (log([NII]/Ha) - 0.05) + 1.3 - offset",
-            "offset": config.sf_locus_offset,
+        "hii_lines": {
+            "formula": (
+                "log R = sum_i c_i (oh_te - pivot)^i + a_R log_u for R in R3 = [OIII]5007/Hb,"
+                " N2 = [NII]6584/Ha, O3O2 = [OIII]5007/[OII]3727,29, S2 = [SII]6717,31/Ha;"
+                " Hb = Ha / balmer_intrinsic; log_u = log_u_galaxy + field (per spaxel)"
+            ),
+            "reference": "Curti et al. (2020), MNRAS 491, 944, Table 2",
+            "pivot": C20_PIVOT,
+            "coefficients": {k: list(v) for k, v in C20_COEFFICIENTS.items()},
+            "ion_response": dict(
+                zip(("R3", "O3O2", "N2", "S2"), config.ion_response, strict=True)
+            ),
+            "ion_scatter_galaxy": config.ion_scatter_galaxy,
+            "ion_scatter_field": config.ion_scatter_field,
+            "balmer_intrinsic": config.balmer_intrinsic,
+            "ties": {"OIII-4960/OIII-5008": 0.35, "NII-6549/NII-6585": 0.34},
+            "doublets": {
+                "OII-3729/OII-3727": config.oii_ratio_3729_3727,
+                "SII-6718/SII-6732": config.sii_ratio_6718_6732,
+            },
+            "calibrator_scales": (
+                "truth spaxel columns oh_m13 and oh_pg16 are M13 O3N2 and PG16 R"
+                " (metgrad.mock.scales) on these lines, noise- and dust-free"
+            ),
         },
         "resolved_sfms": {
             "formula": "log Sigma_SFR = slope log Sigma_* + intercept (+ smooth scatter)",
