@@ -67,11 +67,16 @@ __all__ = [
     "truth_dir",
 ]
 
-#: Truth spaxel column of each calibrator's noise-free 12+log(O/H) (dex).
+#: Truth spaxel column of each calibrator's noise-free 12+log(O/H) (dex): what the
+#: calibrator returns on the noise-free, dust-free lines of the true (Te-scale) O/H.
 TRUTH_OH: dict[str, str] = {"m13": "oh_m13", "pg16": "oh_pg16"}
-#: Truth spaxel columns of the injected M13 terms: the M*-Sigma_*-O/H relation and the t_LW
-#: term (dex), and the face-on log Sigma_* the relation was evaluated at (log Msun/kpc^2).
-TRUTH_TERMS = {"base": "oh_base", "tlw": "oh_tlw", "log_sigma_star": "log_sigma_star"}
+#: Truth spaxel columns of the injected terms (Te scale, dex): the M*-Sigma_*-O/H relation
+#: and the t_LW term; the true O/H and the ionisation-parameter offset of the lines (dex);
+#: and the face-on log Sigma_* the relation was evaluated at (log Msun/kpc^2).
+TRUTH_TERMS = {
+    "base": "oh_base", "tlw": "oh_tlw", "te": "oh_te", "log_u": "log_u_offset",
+    "log_sigma_star": "log_sigma_star",
+}  # fmt: skip
 #: The calibrator whose injected relation ``relations.json`` decomposes into terms.
 TERMS_CALIBRATOR = "m13"
 #: Truth galaxy columns: the injected offset from the median mass-size relation (dex).
@@ -200,7 +205,10 @@ class RecoveryInputs:
         ``spaxels.parquet`` with ``true_oh`` and, for the terms calibrator,
         ``true_base``, ``true_tlw``, ``true_log_sigma_star``.
     relation : dict
-        ``relations.json``'s ``metallicity_<calibrator>`` (empty if none).
+        ``relations.json``'s ``metallicity`` (the injected relation, Te scale).
+    on_scale : callable
+        ``on_scale(oh_te, log_u)``: what this calibrator returns on the noise-free lines
+        of a true O/H (the mock's :func:`metgrad.mock.scales.oh_on_scale`).
     map_base, map_sfh : pandas.DataFrame
         ``map_base.csv`` and ``map_sfh_correction.csv`` (may be empty).
     metrics : pandas.DataFrame
@@ -213,6 +221,7 @@ class RecoveryInputs:
     galaxies: pd.DataFrame
     spaxels: pd.DataFrame
     relation: dict
+    on_scale: object
     map_base: pd.DataFrame
     map_sfh: pd.DataFrame
     metrics: pd.DataFrame
@@ -250,7 +259,21 @@ def _truth_table(path: Path) -> pd.DataFrame:
     return frame.rename(columns={"spaxel_col": "x", "spaxel_row": "y"})
 
 
-def _truth_spaxels(run: RunLayout, truth: Path, rows: pd.DataFrame, key: str) -> pd.DataFrame:
+def _terms_on_scale(out: pd.DataFrame, on_scale) -> pd.DataFrame:
+    """The injected base and t_LW terms on the calibrator's scale (the truth's are Te).
+
+    The base term on the scale is the calibrator on the lines of the relation alone;
+    the t_LW term is what removing it from the true O/H changes on that scale.
+    """
+    out["true_base"] = on_scale(out["true_base"].to_numpy(float), 0.0)
+    without = out["true_te"].to_numpy(float) - out["true_tlw"].to_numpy(float)
+    out["true_tlw"] = out["true_oh"] - on_scale(without, out["true_log_u"].to_numpy(float))
+    return out
+
+
+def _truth_spaxels(
+    run: RunLayout, truth: Path, rows: pd.DataFrame, key: str, on_scale=None
+) -> pd.DataFrame:
     """One galaxy's analysis spaxels with their truth, matched through the run's spaxel table.
 
     ``spaxels.parquet`` has no pixel coordinates: each row is matched to the selected
@@ -267,7 +290,22 @@ def _truth_spaxels(run: RunLayout, truth: Path, rows: pd.DataFrame, key: str) ->
     true = _truth_table(truth / "spaxels" / f"{plateifu}.parquet")[["x", "y", *cols]]
     true = true.rename(columns=cols)
     out = rows.merge(ran, on=["r_re", oh], how="left").merge(true, on=["x", "y"], how="left")
+    if key == TERMS_CALIBRATOR and on_scale is not None:
+        out = _terms_on_scale(out, on_scale)
     return out.drop(columns=["x", "y"])
+
+
+def _scale_of(calibrator: str, relations: dict):
+    """``on_scale(oh_te, log_u)`` of a calibrator, from the mock's configuration."""
+    from .mock.config import MockConfig
+    from .mock.scales import oh_on_scale
+
+    config = MockConfig.from_dict(relations.get("config", {}))
+
+    def on_scale(oh_te, log_u):
+        return oh_on_scale(calibrator, oh_te, log_u, config)
+
+    return on_scale
 
 
 def load_inputs(
@@ -297,6 +335,7 @@ def load_inputs(
         raise ValueError(f"no truth column for calibrator {calibrator!r}; known {list(TRUTH_OH)}")
     folder = run.analysis(calibrator)
     relations = json.loads((truth / "relations.json").read_text())
+    on_scale = _scale_of(calibrator, relations)
     galaxies = pd.read_parquet(folder.galaxies)
     true_gal = pd.read_parquet(
         truth / "galaxies.parquet", columns=["plateifu", TRUTH_SIZE_RESIDUAL]
@@ -308,7 +347,7 @@ def load_inputs(
     )
     spaxels = pd.read_parquet(folder.spaxels)
     spaxels = pd.concat(
-        [_truth_spaxels(run, truth, rows, calibrator)
+        [_truth_spaxels(run, truth, rows, calibrator, on_scale)
          for _, rows in spaxels.groupby("plateifu", sort=False)],
         ignore_index=True,
     )  # fmt: skip
@@ -318,7 +357,8 @@ def load_inputs(
         calibrator=calibrator,
         galaxies=galaxies,
         spaxels=spaxels,
-        relation=relations.get(f"metallicity_{calibrator}", {}),
+        relation=relations.get("metallicity", {}),
+        on_scale=on_scale,
         map_base=_read_csv(folder.map("base")),
         map_sfh=_read_csv(folder.map("sfh_correction")),
         metrics=metrics.set_index("model") if len(metrics) else metrics,
@@ -455,7 +495,7 @@ def check_base_relation(inputs: RecoveryInputs) -> Check:
     if len(base) < 10:
         return _check("base_relation", inputs, title, quantity, None, len(base),
                       "fewer than 10 bins")  # fmt: skip
-    relation = injected_relation(base["x"], base["y"], inputs.relation)
+    relation = inputs.on_scale(injected_relation(base["x"], base["y"], inputs.relation), 0.0)
     slope = weighted_slope(relation, base["smoothed"] - base["other"], base["count"])
     return _check("base_relation", inputs, title, quantity, slope, len(base))
 
