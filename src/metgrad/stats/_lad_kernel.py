@@ -344,7 +344,16 @@ def lad_rows(x, y, slope_out, intercept_out, with_intercept, start=np.nan):
     for row in range(m):
         xr = x[0] if shared else x[row]
         slope_out[row] = _fit_row(
-            xr, y[row], start, width, slopes, scratch_s, scratch_w, inner_s, inner_w, sign,
+            xr,
+            y[row],
+            start,
+            width,
+            slopes,
+            scratch_s,
+            scratch_w,
+            inner_s,
+            inner_w,
+            sign,
             on_index,
         )
         if with_intercept:
