@@ -16,6 +16,7 @@ arrays. Disjoint ranges of groups can run on several threads (``workers``).
 """
 
 from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 
 import numpy as np
 from scipy.spatial import KDTree
@@ -46,6 +47,10 @@ _LOCATION_MAX_ITERATIONS = 10
 _TIE_RELATIVE = 1e-12
 #: Output points per group of the neighbour search.
 _GROUP_SIZE = 32
+#: The first 1/_PROBE_SHARE of the groups is searched first; if more than _MOSTLY_TIED of
+#: its points have tied neighbour distances, the KD-tree serves all other points.
+_PROBE_SHARE = 10
+_MOSTLY_TIED = 0.5
 #: Neighbour indices (array elements) asked of the KD-tree at once, for tied points.
 _TREE_CHUNK_ELEMENTS = 2**18
 #: Coefficients of the local polynomial of each degree: (1, u, v), and u v, u**2, v**2.
@@ -414,16 +419,22 @@ def _smooth(x, y, z, qx, qy, k, degree, sigz, at_data, workers):
     own = np.empty(n_out)
     needs_tree = np.zeros(n_out, dtype=bool)
     starts = _group_starts(n_out)
-    n_groups = starts.size - 1
-    n_parts = min(n_groups, 4 * workers if workers > 1 else 1)
-    cuts = np.linspace(0, n_groups, n_parts + 1).round().astype(int)
 
-    def run_groups(part):
-        return smooth_groups(x, y, z, sig, use_sigma, qx, qy, order,
-                             starts[cuts[part] : cuts[part + 1] + 1], k, degree, settings,
-                             _TIE_RELATIVE, skip, zout, own, needs_tree)  # fmt: skip
+    def run_groups(cut):
+        return smooth_groups(x, y, z, sig, use_sigma, qx, qy, order, starts[cut[0] : cut[1] + 1],
+                             k, degree, settings, _TIE_RELATIVE, skip, zout, own,
+                             needs_tree)  # fmt: skip
 
-    _checked_status(_in_threads(run_groups, range(n_parts), workers))
+    # A first share of the groups shows whether ties are the rule (points on a regular
+    # grid): then the KD-tree, which the tied points need anyway, takes all the others.
+    probe = max(1, (starts.size - 1) // _PROBE_SHARE)
+    _checked_status([run_groups((0, probe))])
+    if needs_tree[order[: starts[probe]]].mean() > _MOSTLY_TIED:
+        needs_tree[order[starts[probe] :]] = True
+    elif probe < starts.size - 1:
+        n_parts = min(starts.size - 1 - probe, 4 * workers if workers > 1 else 1)
+        cuts = np.linspace(probe, starts.size - 1, n_parts + 1).round().astype(int)
+        _checked_status(_in_threads(run_groups, list(pairwise(cuts)), workers))
     hard = np.flatnonzero(needs_tree)
     if hard.size:
         tree = KDTree(np.column_stack((x, y)))
