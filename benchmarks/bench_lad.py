@@ -229,7 +229,7 @@ def gradient_lines(times, compared, repeats, n_galaxies):
     fits = 4 * n_galaxies * REFITS
     lines = [
         "",
-        "## galaxy_gradients at the paper's scale: warm-started refits",
+        "## galaxy_gradients: warm-started refits",
         "",
         f"- {n_galaxies} galaxies x ~{PAPER_SPAXELS} spaxels x {REFITS} refits, two observed "
         f"(bootstrap) and two model (noise) passes per run: {fits:,} LAD fits; median (min-max) "
@@ -237,7 +237,7 @@ def gradient_lines(times, compared, repeats, n_galaxies):
         f"(the figure least disturbed by other jobs)",
         "- warm: each refit's descent starts from the galaxy's full-fit slope (the default); "
         "cold: the same code with the start dropped (least-squares start)"
-        + (f"; compared: the package in {compared}" if compared else ""),
+        + (f"; compared: the package of {compared}" if compared else ""),
         f"- machine: {machine}",
         "",
         "| threads | time | warm | cold | x faster (warm vs cold) "
