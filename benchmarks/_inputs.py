@@ -179,6 +179,65 @@ def cpu_count() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
+#: OpenBLAS settings that a machine may set in its environment to pin a (slower) kernel.
+OPENBLAS_PINS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def cpu_model() -> str:
+    """The processor's model name (first ``model name`` of /proc/cpuinfo; else platform's)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or platform.machine()
+
+
+def blas_kernels() -> list[dict]:
+    """The BLAS libraries loaded in this process (threadpoolctl): API, kernel, threads."""
+    from threadpoolctl import threadpool_info
+
+    return [
+        {key: info.get(key) for key in ("internal_api", "architecture", "num_threads")}
+        for info in threadpool_info()
+        if info.get("user_api") == "blas"
+    ]
+
+
+def blas_description(kernels: list[dict]) -> str:
+    """Short text of `blas_kernels` output, e.g. ``openblas SkylakeX x2`` (distinct ones)."""
+    seen = []
+    for k in kernels:
+        text = f"{k['internal_api']} {k['architecture']} x{k['num_threads']}"
+        if text not in seen:
+            seen.append(text)
+    return ", ".join(seen) or "no BLAS loaded"
+
+
+def openblas_pins() -> dict[str, str]:
+    """The OpenBLAS kernel settings this process's environment sets (see `OPENBLAS_PINS`)."""
+    return {name: os.environ[name] for name in OPENBLAS_PINS if name in os.environ}
+
+
+def unpinned_environment() -> dict[str, str]:
+    """This environment without `OPENBLAS_PINS`: a child started with it runs OpenBLAS at
+    the kernel it detects for the processor (full speed)."""
+    return {key: value for key, value in os.environ.items() if key not in OPENBLAS_PINS}
+
+
+def machine_description() -> str:
+    """One line naming the machine for every ratio: CPU model, cores, BLAS kernel, pins.
+
+    For example ``AMD EPYC, 2 CPUs; BLAS: openblas SkylakeX x2; OPENBLAS_* unset``.
+    """
+    pins = openblas_pins()
+    pinned = ", ".join(f"{k}={v}" for k, v in pins.items()) if pins else "OPENBLAS_* unset"
+    return f"{cpu_model()}, {cpu_count()} CPUs; BLAS: {blas_description(blas_kernels())}; {pinned}"
+
+
 def publish(path: Path, text: str) -> None:
     """Print a benchmark's Markdown section and write it to ``path`` (in benchmarks/out/)."""
     print(text)

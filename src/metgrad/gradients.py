@@ -130,8 +130,9 @@ def _bootstrap_refits(r, y, n_bootstrap, rng):
     model = best.intercept + best.slope * r
     residuals = y - model
     picks = rng.integers(0, r.size, size=(n_bootstrap, r.size))
-    # checked data: finite r with 2+ distinct values, finite y (so finite resamples)
-    return best, lad_slopes_trusted(r, model + residuals[picks])
+    # checked data: finite r with 2+ distinct values, finite y (so finite resamples);
+    # every refit's descent starts from the full fit's slope (warm start)
+    return best, lad_slopes_trusted(r, model + residuals[picks], start=best.slope)
 
 
 def model_gradient(r_re, oh_model, oh_model_err, *, n_noise: int = 100, rng=None) -> Gradient:
@@ -174,7 +175,7 @@ def _noise_refits(r, y, err, n_noise, rng):
     rng = np.random.default_rng() if rng is None else rng
     best = lad_line(r, y)
     noisy = y + err * rng.standard_normal((n_noise, r.size))
-    return best, lad_slopes_trusted(r, noisy)
+    return best, lad_slopes_trusted(r, noisy, start=best.slope)  # warm start: full fit
 
 
 def galaxy_gradients(

@@ -9,10 +9,10 @@ data: ties have probability zero) the coefficients must agree too.
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from scipy.optimize import linprog
 
-from metgrad.stats.lad import LADLine, lad_line
+from metgrad.stats.lad import LADLine, lad_line, lad_slopes_trusted
 
 
 def lp_lad(x, y):
@@ -181,6 +181,80 @@ class TestBatches:
         first, second = lad_line(x, y), lad_line(x.copy(), y.copy())
         assert np.array_equal(first.slope, second.slope)
         assert np.array_equal(first.intercept, second.intercept)
+
+
+def best_objective_for_slope(x, y, slope):
+    """min over intercepts of sum|y - a - slope x| (the intercept is a median of y - slope x)."""
+    r = y - slope * x
+    return np.abs(r - np.median(r)).sum()
+
+
+def assert_warm_slopes_optimal(x, rows, start):
+    """Warm-started slopes of every row reach the LP optimum (HiGHS) of that row.
+
+    The reference is the objective of HiGHS's line evaluated exactly (its reported
+    objective can lie below that by its feasibility tolerance, ~1e-7 absolute).
+    """
+    slopes = lad_slopes_trusted(x, np.ascontiguousarray(rows, dtype=float), start=start)
+    for row, slope in zip(rows, slopes, strict=True):
+        lp_slope, _, lp_objective = lp_lad(x, row)
+        optimum = max(lp_objective, best_objective_for_slope(x, row, lp_slope))
+        ours = best_objective_for_slope(x, row, slope)
+        assert ours <= optimum * (1 + 1e-9) + 1e-12, (start, ours, optimum)
+    return slopes
+
+
+class TestWarmStarts:
+    """Refits that start from the full fit's slope (``start=``) end on an optimal line."""
+
+    def test_residual_bootstrap_from_the_full_fit(self):
+        # resamples repeat the fit's zero residuals: many collinear points, ties
+        rng = np.random.default_rng(31)
+        x = rng.uniform(0.5, 2.0, 150)
+        y = 8.6 - 0.1 * x + rng.normal(0.0, 0.04, 150)
+        best = lad_line(x, y)
+        fitted = best.intercept + best.slope * x
+        resamples = fitted + (y - fitted)[rng.integers(0, 150, (15, 150))]
+        assert_warm_slopes_optimal(x, resamples, best.slope)
+
+    def test_noise_refits_equal_the_cold_start(self):
+        # continuous noise: the optimum is unique, so warm and cold slopes are the same line
+        rng = np.random.default_rng(32)
+        x = rng.uniform(0.5, 2.0, 200)
+        y = 8.5 - 0.05 * x + rng.normal(0.0, 0.03, 200)
+        noisy = np.ascontiguousarray(y + 0.05 * rng.standard_normal((12, 200)))
+        warm = assert_warm_slopes_optimal(x, noisy, lad_line(x, y).slope)
+        assert_allclose(warm, lad_slopes_trusted(x, noisy), rtol=0, atol=1e-12)
+
+    @pytest.mark.parametrize("start", [-100.0, 0.0, 1e-12, 3.0, 1e6])
+    def test_any_start_reaches_the_optimum(self, start):
+        rng = np.random.default_rng(33)
+        x = rng.uniform(0.0, 3.0, 80)
+        y = 1.0 - 0.3 * x + 0.05 * rng.standard_cauchy((6, 80))
+        assert_warm_slopes_optimal(x, y, start)
+
+    def test_tied_integer_data(self):
+        rng = np.random.default_rng(34)
+        for _ in range(30):
+            n = int(rng.integers(3, 40))
+            x = rng.integers(0, 5, n).astype(float)
+            if np.ptp(x) == 0:
+                continue
+            rows = rng.integers(0, 4, (3, n)).astype(float)
+            assert_warm_slopes_optimal(x, rows, float(rng.normal(0.0, 1.0)))
+
+    def test_duplicate_radii(self):
+        # spaxels at a handful of radii only (each radius repeated many times)
+        rng = np.random.default_rng(35)
+        x = np.repeat([0.5, 0.8, 1.1, 1.4, 2.0], 24)
+        y = 8.4 - 0.07 * x + rng.normal(0.0, 0.05, (8, x.size))
+        assert_warm_slopes_optimal(x, y, -0.07)
+
+    def test_all_equal_y(self):
+        x = np.random.default_rng(36).uniform(0.5, 2.0, 60)
+        rows = np.full((3, 60), 8.7)
+        slopes = assert_warm_slopes_optimal(x, rows, -0.2)
+        assert_array_equal(slopes, 0.0)
 
 
 class TestScaleInvariance:

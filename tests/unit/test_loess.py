@@ -196,6 +196,8 @@ class TestInputs:
             ({"xnew": [np.nan], "ynew": [0.1]}, "xnew contains non-finite"),
             ({"sigz": np.zeros(40)}, "sigz must be strictly positive"),
             ({"sigz": np.ones(39)}, "sigz has 39 values"),
+            ({"workers": 0}, "workers must be a positive integer"),
+            ({"workers": 1.5}, "workers must be a positive integer"),
         ],
     )
     def test_bad_options(self, kwargs, match):
@@ -258,6 +260,17 @@ def test_matches_cappellari(data, n, frac, rescale, degree):
     assert_allclose(zout, ref_z, rtol=0, atol=1e-8)
     assert_allclose(wout, ref_w, rtol=0, atol=1e-8)
     assert np.any(wout < 0.34)  # the data have outliers: the robust step is exercised
+
+
+@pytest.mark.parametrize("data", ["mass-size plane", "binned map"])
+def test_matches_cappellari_on_two_threads(data):
+    # the output points are shared by two threads; ties (binned map) take the KD-tree path
+    x, y, z = PAPER_DATA[data](1500)
+    frac = 0.2 if data == "mass-size plane" else 0.02
+    ref_z, ref_w = cappellari(x, y, z, frac=frac, rescale=True)
+    zout, wout = loess_2d(x, y, z, frac=frac, rescale=True, workers=2)
+    assert_allclose(zout, ref_z, rtol=0, atol=1e-8)
+    assert_allclose(wout, ref_w, rtol=0, atol=1e-8)
 
 
 @pytest.mark.parametrize("rescale", [False, True])

@@ -165,6 +165,21 @@ class TestAgainstTranscription:
                 expected = _idl_transcription(y, zero)
                 assert_allclose(robust_sigma(y, zero), expected, rtol=1e-12, equal_nan=True)
 
+    @pytest.mark.parametrize("n", [1000, 1001, 4000])
+    def test_long_samples_and_rows(self, n):
+        # long rows take the selection path (same finite count in every row) or the sorting
+        # one (counts differ); both must give the transcription's value
+        rng = np.random.default_rng(n)
+        rows = rng.standard_t(3, (3, n)) * 0.05 + 8.6
+        rows[:, :7] = np.nan  # the same count in every row: selection
+        for row in rows:
+            assert_allclose(robust_sigma(row), _idl_transcription(row), rtol=1e-12)
+        expected = [_idl_transcription(row) for row in rows]
+        assert_allclose(robust_sigma(rows, axis=1), expected, rtol=1e-12)
+        rows[1, 7:20] = np.nan  # counts differ: sorting
+        expected = [_idl_transcription(row) for row in rows]
+        assert_allclose(robust_sigma(rows, axis=1), expected, rtol=1e-12)
+
     def test_rounded_samples_hit_mad_zero(self):
         # many repeated values: the MAD = 0 fallback and constant rows occur
         rng = np.random.default_rng(7)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._selection import select
+
 __all__ = ["lad_rows"]
 
 _EPS = np.finfo(np.float64).eps
@@ -30,7 +32,12 @@ _ON_LINE_ROUNDING = 64.0
 # -_MARGIN_RELATIVE * n * (max(x) - min(x)).
 _MARGIN_RELATIVE = 1.0e-11
 MAX_STEPS = 1000
-# The weighted median is first bracketed by this many sample values, +- _BRACKET ranks.
+# The weighted median through a new pivot is first looked for within a width of the
+# current slope: the width shrinks by _WIDTH_DECAY at each step and grows to
+# _WIDTH_MARGIN times any distance found between that slope and the answer.
+_WIDTH_DECAY = 0.7
+_WIDTH_MARGIN = 3.0
+# Otherwise it is bracketed by this many sample values, +- _BRACKET ranks.
 _SAMPLE = 64
 _BRACKET = 6
 
@@ -133,17 +140,22 @@ def _weighted_median(slopes, weights, count, total, inner_s, inner_w):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _best_line_through(x, y, k, slopes, scratch_s, scratch_w, inner_s, inner_w):
+def _best_line_through(x, y, k, guess, width, slopes, scratch_s, scratch_w, inner_s, inner_w):
     """Best line through point k: (slope, intercept, partner index).
 
     The slope is the weighted median of the slopes to the points with another
     x (weights |x_i - x_k|); the partner is the lowest-index point with exactly
-    that slope.
+    that slope. ``guess`` is a slope expected near the answer (the current line's):
+    the same pass that computes the slopes copies those within ``width[0]`` of it,
+    and when the weighted median is among them it is selected there; otherwise
+    `_weighted_median` runs on all. The result does not depend on the guess.
+    ``width[0]`` is then adapted to the distance between guess and answer.
     """
     n = x.shape[0]
     xk, yk = x[k], y[k]
-    count = 0
-    total = 0.0
+    low, high = guess - width[0], guess + width[0]
+    count, inside = 0, 0
+    total, w_below, w_inside = 0.0, 0.0, 0.0
     for i in range(n):  # branch-free: points with x = x_k get slope +-inf or NaN, weight 0
         dx = x[i] - xk
         s = (y[i] - yk) / dx
@@ -151,9 +163,21 @@ def _best_line_through(x, y, k, slopes, scratch_s, scratch_w, inner_s, inner_w):
         slopes[i] = s
         scratch_s[count] = s
         scratch_w[count] = w
+        inner_s[inside] = s
+        inner_w[inside] = w
+        valid = dx != 0.0
+        is_inside = valid & (s >= low) & (s <= high)
         total += w
-        count += dx != 0.0
-    slope = _weighted_median(scratch_s, scratch_w, count, total, inner_s, inner_w)
+        w_below += w * (valid & (s < low))
+        w_inside += w * is_inside
+        count += valid
+        inside += is_inside
+    half = 0.5 * total
+    if w_below < half <= w_below + w_inside:
+        slope = _weighted_select(inner_s, inner_w, inside, half - w_below)
+    else:
+        slope = _weighted_median(scratch_s, scratch_w, count, total, inner_s, inner_w)
+    width[0] = max(_WIDTH_DECAY * width[0], _WIDTH_MARGIN * abs(slope - guess))
     partner = 0
     for i in range(n):
         if slopes[i] == slope and x[i] != xk:
@@ -193,8 +217,15 @@ def _worst_rotation(x, sign, sum_sign, sum_sign_x, on_x, on_index):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _fit_row(x, y, slopes, scratch_s, scratch_w, inner_s, inner_w, sign, on_index):
-    """Exact LAD slope of one data set (see ``lad_line``, Notes)."""
+def _fit_row(x, y, start, width, slopes, scratch_s, scratch_w, inner_s, inner_w, sign,
+             on_index):  # fmt: skip
+    """Exact LAD slope of one data set (see ``lad_line``, Notes).
+
+    The descent starts on the best line of slope ``start`` (a warm start, e.g. the
+    slope of the full data for a resample of it), or of the least-squares slope if
+    ``start`` is NaN. Any start reaches an optimal line. ``width`` holds the state
+    of `_best_line_through`'s bracket (carried from row to row).
+    """
     n = x.shape[0]
     y_size, x_low, x_high, x_mean = 0.0, x[0], x[0], 0.0
     for i in range(n):
@@ -207,61 +238,42 @@ def _fit_row(x, y, slopes, scratch_s, scratch_w, inner_s, inner_w, sign, on_inde
     rounding = (_OBJECTIVE_ROUNDING * _EPS * n) * y_size
     margin_tol = (_MARGIN_RELATIVE * n) * (x_high - x_low)
 
-    # start: the median-residual point about the least-squares slope lies on the best
-    # line of that slope
-    sxy, sxx = 0.0, 0.0
-    for i in range(n):
-        d = x[i] - x_mean
-        sxy += y[i] * d
-        sxx += d * d
-    trial = sxy / sxx
+    # start: the median-residual point about the starting slope (by default the
+    # least-squares one) lies on the best line of that slope
+    trial = start
+    if np.isnan(trial):
+        sxy, sxx = 0.0, 0.0
+        for i in range(n):
+            d = x[i] - x_mean
+            sxy += y[i] * d
+            sxx += d * d
+        trial = sxy / sxx
     for i in range(n):
         slopes[i] = y[i] - trial * x[i]
-    target = np.partition(slopes, n // 2)[n // 2]
+        scratch_s[i] = slopes[i]
+    target = select(scratch_s, n, n // 2)
     pivot = 0
     for i in range(n):
         if slopes[i] == target:
             pivot = i
             break
 
-    slope, objective = 0.0, np.inf
+    slope, objective = trial, np.inf
     for _ in range(MAX_STEPS):
         new_slope, new_intercept, partner = _best_line_through(
-            x, y, pivot, slopes, scratch_s, scratch_w, inner_s, inner_w
+            x, y, pivot, slope, width, slopes, scratch_s, scratch_w, inner_s, inner_w
         )
-        new_objective = 0.0
-        for i in range(n):
-            new_objective += abs(y[i] - new_intercept - new_slope * x[i])
+        on_line_tol = (_ON_LINE_ROUNDING * _EPS) * (
+            y_size + abs(new_intercept) + abs(new_slope) * x_size
+        )
+        new_objective, margin, worst = _vertex_test(
+            x, y, new_slope, new_intercept, pivot, partner, on_line_tol, sign, scratch_w, on_index
+        )
         # objective is +inf before the first step, so the first line is always taken; a step
         # that does not lower the objective by more than rounding ends the descent
         if not new_objective < objective * (1.0 - _OBJECTIVE_RELATIVE) - rounding:
             break
         slope, objective = new_slope, new_objective
-
-        # optimality test at the vertex through pivot and partner
-        on_line_tol = (_ON_LINE_ROUNDING * _EPS) * (
-            y_size + abs(new_intercept) + abs(new_slope) * x_size
-        )
-        sum_sign, sum_sign_x, n_off = 0.0, 0.0, 0
-        for i in range(n):  # branch-free: the signs of noisy residuals are random
-            r = y[i] - new_intercept - new_slope * x[i]
-            s = (r > on_line_tol) * 1.0 - (r < -on_line_tol) * 1.0
-            sign[i] = s
-            sum_sign += s
-            sum_sign_x += s * x[i]
-            n_off += s != 0.0
-        for i in (pivot, partner):  # on the line by construction
-            n_off -= sign[i] != 0.0
-            sum_sign -= sign[i]
-            sum_sign_x -= sign[i] * x[i]
-            sign[i] = 0.0
-        if n_off == n - 2:
-            # only pivot and partner on the line: the line is the best through the pivot,
-            # so only the rotation about the partner needs checking
-            margin = abs(x[partner] - x[pivot]) - abs(sum_sign_x - x[partner] * sum_sign)
-            worst = partner
-        else:
-            margin, worst = _worst_rotation(x, sign, sum_sign, sum_sign_x, scratch_w, on_index)
         if not margin < -margin_tol:
             break
         pivot = worst
@@ -269,6 +281,37 @@ def _fit_row(x, y, slopes, scratch_s, scratch_w, inner_s, inner_w, sign, on_inde
         raise RuntimeError("lad_line: descent did not converge in MAX_STEPS steps")
 
     return slope
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _vertex_test(x, y, slope, intercept, pivot, partner, on_line_tol, sign, on_x, on_index):
+    """Objective of the line through pivot and partner, and its optimality test.
+
+    Returns ``(objective, margin, worst)``: the smallest rotation margin over the
+    points on the line (negative: rotating about ``worst`` lowers the objective).
+    """
+    n = x.shape[0]
+    objective, sum_sign, sum_sign_x, n_off = 0.0, 0.0, 0.0, 0
+    for i in range(n):  # branch-free: the signs of noisy residuals are random
+        r = y[i] - intercept - slope * x[i]
+        objective += abs(r)
+        s = (r > on_line_tol) * 1.0 - (r < -on_line_tol) * 1.0
+        sign[i] = s
+        sum_sign += s
+        sum_sign_x += s * x[i]
+        n_off += s != 0.0
+    for i in (pivot, partner):  # on the line by construction
+        n_off -= sign[i] != 0.0
+        sum_sign -= sign[i]
+        sum_sign_x -= sign[i] * x[i]
+        sign[i] = 0.0
+    if n_off == n - 2:
+        # only pivot and partner on the line: the line is the best through the pivot,
+        # so only the rotation about the partner needs checking
+        margin = abs(x[partner] - x[pivot]) - abs(sum_sign_x - x[partner] * sum_sign)
+        return objective, margin, partner
+    margin, worst = _worst_rotation(x, sign, sum_sign, sum_sign_x, on_x, on_index)
+    return objective, margin, worst
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -280,12 +323,13 @@ def _intercept(x, y, slope, work):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def lad_rows(x, y, slope_out, intercept_out, with_intercept):
+def lad_rows(x, y, slope_out, intercept_out, with_intercept, start=np.nan):
     """Fit every row of ``y`` (shape (m, n)); ``x`` has shape (1, n) (shared) or (m, n).
 
     Results go to ``slope_out`` and ``intercept_out`` (shape (m,)); the
     intercepts are left untouched if ``with_intercept`` is False (refits whose
-    slopes alone are used).
+    slopes alone are used). Every descent starts from the slope ``start``
+    (least squares if NaN; see `_fit_row`).
     """
     m, n = y.shape
     shared = x.shape[0] == 1
@@ -296,10 +340,21 @@ def lad_rows(x, y, slope_out, intercept_out, with_intercept):
     inner_w = np.empty(n)
     sign = np.empty(n)
     on_index = np.empty(n, dtype=np.int64)
+    width = np.zeros(1)
     for row in range(m):
         xr = x[0] if shared else x[row]
         slope_out[row] = _fit_row(
-            xr, y[row], slopes, scratch_s, scratch_w, inner_s, inner_w, sign, on_index
+            xr,
+            y[row],
+            start,
+            width,
+            slopes,
+            scratch_s,
+            scratch_w,
+            inner_s,
+            inner_w,
+            sign,
+            on_index,
         )
         if with_intercept:
             intercept_out[row] = _intercept(xr, y[row], slope_out[row], slopes)

@@ -106,8 +106,9 @@ def lad_line(x, y):
 
     The descent is compiled (numba, in ``metgrad.stats._lad_kernel``) and
     runs row by row: each step costs O(n), the weighted median being found
-    by a weighted quickselect rather than a sort, and a fit typically takes
-    two or three steps. Memory is a few arrays of length n whatever the
+    by a weighted quickselect rather than a sort (first among the slopes
+    near the current line's, which usually hold it), and a fit typically
+    takes two or three steps. Memory is a few arrays of length n whatever the
     number of rows.
 
     References
@@ -172,7 +173,7 @@ def _validated(x, y):
     return xs, ys, single
 
 
-def lad_slopes_trusted(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def lad_slopes_trusted(x: np.ndarray, y: np.ndarray, *, start: float | None = None) -> np.ndarray:
     """Slopes of :func:`lad_line` for rows ``y`` at shared ``x``, without the input checks.
 
     For callers that have already checked their data (the gradient refits:
@@ -180,7 +181,15 @@ def lad_slopes_trusted(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     fit). ``x`` must be a finite float64 array of shape (n,) with at least two
     distinct values and ``y`` a finite C-contiguous float64 array of shape
     (m, n); anything else gives undefined results.
+
+    ``start`` (keyword only) is a warm start: a slope near the rows' optimal ones,
+    such as the best-fit slope of the data that the rows resample. Every descent then
+    starts on the best line of that slope instead of the least-squares one, which
+    saves steps; the result is an optimal line all the same (the same one where the
+    optimum is unique; where it is not, as for some resamples with repeated points,
+    possibly another with the same objective).
     """
     slope = np.empty(y.shape[0])
-    lad_rows(x.reshape(1, -1), y, slope, slope, False)  # no intercepts: slopes only
+    first = np.nan if start is None else float(start)
+    lad_rows(x.reshape(1, -1), y, slope, slope, False, first)  # no intercepts: slopes only
     return slope

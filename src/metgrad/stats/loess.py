@@ -5,22 +5,23 @@ Every output point gets its own weighted least-squares plane (or quadric) fitted
 weights refined by a few iterations. The options and results follow the ``loess_2d``
 smoother of Cappellari et al. (2013), which Boardman et al. (2022) use for their maps.
 
-This is an independent, vectorised implementation. The output points are visited in
-spatially compact blocks (Hilbert order). The neighbours of a block are found by a partial
-sort of the distances to the few data points that can provably be among them. The
-local fits of a block are solved together, one robustness iteration at a time, as a
-stack of small normal-equation systems in centred, scaled local coordinates; points
-whose outliers have stopped changing leave the stack. All work arrays are reused from
-block to block. The per-neighbour arithmetic (local coordinates and weights, residuals,
-biweights and the weighted sums of the normal equations) runs in loops compiled with
-numba (:mod:`metgrad.stats._loess_kernel`), which fuse what would be a few dozen numpy
-passes over a block into a few.
+This is an independent implementation. The output points are visited in spatially
+compact groups (Hilbert order); a group looks only at the data points that can provably
+be among its members' neighbours. Each output point's whole local fit runs in one compiled
+loop (numba, :mod:`metgrad.stats._loess_kernel`): its neighbours are selected, not sorted,
+from those candidates, and its robustness iterations (residuals, their median by
+selection, biweights, the normal equations of the plane or quadric in centred, scaled
+local coordinates, and their solution) reuse the same neighbours in a few cache-resident
+arrays. Disjoint ranges of groups can run on several threads (``workers``).
 """
+
+from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 
 import numpy as np
 from scipy.spatial import KDTree
 
-from ._loess_kernel import biweights_and_sums, fill_rows, residuals
+from ._loess_kernel import OK, biweight_scales, smooth_given, smooth_groups
 
 __all__ = ["loess_2d"]
 
@@ -44,12 +45,16 @@ _LOCATION_TUNING = 6.0
 _LOCATION_MAX_ITERATIONS = 10
 #: Squared distances this close (relative) to the k-th one are treated as ties.
 _TIE_RELATIVE = 1e-12
-#: Working-set size (array elements) of one block of output points.
-_BLOCK_ELEMENTS = 2**16
-#: Rows still iterating are copied out of the work arrays once fewer than this fraction.
-_COMPACT_BELOW = 0.5
 #: Output points per group of the neighbour search.
 _GROUP_SIZE = 32
+#: The first 1/_PROBE_SHARE of the groups is searched first; if more than _MOSTLY_TIED of
+#: its points have tied neighbour distances, the KD-tree serves all other points.
+_PROBE_SHARE = 10
+_MOSTLY_TIED = 0.5
+#: Neighbour indices (array elements) asked of the KD-tree at once, for tied points.
+_TREE_CHUNK_ELEMENTS = 2**18
+#: Coefficients of the local polynomial of each degree: (1, u, v), and u v, u**2, v**2.
+_N_COEFF = {1: 3, 2: 6}
 
 
 def loess_2d(
@@ -64,6 +69,7 @@ def loess_2d(
     ynew=None,
     npoints=None,
     sigz=None,
+    workers=1,
 ):
     """
     Smooth scattered values z(x, y) by robust locally weighted regression (2-D LOESS).
@@ -108,6 +114,10 @@ def loess_2d(
         local fit also weights the points by ``1 / sigz**2`` and a residual counts as
         ``|r| / (4 sigz)`` in the robustness weights; otherwise the residual scale is six
         times the median absolute residual of the neighbourhood.
+    workers : int, optional
+        Threads sharing the output points (keyword only). Default 1: callers that
+        already run several smoothings at once (the analysis) should keep it; use the
+        number of free cores for one large smoothing. The result does not depend on it.
 
     Returns
     -------
@@ -174,8 +184,10 @@ def loess_2d(
     True
     """
     x, y, z = _as_vectors(("x", x), ("y", y), ("z", z))
+    if isinstance(workers, bool) or not isinstance(workers, int | np.integer) or workers < 1:
+        raise ValueError(f"workers must be a positive integer, got {workers!r}")
     n_data = x.size
-    n_coeff = _LAYOUTS[_checked_degree(degree)].n_coeff
+    n_coeff = _N_COEFF[_checked_degree(degree)]
     n_neighbours = _neighbour_count(frac, npoints, n_data, n_coeff)
     if sigz is not None:
         (sigz,) = _as_vectors(("sigz", sigz), size=n_data)
@@ -194,7 +206,7 @@ def loess_2d(
         x, y = transform(x, y)
         qx, qy = transform(qx, qy)
 
-    return _smooth(x, y, z, qx, qy, n_neighbours, degree, sigz, at_data)
+    return _smooth(x, y, z, qx, qy, n_neighbours, degree, sigz, at_data, int(workers))
 
 
 # --------------------------------------------------------------------------------------
@@ -273,31 +285,6 @@ def _biweight_scale(values):
     return np.sqrt(numerator / (denominator * (denominator - 1.0)))
 
 
-def _biweight_scale_rows(rows):
-    """`_biweight_scale` of every row of a 2-D array, to rounding; overwrites ``rows``.
-
-    Rows without spread (zero MAD) get ``-inf``.
-    """
-    n = rows.shape[1]
-    work = rows.copy()
-    rows -= _row_median(work)[:, None]  # deviations d
-    mad = _row_median(np.abs(rows, out=work))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        np.multiply(rows, (1.0 / (_SCALE_TUNING * mad))[:, None], out=work)
-        work *= work
-        np.subtract(1.0, work, out=work)
-        np.maximum(work, 0.0, out=work)  # 1 - u**2 where |u| < 1, else 0
-        terms = work * 5.0  # (1 - u**2)(1 - 5 u**2) = w (5 w - 4) with w = 1 - u**2
-        terms -= 4.0
-        terms *= work
-        denominator = terms.sum(axis=1)
-        np.multiply(work, work, out=terms)
-        terms *= rows
-        terms *= terms
-        scale = np.sqrt(n * terms.sum(axis=1) / (denominator * (denominator - 1.0)))
-    return np.where(np.isfinite(scale), scale, -np.inf)
-
-
 def _biweight_location(values):
     """Iterated biweight location (Hoaglin et al. 1983; c = 6).
 
@@ -324,16 +311,11 @@ def _robust_frame(x, y):
     theta = np.radians(_ROTATION_ANGLES_DEG)
     cos, sin = np.cos(theta), np.sin(theta)
     approx = np.empty(theta.size)
-    step = max(1, _BLOCK_ELEMENTS // x.size)  # angles per chunk: keeps the work in cache
-    for start in range(0, theta.size, step):
-        part = slice(start, start + step)
-        rotated_x = np.outer(cos[part], x)
-        rotated_x -= np.outer(sin[part], y)
-        approx[part] = _biweight_scale_rows(rotated_x)
+    biweight_scales(x, y, cos, sin, _SCALE_TUNING, approx)  # every angle, compiled
     if not np.isfinite(approx.max()):
         raise ValueError("rescale=True needs points spread along some direction")
     # Confirm the maximum with the 1-D estimator among angles that tie to rounding,
-    # so that the choice does not depend on the summation order of the row version.
+    # so that the choice does not depend on the summation order of the compiled version.
     close = np.flatnonzero(approx >= approx.max() * (1.0 - 1e-9))
     with np.errstate(divide="ignore", invalid="ignore"):
         exact = [_biweight_scale(_rotate(x, y, int(angle))[0]) for angle in close]
@@ -358,7 +340,7 @@ def _robust_frame(x, y):
 
 
 # --------------------------------------------------------------------------------------
-# neighbours
+# neighbours and local fits (the compiled kernel does both, point by point)
 
 
 def _spatial_order(x, y):
@@ -400,251 +382,72 @@ def _coincident(x, y):
     return flag
 
 
-def _nearest(x, y, qx, qy, k, out):
-    """Write into ``out`` (m, k) the indices of the ``k`` data points nearest each query.
-
-    The queries should be spatially compact (consecutive in `_spatial_order`); they are
-    taken in groups, and a group only looks at the data within a radius that provably
-    holds all neighbours of its members: with ``r_c`` the ``k``-th neighbour distance of
-    the group's centre ``c`` and ``b`` the group's radius about ``c``, every member has
-    its ``k`` neighbours within ``r_c + 2 b`` of ``c`` (triangle inequality).
-
-    Returns a boolean mask of the queries whose ``k``-th and ``(k+1)``-th distances tie
-    to a relative ``1e-12`` in squared distance, where the choice is left to the caller.
-    """
-    tied = np.zeros(qx.size, dtype=bool)
-    for start in range(0, qx.size, _GROUP_SIZE):
-        part = slice(start, start + _GROUP_SIZE)
-        gx, gy = qx[part], qy[part]
-        cx, cy = 0.5 * (gx.min() + gx.max()), 0.5 * (gy.min() + gy.max())
-        radius = np.sqrt(np.max((gx - cx) ** 2 + (gy - cy) ** 2))
-        centre_dist2 = (x - cx) ** 2 + (y - cy) ** 2
-        kth_dist = np.sqrt(np.partition(centre_dist2, k - 1)[k - 1])
-        reach = (kth_dist + 2.0 * radius) * (1.0 + 1e-9)
-        cand = np.flatnonzero(centre_dist2 <= reach * reach)
-        if cand.size == k:
-            out[part] = cand
-            continue
-        dist2 = np.subtract.outer(gx, x[cand])
-        dist2 *= dist2
-        dy = np.subtract.outer(gy, y[cand])
-        dy *= dy
-        dist2 += dy
-        sel = np.argpartition(dist2, k - 1, axis=1)[:, :k]
-        kth_dist2 = np.take_along_axis(dist2, sel[:, -1:], axis=1)
-        tied[part] = np.count_nonzero(dist2 <= kth_dist2 * (1.0 + _TIE_RELATIVE), axis=1) > k
-        np.take(cand, sel, out=out[part], mode="clip")
-    return tied
+def _group_starts(n_out):
+    """Boundaries of the groups of `_GROUP_SIZE` consecutive output points (spatial order)."""
+    return np.append(np.arange(0, n_out, _GROUP_SIZE), n_out).astype(np.intp)
 
 
-# --------------------------------------------------------------------------------------
-# local fits
-#
-# (``np.take(..., out=..., mode="clip")`` writes straight into the work arrays; the default
-# mode would buffer the output. The indices are always in range.)
-#
-# For a fit of degree 1 the local design columns are (1, u, v); for degree 2 also
-# (u v, u**2, v**2). Each block of m output points keeps one stacked array ``stack``
-# (q, m, k) of q layers with, in this order: the p design columns, z, the further
-# monomials that products of two design columns need, and z times the non-constant design
-# columns. The weighted sums ``stack @ w`` (per output point) then hold every entry of the
-# normal equations (the normal matrix is a table lookup), and ``[-coeff, 1] @ stack[:p + 1]``
-# is the residual ``z - fit``: one matrix product each. Layers first keeps every
-# element-wise operation on contiguous memory.
-
-_DESIGN = {
-    1: ((0, 0), (1, 0), (0, 1)),
-    2: ((0, 0), (1, 0), (0, 1), (1, 1), (2, 0), (0, 2)),
-}
+def _in_threads(function, parts, workers):
+    """``[function(part) for part in parts]`` on ``workers`` threads (the kernel is nogil)."""
+    if workers <= 1 or len(parts) <= 1:
+        return [function(part) for part in parts]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(function, parts))
 
 
-class _Layout:
-    """Layers of the local stack for one degree, and the normal-equation tables."""
-
-    def __init__(self, degree):
-        design = _DESIGN[degree]
-        self.n_coeff = len(design)
-        products = {(a + c, b + d) for a, b in design for c, d in design}
-        higher = sorted(products - set(design), key=lambda e: (sum(e), -e[0]))
-        self.monomials = [*design, None, *higher]  # None marks the z layer
-        self.z_layer = self.n_coeff
-        self.zprod_layers = range(len(self.monomials), len(self.monomials) + self.n_coeff - 1)
-        self.n_layers = len(self.monomials) + self.n_coeff - 1
-        layer_of = {e: i for i, e in enumerate(self.monomials) if e is not None}
-        self.normal_layers = np.array(
-            [[layer_of[(a + c, b + d)] for c, d in design] for a, b in design]
-        )
-        self.rhs_layers = np.array([self.z_layer, *self.zprod_layers])
-        # each higher monomial as (its layer, layer of a lower factor, layer of u or of v)
-        self.recipe = []
-        for layer, exps in enumerate(self.monomials):
-            if exps is None or layer < 3:
-                continue
-            a, b = exps
-            lower, by = ((a - 1, b), 1) if a else ((a, b - 1), 2)
-            self.recipe.append((layer, layer_of[lower], by))
-        self.recipe_array = np.array(self.recipe, dtype=np.intp).reshape(-1, 3)
-        factors = range(1, self.n_coeff)
-        self.zprod_array = np.array(list(zip(self.zprod_layers, factors, strict=True)),
-                                    dtype=np.intp).reshape(-1, 2)  # fmt: skip
-
-
-_LAYOUTS = {1: _Layout(1), 2: _Layout(2)}
-
-
-class _Workspace:
-    """Reusable arrays for blocks of up to ``rows`` output points (no per-block allocation)."""
-
-    def __init__(self, rows, k, layout, with_sigma):
-        self.idx = np.empty((rows, k), dtype=np.intp)
-        self.stack = [np.empty((layout.n_layers, rows, k)) for _ in range(2)]
-        for stack in self.stack:
-            stack[0] = 1.0  # the constant design column, never overwritten otherwise
-        self.tricube = [np.empty((rows, k)) for _ in range(2)]
-        self.sigma = [np.empty((rows, k)) for _ in range(2)] if with_sigma else None
-        self.outliers_before = [np.empty((rows, k), dtype=bool) for _ in range(2)]
-        self.outliers_now = np.empty((rows, k), dtype=bool)
-        self.changed = np.empty((rows, k), dtype=bool)
-        self.residual = np.empty((rows, k))
-        self.scratch = np.empty((rows, k))
-        self.own = np.empty(rows)
-        self.sums = np.empty((rows, layout.n_layers, 1))
-
-
-def _fit(stack, weight, layout, sums):
-    """Weighted least-squares coefficients (m, p) of every row of a block."""
-    np.matmul(stack.transpose(1, 0, 2), weight[:, :, None], out=sums)
-    return _solve(sums[:, :, 0], layout)
-
-
-def _solve(sums, layout):
-    """Coefficients (m, p) from the weighted sums (m, layers) of every row."""
-    normal = sums[:, layout.normal_layers]
-    rhs = sums[:, layout.rhs_layers, None]
-    try:
-        coeff = np.linalg.solve(normal, rhs)
-    except np.linalg.LinAlgError:  # a degenerate neighbourhood somewhere in the block
-        coeff = np.linalg.pinv(normal, hermitian=True) @ rhs
-    return coeff[:, :, 0]
-
-
-def _row_median(values):
-    """Median of each row (mean of the two middle values for an even count); reorders."""
-    k = values.shape[1]
-    half = k // 2
-    values.partition(half, axis=1)
-    upper = values[:, half]
-    if k % 2:
-        return upper.copy()
-    return (values[:, :half].max(axis=1) + upper) / 2.0
-
-
-def _fill_block(ws, x, y, z, sigz, qx, qy, idx, layout):
-    """Local coordinates, monomials, values and tricube weights of a block, in ``ws[0]``.
-
-    Returns the column of the nearest neighbour of each row: the output point itself
-    when it is a data point, or, among exactly coincident points, the first in ``idx``.
-    """
-    m = idx.shape[0]
-    nearest = np.empty(m, dtype=np.intp)
-    ok = fill_rows(
-        x, y, z, _UNUSED if sigz is None else sigz, sigz is not None, qx, qy, idx, m,
-        layout.z_layer, layout.recipe_array, layout.zprod_array, ws.stack[0], ws.tricube[0],
-        ws.sigma[0] if sigz is not None else ws.scratch, ws.scratch, nearest,
-    )  # fmt: skip
-    if not ok:
+def _checked_status(statuses):
+    if any(status != OK for status in statuses):
         raise ValueError("all neighbours of a point coincide with it: increase frac or npoints")
-    return nearest
 
 
-def _robust_block(ws, sigz, layout, m, nearest):
-    """Robust iterations for the ``m`` rows filled by `_fill_block`.
+def _smooth(x, y, z, qx, qy, k, degree, sigz, at_data, workers):
+    """Neighbours and robust local fits of all output points, in groups, on threads.
 
-    Returns the fitted value at each output point and the final biweight of its nearest
-    neighbour (column ``nearest`` of each row).
-
-    A row stops (its results freeze) once its outlier set is the same as in the previous
-    iteration. Stopped rows are dropped from the work arrays, by copying the rows still
-    going to the second set of buffers (``cur`` flips between 0 and 1), once they are
-    fewer than `_COMPACT_BELOW` of the rows in the arrays.
+    Points whose ``k``-th neighbour distance ties, and data points that share their
+    position with another, get their neighbours from `scipy.spatial.KDTree` (as the
+    reference does), so that the same one of several equidistant points is chosen.
     """
-    cur = 0
-    stack, tricube = ws.stack[cur][:, :m], ws.tricube[cur][:m]
-    use_sigma = sigz is not None
-    value = np.empty(m)
-    own_weight = np.empty(m)
-    rows = np.arange(m)  # output row of each work row
-    going = np.ones(m, dtype=bool)
-    coeff = np.ascontiguousarray(_fit(stack, tricube, layout, ws.sums[:m]))
-    sums = ws.sums[:, :, 0]
-    for iteration in range(_MAX_ROBUST_ITERATIONS):
-        n = rows.size
-        # the kernels take the whole C-contiguous work arrays and use their first n rows
-        residuals(ws.stack[cur], coeff, n, layout.n_coeff, layout.z_layer,
-                  ws.residual, ws.scratch)  # fmt: skip
-        if use_sigma:
-            row_scale = _UNUSED  # the errors set the scale
-        else:
-            with np.errstate(divide="ignore"):  # zero MAD -> inf (see biweights_and_sums)
-                row_scale = 1.0 / (_MAD_MULTIPLE * _row_median(ws.scratch[:n]))
-        biweights_and_sums(
-            ws.stack[cur], ws.residual, row_scale, ws.sigma[cur] if use_sigma else ws.scratch,
-            1.0 / _SIGMA_MULTIPLE, use_sigma, ws.tricube[cur], n, _OUTLIER_BIWEIGHT, nearest,
-            ws.own, ws.outliers_now, sums,
-        )  # fmt: skip
-        coeff = np.ascontiguousarray(_solve(sums[:n], layout))
-        value[rows[going]] = coeff[going, 0]
-        own_weight[rows[going]] = ws.own[:n][going]
-        outliers = ws.outliers_now[:n]
-        before = ws.outliers_before[cur][:n]
-        if iteration > 0:
-            going &= np.not_equal(outliers, before, out=ws.changed[:n]).any(axis=1)
-            n_going = np.count_nonzero(going)
-            if n_going == 0:
-                break
-            if n_going < _COMPACT_BELOW * n:
-                nxt, kept = 1 - cur, np.flatnonzero(going)
-                for layer, target in zip(ws.stack[cur][:, :n], ws.stack[nxt], strict=True):
-                    np.take(layer, kept, axis=0, out=target[:n_going], mode="clip")
-                np.take(ws.tricube[cur][:n], kept, axis=0, out=ws.tricube[nxt][:n_going],
-                        mode="clip")  # fmt: skip
-                if use_sigma:
-                    np.take(ws.sigma[cur][:n], kept, axis=0, out=ws.sigma[nxt][:n_going],
-                            mode="clip")  # fmt: skip
-                np.take(outliers, kept, axis=0, out=ws.outliers_before[nxt][:n_going], mode="clip")
-                coeff, rows, nearest, cur = coeff[kept], rows[kept], nearest[kept], nxt
-                going = np.ones(n_going, dtype=bool)
-                continue
-        np.copyto(before, outliers)
-    return value, own_weight
-
-
-def _smooth(x, y, z, qx, qy, k, degree, sigz, at_data):
-    """Neighbours and robust local fits for all output points, block by block."""
     n_out = qx.size
-    layout = _LAYOUTS[degree]
-    order = _spatial_order(qx, qy)
-    tie_rows = _coincident(x, y) if at_data else np.zeros(n_out, dtype=bool)
-    rows = max(_GROUP_SIZE, _BLOCK_ELEMENTS // k // _GROUP_SIZE * _GROUP_SIZE)
-    rows = min(rows, n_out)
-    ws = _Workspace(rows, k, layout, sigz is not None)
-    tree = None
+    use_sigma = sigz is not None
+    sig = sigz if use_sigma else _UNUSED
+    settings = np.array([1.0 / _SIGMA_MULTIPLE, _MAD_MULTIPLE, _OUTLIER_BIWEIGHT,
+                         _MAX_ROBUST_ITERATIONS])  # fmt: skip
+    order = _spatial_order(qx, qy).astype(np.intp)
+    skip = _coincident(x, y) if at_data else np.zeros(n_out, dtype=bool)
     zout = np.empty(n_out)
     wout = np.ones(n_out)
-    for start in range(0, n_out, rows):
-        block = order[start : start + rows]
-        m = block.size
-        bx, by = qx[block], qy[block]
-        idx = ws.idx[:m]
-        by_tree = _nearest(x, y, bx, by, k, out=idx) | tie_rows[block]
-        if np.any(by_tree):  # ties: break them the way scipy's KDTree does
-            if tree is None:
-                tree = KDTree(np.column_stack((x, y)))
-            hard = np.flatnonzero(by_tree)
-            idx[hard] = tree.query(np.column_stack((bx[hard], by[hard])), k=k)[1]
-        nearest = _fill_block(ws, x, y, z, sigz, bx, by, idx, layout)
-        value, own_weight = _robust_block(ws, sigz, layout, m, nearest)
-        zout[block] = value
-        if at_data:
-            wout[block] = own_weight
+    own = np.empty(n_out)
+    needs_tree = np.zeros(n_out, dtype=bool)
+    starts = _group_starts(n_out)
+
+    def run_groups(cut):
+        return smooth_groups(x, y, z, sig, use_sigma, qx, qy, order, starts[cut[0] : cut[1] + 1],
+                             k, degree, settings, _TIE_RELATIVE, skip, zout, own,
+                             needs_tree)  # fmt: skip
+
+    # A first share of the groups shows whether ties are the rule (points on a regular
+    # grid): then the KD-tree, which the tied points need anyway, takes all the others.
+    probe = max(1, (starts.size - 1) // _PROBE_SHARE)
+    _checked_status([run_groups((0, probe))])
+    if needs_tree[order[: starts[probe]]].mean() > _MOSTLY_TIED:
+        needs_tree[order[starts[probe] :]] = True
+    elif probe < starts.size - 1:
+        n_parts = min(starts.size - 1 - probe, 4 * workers if workers > 1 else 1)
+        cuts = np.linspace(probe, starts.size - 1, n_parts + 1).round().astype(int)
+        _checked_status(_in_threads(run_groups, list(pairwise(cuts)), workers))
+    hard = np.flatnonzero(needs_tree)
+    if hard.size:
+        tree = KDTree(np.column_stack((x, y)))
+        chunk = max(1, _TREE_CHUNK_ELEMENTS // k)
+
+        def run_given(first):
+            rows = hard[first : first + chunk]
+            idx = tree.query(np.column_stack((qx[rows], qy[rows])), k=k)[1]
+            return smooth_given(x, y, z, sig, use_sigma, qx, qy, rows,
+                                np.ascontiguousarray(idx, dtype=np.intp), degree, settings,
+                                zout, own)  # fmt: skip
+
+        _checked_status(_in_threads(run_given, range(0, hard.size, chunk), workers))
+    if at_data:
+        wout = own
     return zout, wout
