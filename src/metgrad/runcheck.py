@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from .layout import RunLayout
+
 __all__ = ["RUN_TABLE_COLUMNS", "verify_run_tables"]
 
 #: Columns of ``galaxies.parquet`` the check needs.
@@ -34,7 +36,7 @@ def _sha256(path: Path) -> str:
 
 
 def _galaxies(run_dir: Path):
-    path = run_dir / "galaxies.parquet"
+    path = RunLayout(run_dir).galaxies
     if not path.is_file():
         raise ValueError(f"{path}: not found (run `metgrad ingest` first)")
     try:
@@ -88,7 +90,7 @@ def verify_run_tables(run_dir: str | PathLike[str]) -> dict[str, object]:
     """
     run_dir = Path(run_dir)
     path, rows, run_hash, meta = _galaxies(run_dir)
-    spaxels = run_dir / "spaxels"
+    spaxels = RunLayout(run_dir).spaxel_dir
     for row in rows:
         table = spaxels / f"{row['plateifu']}.parquet"
         if row["config_hash"] != run_hash:

@@ -52,6 +52,7 @@ from .io.catalogs import match_gswlc, read_drpall_rows, read_gswlc
 from .io.errors import InputFileError
 from .io.fitsfile import MAX_FITS_BYTES, read_regular_file
 from .io.pipe3d import check_cube_identity, read_pipe3d
+from .layout import RunLayout
 from .parallel import LostItem, open_executor
 from .provenance import config_hash, package_versions
 from .spaxels import GalaxyInfo, _cosmology
@@ -425,88 +426,17 @@ def _catalog_tasks(config: RunConfig, out_dir: Path):
             inp.maps, f"no MAPS files of inputs.daptype = {inp.daptype!r} ({hint})"
         )
     cubes = discover_pipe3d(inp.pipe3d)
+    found = _Catalogues(drpall, repeated, match, cubes)
     failures, tasks = [], []
-    chash = config_hash(config)
-    log_chab_to_kroupa = float(np.log10(config.physics.chabrier_to_kroupa))
-
-    def fail(plateifu, stage, file, reason):
-        failures.append({"plateifu": plateifu, "stage": stage, "file": file, "reason": reason})
-
     for plateifu in sorted(maps):
-        paths = maps[plateifu]
-        if len(paths) > 1:
-            fail(
-                plateifu, "discover", paths[0].name, f"{len(paths)} MAPS files for this plate-ifu"
-            )
-            continue
-        if plateifu in repeated.index:
-            reason = f"plate-ifu listed {repeated[plateifu]} times in drpall"
-            fail(plateifu, "catalog", Path(inp.drpall).name, reason)
-            continue
-        if plateifu not in drpall.index:
-            fail(plateifu, "catalog", Path(inp.drpall).name, "galaxy not in drpall")
-            continue
-        row = drpall.loc[plateifu]
-        if not np.isfinite([row["ra"], row["dec"]]).all():
-            reason = "drpall position (objra, objdec) missing or out of range"
-            fail(plateifu, "catalog", Path(inp.drpall).name, reason)
-            continue
-        m = match.table.loc[plateifu]
-        if m["gswlc_row"] < 0:
-            fail(
-                plateifu, "catalog", Path(inp.gswlc).name,
-                f"no GSWLC-2X source within {match.radius_arcsec:g} arcsec",
-            )  # fmt: skip
-            continue
-        if not np.isfinite(m["log_mstar_chabrier"]):
-            fail(plateifu, "catalog", Path(inp.gswlc).name, "GSWLC-2X stellar mass missing (-99)")
-            continue
-        cube = cubes.get(plateifu, [])
-        if len(cube) != 1:
-            reason = "no Pipe3D cube" if not cube else f"{len(cube)} Pipe3D cubes"
-            fail(plateifu, "discover", paths[0].name, reason)
-            continue
-        try:
-            info = GalaxyInfo(
-                plateifu,
-                z=float(row["z"]),
-                ba=float(row["ba"]),
-                re_arcsec=float(row["re_arcsec"]),
-                log_mstar=float(m["log_mstar_chabrier"]) + log_chab_to_kroupa,
-            )
-        except ValueError as exc:
-            fail(plateifu, "catalog", Path(inp.drpall).name, str(exc))
-            continue
-        catalog = {
-            "mangaid": str(row["mangaid"]),
-            "ra": float(row["ra"]),
-            "dec": float(row["dec"]),
-            "pa_deg": float(row["pa_deg"]),
-            "log_mstar_chabrier": float(m["log_mstar_chabrier"]),
-            "gswlc_sep_arcsec": float(m["sep_arcsec"]),
-        }
-        identity = {
-            "config_hash": chash,
-            "daptype": inp.daptype,
-            "match_radius_arcsec": config.match.radius_arcsec,
-            "metgrad": __version__,
-            "galaxy": dataclasses.asdict(info),
-            "catalog": catalog,
-        }
-        tasks.append(
-            GalaxyTask(
-                info=info,
-                maps_path=paths[0],
-                pipe3d_path=cube[0],
-                out_path=out_dir / "spaxels" / f"{plateifu}.parquet",
-                catalog=catalog,
-                selection=config.selection,
-                physics=config.physics,
-                config_hash=chash,
-                daptype=inp.daptype,
-                input_key=_input_key(identity),
-            )
-        )
+        problem = _catalogue_problem(plateifu, maps[plateifu], found, inp)
+        if problem is None:
+            problem = _galaxy_task(plateifu, maps[plateifu][0], found, config, out_dir)
+        if isinstance(problem, GalaxyTask):
+            tasks.append(problem)
+        else:
+            stage, file, reason = problem
+            failures.append({"plateifu": plateifu, "stage": stage, "file": file, "reason": reason})
     provenance = {
         "drpall": _file_record(inp.drpall),
         "drpall_repeated_plateifus": sorted(repeated.index),
@@ -578,7 +508,7 @@ def run_ingest(
     """
     start = time.perf_counter()
     out_dir = Path(config.output.dir)
-    spaxel_dir = out_dir / "spaxels"
+    spaxel_dir = RunLayout(out_dir).spaxel_dir
     try:
         spaxel_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -683,13 +613,87 @@ def _run_tasks(todo, records, failures, workers, scheduler, progress, time_limit
 
 def _write_summaries(out_dir: Path, galaxies, meta, failures_df, manifest) -> None:
     """galaxies.parquet, failures.csv and manifest.json, each atomic; a full disk says so."""
+    layout = RunLayout(out_dir)
     writes = (
-        (out_dir / "galaxies.parquet", lambda p: write_parquet_atomic(p, galaxies, metadata=meta)),
-        (out_dir / "failures.csv", lambda p: write_csv_atomic(p, failures_df)),
-        (out_dir / "manifest.json", lambda p: write_json_atomic(p, manifest)),
+        (layout.galaxies, lambda p: write_parquet_atomic(p, galaxies, metadata=meta)),
+        (layout.failures, lambda p: write_csv_atomic(p, failures_df)),
+        (layout.manifest, lambda p: write_json_atomic(p, manifest)),
     )
     for path, write in writes:
         try:
             write(path)
         except OSError as exc:
             raise _output_error(path, exc) from None
+
+
+@dataclass(frozen=True)
+class _Catalogues:
+    """What the catalogues and folders say about the galaxies, for the per-galaxy checks."""
+
+    drpall: pd.DataFrame  # plate-ifus listed once, indexed by plate-ifu
+    repeated: pd.Series  # plate-ifu -> times listed, for those listed more than once
+    match: object  # the GSWLC-2X match (metgrad.io.catalogs.match_gswlc)
+    cubes: dict  # plate-ifu -> Pipe3D cubes found
+
+
+def _catalogue_problem(plateifu, paths, found: _Catalogues, inp):
+    """``(stage, file, reason)`` if the galaxy cannot be ingested from its catalogue rows."""
+    drpall_name, gswlc_name = Path(inp.drpall).name, Path(inp.gswlc).name
+    if len(paths) > 1:
+        return "discover", paths[0].name, f"{len(paths)} MAPS files for this plate-ifu"
+    if plateifu in found.repeated.index:
+        return "catalog", drpall_name, (
+            f"plate-ifu listed {found.repeated[plateifu]} times in drpall"
+        )
+    if plateifu not in found.drpall.index:
+        return "catalog", drpall_name, "galaxy not in drpall"
+    row = found.drpall.loc[plateifu]
+    if not np.isfinite([row["ra"], row["dec"]]).all():
+        return "catalog", drpall_name, "drpall position (objra, objdec) missing or out of range"
+    m = found.match.table.loc[plateifu]
+    if m["gswlc_row"] < 0:
+        radius = found.match.radius_arcsec
+        return "catalog", gswlc_name, f"no GSWLC-2X source within {radius:g} arcsec"
+    if not np.isfinite(m["log_mstar_chabrier"]):
+        return "catalog", gswlc_name, "GSWLC-2X stellar mass missing (-99)"
+    cube = found.cubes.get(plateifu, [])
+    if len(cube) != 1:
+        return "discover", paths[0].name, (
+            "no Pipe3D cube" if not cube else f"{len(cube)} Pipe3D cubes"
+        )
+    return None
+
+
+def _galaxy_task(plateifu, maps_path, found: _Catalogues, config: RunConfig, out_dir: Path):
+    """The :class:`GalaxyTask` of a galaxy that passed the catalogue checks, or a problem."""
+    inp = config.inputs
+    row, m = found.drpall.loc[plateifu], found.match.table.loc[plateifu]
+    try:
+        info = GalaxyInfo(
+            plateifu, z=float(row["z"]), ba=float(row["ba"]),
+            re_arcsec=float(row["re_arcsec"]),
+            log_mstar=float(m["log_mstar_chabrier"])
+            + float(np.log10(config.physics.chabrier_to_kroupa)),
+        )  # fmt: skip
+    except ValueError as exc:
+        return "catalog", Path(inp.drpall).name, str(exc)
+    catalog = {
+        "mangaid": str(row["mangaid"]),
+        "ra": float(row["ra"]),
+        "dec": float(row["dec"]),
+        "pa_deg": float(row["pa_deg"]),
+        "log_mstar_chabrier": float(m["log_mstar_chabrier"]),
+        "gswlc_sep_arcsec": float(m["sep_arcsec"]),
+    }
+    chash = config_hash(config)
+    identity = {
+        "config_hash": chash, "daptype": inp.daptype,
+        "match_radius_arcsec": config.match.radius_arcsec, "metgrad": __version__,
+        "galaxy": dataclasses.asdict(info), "catalog": catalog,
+    }  # fmt: skip
+    return GalaxyTask(
+        info=info, maps_path=maps_path, pipe3d_path=found.cubes[plateifu][0],
+        out_path=RunLayout(out_dir).spaxel_table(plateifu), catalog=catalog,
+        selection=config.selection, physics=config.physics, config_hash=chash,
+        daptype=inp.daptype, input_key=_input_key(identity),
+    )  # fmt: skip

@@ -161,6 +161,26 @@ def _logistic(x: float) -> float:
     return float(1.0 / (1.0 + np.exp(-x)))
 
 
+def _redshift(config: MockConfig, scale_needed: float):
+    """Distance tables, redshift and kpc/arcsec giving ``scale_needed`` kpc/arcsec (clipped)."""
+    tables = cosmology_tables(config.h0, config.om0)
+    z = float(np.interp(scale_needed, tables["kpc_per_arcsec"], tables["z"]))
+    z = float(np.clip(z, config.z_min, config.z_max))
+    return tables, z, float(np.interp(z, tables["z"], tables["kpc_per_arcsec"]))
+
+
+def _quench_probabilities(config: MockConfig, logm: float) -> tuple[float, float]:
+    """Probabilities of a quenched centre and of global quenching, rising with mass."""
+    top = config.logm_max
+    p_centre = config.quench_centre_prob_max * np.clip(
+        (logm - config.quench_centre_logm) / (top - config.quench_centre_logm), 0.0, 1.0
+    )
+    p_global = config.quench_global_prob_max * np.clip(
+        (logm - config.quench_global_logm) / (top - config.quench_global_logm), 0.0, 1.0
+    )
+    return float(p_centre), float(p_global)
+
+
 def draw_galaxy(config: MockConfig, index: int) -> Galaxy:
     """Draw the galaxy-level properties of galaxy ``index``.
 
@@ -197,11 +217,8 @@ def draw_galaxy(config: MockConfig, index: int) -> Galaxy:
     primary = bool(rng.uniform() < config.primary_fraction)
     coverage_target = config.coverage_primary if primary else config.coverage_secondary
 
-    tables = cosmology_tables(config.h0, config.om0)
     scale_needed = coverage_target * re_kpc / ifu.mean_radius_arcsec  # kpc/arcsec
-    z = float(np.interp(scale_needed, tables["kpc_per_arcsec"], tables["z"]))
-    z = float(np.clip(z, config.z_min, config.z_max))
-    kpc_per_arcsec = float(np.interp(z, tables["z"], tables["kpc_per_arcsec"]))
+    tables, z, kpc_per_arcsec = _redshift(config, scale_needed)
     re_arcsec = re_kpc / kpc_per_arcsec
 
     # sky position: uniform on the sphere within the survey area
@@ -212,15 +229,9 @@ def draw_galaxy(config: MockConfig, index: int) -> Galaxy:
     bt = config.bulge_fraction_max * _logistic(
         (logm - config.bulge_fraction_mid) / config.bulge_fraction_width
     )
-    top = config.logm_max
-    p_centre = config.quench_centre_prob_max * np.clip(
-        (logm - config.quench_centre_logm) / (top - config.quench_centre_logm), 0.0, 1.0
-    )
+    p_centre, p_global = _quench_probabilities(config, logm)
     quenched_centre = bool(rng.uniform() < p_centre)
     quench_radius = float(rng.uniform(*config.quench_centre_radius))
-    p_global = config.quench_global_prob_max * np.clip(
-        (logm - config.quench_global_logm) / (top - config.quench_global_logm), 0.0, 1.0
-    )
     quenched_global = bool(rng.uniform() < p_global)
     truncation = float(rng.uniform(*config.truncation_radius))
     rejuvenated = bool(rng.uniform() < config.rejuvenated_fraction)
