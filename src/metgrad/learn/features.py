@@ -23,7 +23,7 @@ import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
-__all__ = ["FEATURE_SETS", "MONOTONIC", "correlated_groups"]
+__all__ = ["DEPENDENT_GROUPS", "FEATURE_SETS", "MONOTONIC", "correlated_groups", "feature_groups"]
 
 #: The paper's local parameters (its base, D4000, EW and SFH models use them).
 LOCAL = ("log_mstar", "log_sigma_star", "d4000", "log_age_lw", "log_ew_ha")
@@ -43,6 +43,28 @@ FEATURE_SETS: dict[str, tuple[str, ...]] = {
 #: mass-metallicity relations, global and local, and the escape velocity
 #: (Barrera-Ballesteros et al. 2018). Every other feature is free.
 MONOTONIC: dict[str, int] = {"log_mstar": 1, "log_sigma_star": 1, "v_esc": 1}
+
+
+#: Features that are functions of one another, always permuted together as well:
+#: log Phi* = log M* - log R_e, so shuffling one alone makes galaxies no mass-size
+#: relation allows (the galaxy's place in the mass-size plane).
+DEPENDENT_GROUPS: tuple[tuple[str, ...], ...] = (("log_mstar", "log_re", "log_phi_star"),)
+
+
+def feature_groups(frame: pd.DataFrame, features, *, threshold: float, seed: int = 0):
+    """The correlated groups of :func:`correlated_groups` and the :data:`DEPENDENT_GROUPS`.
+
+    Returns
+    -------
+    list of tuple of str
+        Each group once, the dependent groups last (only those whose members are all
+        in ``features``).
+    """
+    groups = correlated_groups(frame, features, threshold=threshold, seed=seed)
+    for group in DEPENDENT_GROUPS:
+        if set(group) <= set(features) and not any(set(group) == set(g) for g in groups):
+            groups.append(group)
+    return groups
 
 
 def correlated_groups(

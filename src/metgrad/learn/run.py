@@ -44,7 +44,7 @@ from ..config import RunConfig, config_from_dict
 from ..io.atomic import write_csv_atomic, write_json_atomic, write_parquet_atomic
 from ..provenance import package_versions
 from ..stats.robust import robust_sigma
-from .features import POTENTIAL, correlated_groups
+from .features import POTENTIAL, feature_groups
 from .folds import galaxy_folds, size_offset, spaxel_folds
 from .importance import group_name, permutation_importance
 from .inputs import CALIBRATOR_COLUMNS, learn_table
@@ -173,7 +173,7 @@ def _learn_calibrator(table, key, config: RunConfig, out: Path, workers: int) ->
     with_potential = bool(np.isfinite(table["v_esc"].to_numpy(dtype=float)).any())
     specs = model_specs(with_potential=with_potential)
     features = [f for f in POTENTIAL if with_potential or f != "v_esc"]
-    groups = correlated_groups(
+    groups = feature_groups(
         table, features, threshold=config.learn.group_threshold, seed=config.learn.seed
     )
     tasks = [(i, spec, k) for k in range(config.learn.folds) for i, spec in enumerate(specs)]
