@@ -3,16 +3,20 @@
 :func:`learn_run` reads an analysed run and writes, per calibrator, under
 ``RUN/learn/<calibrator>/``:
 
-=====================  =================================================================
-``scores.csv``         one row per model: features, spaxels and galaxies scored, folds,
-                       coverage, held-out residual dispersion and chi2, gradient offsets
-``importance.csv``     permutation importance of each feature and group of correlated
-                       features of each learned model, on the held-out folds
-``galaxies.parquet``   per held-out galaxy and model: observed and predicted gradient,
-                       offset, fold, mass, size and mass-size offset
-``folds.csv``          the fold of every galaxy (the same for every model)
-``summary.json``       seeds, fold sizes, feature groups, weighting, options, versions
-=====================  =================================================================
+==========================  ============================================================
+``scores.csv``              one row per model: features, spaxels and galaxies scored,
+                            folds, coverage, held-out residual dispersion and chi2,
+                            gradient offsets and their dependence on size
+``importance.csv``          permutation importance of each feature and group of
+                            correlated features of each learned model, held-out folds
+``partial_dependence.csv``  mean prediction against each feature of each learned model
+                            (grid: the feature's 5th-95th percentiles), over the folds
+``galaxies.parquet``        per held-out galaxy and model: observed and predicted
+                            gradient, offset, fold, mass, size and mass-size offset
+``folds.csv``               the fold of every galaxy (the same for every model)
+``summary.json``            seeds, fold sizes, feature groups, weighting, options,
+                            versions
+==========================  ============================================================
 
 Every model (the paper's ``base`` and ``SFH`` refitted, and gradient-boosted
 trees on the feature sets of :data:`~metgrad.learn.features.FEATURE_SETS`) is
@@ -44,6 +48,7 @@ from ..config import RunConfig, config_from_dict
 from ..io.atomic import write_csv_atomic, write_json_atomic, write_parquet_atomic
 from ..provenance import package_versions
 from ..stats.robust import robust_sigma
+from .dependence import feature_grids, partial_dependence
 from .features import POTENTIAL, feature_groups
 from .folds import galaxy_folds, size_offset, spaxel_folds
 from .importance import group_name, permutation_importance
@@ -52,6 +57,10 @@ from .learners import ModelSpec, build_model, model_specs
 from .scores import held_out_gradients, offset_statistics, spaxel_scores
 
 __all__ = ["learn_run", "recorded_config"]
+
+#: Held-out spaxels per fold averaged over in the partial dependences (about; evenly
+#: taken from the permutation-importance subset).
+PD_SPAXELS = 2000
 
 
 def _fold_galaxies(table: pd.DataFrame, config: RunConfig) -> pd.DataFrame:
@@ -81,7 +90,7 @@ def _weights(table, train, y, y_err, config: RunConfig) -> np.ndarray | None:
     return 1.0 / (var + intrinsic2)
 
 
-def _fit_fold(task, *, table, y, y_err, fold, final, groups, config: RunConfig):
+def _fit_fold(task, *, table, y, y_err, fold, final, groups, grids, config: RunConfig):
     """Fit one model on all folds but one; predict that fold; permutation importances."""
     index, spec, k = task
     lc = config.learn
@@ -104,7 +113,13 @@ def _fit_fold(task, *, table, y, y_err, fold, final, groups, config: RunConfig):
         )  # fmt: skip
         for row in rows:
             row.update(model=spec.name, fold=k)
-    return spec.name, test, pred, rows
+        averaged = held[:: max(1, held.size // PD_SPAXELS)]
+        dependence = partial_dependence(model, table.loc[averaged, columns], grids)
+        for row in dependence:
+            row.update(model=spec.name, fold=k)
+    else:
+        dependence = []
+    return spec.name, test, pred, rows, dependence
 
 
 def _importance_table(rows: list[dict], specs: list[ModelSpec]) -> pd.DataFrame:
@@ -122,6 +137,19 @@ def _importance_table(rows: list[dict], specs: list[ModelSpec]) -> pd.DataFrame:
         ["model", "importance"], key=lambda c: c.map(order) if c.name == "model" else -c
     )
     return table[columns].reset_index(drop=True)
+
+
+def _dependence_table(rows: list[dict]) -> pd.DataFrame:
+    """Partial dependences averaged over the folds (their spread: ``prediction_std``)."""
+    columns = ["model", "feature", "value", "prediction", "prediction_std"]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    table = (
+        pd.DataFrame(rows)
+        .groupby(["model", "feature", "value"], sort=False)
+        .agg(prediction=("prediction", "mean"), prediction_std=("prediction", "std"))
+    )
+    return table.reset_index()[columns]
 
 
 def _galaxy_table(grads: pd.DataFrame, gal: pd.DataFrame, names) -> pd.DataFrame:
@@ -176,18 +204,20 @@ def _learn_calibrator(table, key, config: RunConfig, out: Path, workers: int) ->
     groups = feature_groups(
         table, features, threshold=config.learn.group_threshold, seed=config.learn.seed
     )
+    grids = feature_grids(table, features)
     tasks = [(i, spec, k) for k in range(config.learn.folds) for i, spec in enumerate(specs)]
 
     def fit(task):
         return _fit_fold(task, table=table, y=y, y_err=y_err, fold=fold, final=final,
-                         groups=groups, config=config)  # fmt: skip
+                         groups=groups, grids=grids, config=config)  # fmt: skip
 
     predictions = {s.name: np.full(len(table), np.nan) for s in specs}
-    importance_rows = []
+    importance_rows, dependence_rows = [], []
     with threadpool_limits(limits=1), ThreadPoolExecutor(max_workers=workers) as pool:
-        for name, test, pred, rows in pool.map(fit, tasks):
+        for name, test, pred, rows, dependence in pool.map(fit, tasks):
             predictions[name][test] = pred
             importance_rows.extend(rows)
+            dependence_rows.extend(dependence)
     scores, galaxies = _score_table(table, y, y_err, fold, final, predictions, specs, gal,
                                     config)  # fmt: skip
     importance = _importance_table(importance_rows, specs)
@@ -197,6 +227,7 @@ def _learn_calibrator(table, key, config: RunConfig, out: Path, workers: int) ->
     write_csv_atomic(out / "importance.csv", importance)
     write_parquet_atomic(out / "galaxies.parquet", galaxies)
     write_csv_atomic(out / "folds.csv", gal.reset_index())
+    write_csv_atomic(out / "partial_dependence.csv", _dependence_table(dependence_rows))
     summary = {
         "calibrator": key,
         "seed": config.learn.seed,
