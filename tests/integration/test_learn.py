@@ -129,3 +129,25 @@ def test_a_random_spaxel_split_flatters_the_model(learned):
         dispersion[name] = robust_sigma((y - pred)[table["final"].to_numpy()])
     # measured: random lower by 0.0015-0.0025 dex
     assert dispersion["random"] < dispersion["grouped"] - 0.0007
+
+
+def test_command_line_takes_the_learn_section_and_the_folds(learned, tmp_path, capsys):
+    from metgrad.cli import main
+
+    toml = tmp_path / "learn.toml"
+    toml.write_text("[learn]\nmax_iter = 20\nimportance_repeats = 1\nseed = 5\n")
+    code = main(["learn", str(learned["run"]), "--calibrator", "m13", "--folds", "3",
+                 "--config", str(toml), "--workers", "1"])  # fmt: skip
+    assert code == 0
+    assert "learned_radius" in capsys.readouterr().out
+    out = learned["run"] / "learn" / "m13"
+    assert (pd.read_csv(out / "scores.csv")["folds"] == 3).all()
+    assert sorted(pd.read_csv(out / "folds.csv")["fold"].unique()) == [0, 1, 2]
+
+
+def test_a_run_without_analysis_is_refused_in_one_line(tmp_path, capsys):
+    from metgrad.cli import main
+
+    assert main(["learn", str(tmp_path), "--calibrator", "m13"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "no analysis for m13" in err and "\n" not in err
