@@ -365,7 +365,7 @@ class LearnConfig:
     monotonic: bool = True
     weighting: str = "none"
     importance_repeats: int = 3
-    importance_max_spaxels: int = 20000
+    importance_max_spaxels: int = 10000
     group_threshold: float = 0.7
 
     def __post_init__(self):

@@ -60,7 +60,7 @@ __all__ = ["learn_run", "recorded_config"]
 
 #: Held-out spaxels per fold averaged over in the partial dependences (about; evenly
 #: taken from the permutation-importance subset).
-PD_SPAXELS = 2000
+PD_SPAXELS = 1000
 
 
 def _fold_galaxies(table: pd.DataFrame, config: RunConfig) -> pd.DataFrame:
