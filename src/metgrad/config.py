@@ -330,8 +330,8 @@ class LearnConfig:
     seed : int
         Seed of the fold assignment, the learners and the permutations.
     strata_mass, strata_size : int
-        Quantile bins of log M* and of the offset from the median mass-size relation;
-        the folds are stratified over their product (cells too small are merged).
+        Quantile bins of log M* and, within each, of the offset from the median
+        mass-size relation; the galaxies of each cell are dealt to the folds in turn.
     max_iter : int
         Boosting iterations of the gradient-boosted trees.
     learning_rate : float
@@ -341,10 +341,11 @@ class LearnConfig:
     min_samples_leaf : int
         Minimum spaxels in a leaf.
     monotonic : bool
-        Constrain predictions to rise with log M*, log Sigma_* and v_esc.
+        Predictions may only rise with log M*, log Sigma_* and v_esc.
     weighting : str
         ``"none"`` (every spaxel alike) or ``"inverse_variance"`` (1 / (error^2 +
-        intrinsic^2), the intrinsic scatter measured from a first fit).
+        intrinsic^2), the intrinsic scatter from the training fold's base-model
+        residuals beyond the median measurement variance).
     importance_repeats : int
         Permutations per feature (and per group of correlated features).
     importance_max_spaxels : int

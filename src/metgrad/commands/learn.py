@@ -7,7 +7,6 @@ import dataclasses
 from pathlib import Path
 
 from ..config import load_config
-from ..learn.inputs import CALIBRATOR_COLUMNS
 
 __all__ = ["add_arguments", "run"]
 
@@ -17,9 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", type=Path, help="folder analysed by `metgrad analyse`")
     parser.add_argument(
         "--calibrator",
-        choices=[*CALIBRATOR_COLUMNS, "all"],
         default="all",
-        help="metallicity calibrator(s) (default: all)",
+        help="an analysed calibrator's key (e.g. m13, pg16) or all (default: every analysed)",
     )
     parser.add_argument("--folds", type=int, help="galaxy folds (default: [learn] folds, 5)")
     parser.add_argument(
@@ -41,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from ..learn import learn_run
     from ..learn.run import recorded_config
 
-    calibrators = tuple(CALIBRATOR_COLUMNS) if args.calibrator == "all" else (args.calibrator,)
+    calibrators = None if args.calibrator == "all" else (args.calibrator,)
     config = load_config(args.config) if args.config else recorded_config(args.run_dir)
     if args.folds is not None:
         config = dataclasses.replace(

@@ -27,7 +27,6 @@ from ..figures._style import (
     centred_norm,
     colorbar_extend,
     new_figure,
-    read_table,
     styled,
 )
 from ..massize import loess_map
@@ -49,6 +48,14 @@ FEATURE_LABELS = {
     "log_phi_star": r"log$_{10}$($\Phi_*$ = M$_*$/R$_e$ / M$_\odot$ kpc$^{-1}$)",
     "v_esc": r"v$_{\rm esc}$ (km/s, stellar)",
 }
+
+
+def read_table(learn_dir: Path, name: str) -> pd.DataFrame:
+    """A table of ``RUN/learn/<calibrator>/`` (CSV or Parquet); a clear error if missing."""
+    path = Path(learn_dir) / name
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: missing (run `metgrad learn`)")
+    return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
 
 
 def best_learned_model(learn_dir: Path) -> str:

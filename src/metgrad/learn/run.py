@@ -44,15 +44,17 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from ..atomic import write_csv_atomic, write_json_atomic, write_parquet_atomic
+from ..calibration import get as get_calibrator
 from ..config import RunConfig, config_from_dict
-from ..io.atomic import write_csv_atomic, write_json_atomic, write_parquet_atomic
+from ..layout import RunLayout
 from ..provenance import package_versions
 from ..stats.robust import robust_sigma
 from .dependence import feature_grids, partial_dependence
 from .features import POTENTIAL, feature_groups
 from .folds import galaxy_folds, size_offset, spaxel_folds
 from .importance import group_name, permutation_importance
-from .inputs import CALIBRATOR_COLUMNS, learn_table
+from .inputs import analysed_calibrators, learn_table
 from .learners import ModelSpec, build_model, model_specs
 from .scores import held_out_gradients, offset_statistics, spaxel_scores
 
@@ -193,7 +195,8 @@ def _score_table(table, y, y_err, fold, final, predictions, specs, gal, config):
 
 def _learn_calibrator(table, key, config: RunConfig, out: Path, workers: int) -> dict:
     start = time.perf_counter()
-    oh, err = CALIBRATOR_COLUMNS[key]
+    cal = get_calibrator(key)
+    oh, err = cal.oh_column, cal.err_column
     y, y_err = table[oh].to_numpy(dtype=float), table[err].to_numpy(dtype=float)
     final = table["final"].to_numpy(dtype=bool)
     gal = _fold_galaxies(table, config)
@@ -258,7 +261,7 @@ def _learner_versions() -> dict[str, str]:
 def learn_run(
     run_dir: str | PathLike[str],
     *,
-    calibrators: tuple[str, ...] = ("m13", "pg16"),
+    calibrators: tuple[str, ...] | None = None,
     config: RunConfig | None = None,
     workers: int | None = 1,
 ) -> dict[str, dict]:
@@ -269,7 +272,8 @@ def learn_run(
     run_dir : str or path-like
         A run analysed by ``metgrad analyse`` for each of ``calibrators``.
     calibrators : tuple of str, optional
-        Keys of :data:`~metgrad.learn.inputs.CALIBRATOR_COLUMNS`.
+        Calibrator keys (:data:`metgrad.calibration.CALIBRATORS`); default: every
+        calibrator the run has an analysis of.
     config : RunConfig, optional
         Options (``[learn]``, ``[models]``, ``[selection] min_spaxels``); default:
         the configuration the analysis recorded, else the defaults.
@@ -283,11 +287,11 @@ def learn_run(
         Calibrator -> its ``summary.json`` content.
     """
     run_dir = Path(run_dir)
-    unknown = [c for c in calibrators if c not in CALIBRATOR_COLUMNS]
-    if unknown:
-        raise ValueError(
-            f"unknown calibrator(s) {unknown}; choose from {list(CALIBRATOR_COLUMNS)}"
-        )
+    if calibrators is None:
+        calibrators = tuple(analysed_calibrators(run_dir))
+        if not calibrators:
+            raise FileNotFoundError(f"{run_dir}: no analysis found (run `metgrad analyse`)")
+    calibrators = tuple(get_calibrator(c).key for c in calibrators)
     if workers is None or workers == 0:
         workers = os.cpu_count() or 1
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
@@ -297,13 +301,15 @@ def learn_run(
     summaries = {}
     for key in calibrators:
         table = learn_table(run_dir, key)
-        summaries[key] = _learn_calibrator(table, key, config, run_dir / "learn" / key, workers)
+        out = RunLayout(run_dir).learn_dir(key)
+        summaries[key] = _learn_calibrator(table, key, config, out, workers)
     return summaries
 
 
 def recorded_config(run_dir: Path) -> RunConfig:
     """The configuration the analysis (else ingest) recorded, or the defaults."""
-    for path in (run_dir / "analysis" / "manifest.json", run_dir / "manifest.json"):
+    layout = RunLayout(run_dir)
+    for path in (layout.analysis_manifest, layout.manifest):
         if path.is_file():
             data = json.loads(path.read_text()).get("config", {})
             return config_from_dict(
