@@ -15,9 +15,8 @@ def _plane(n=300, seed=0):
 
 
 def test_size_offset_is_the_distance_from_the_bin_median():
-    m = np.array(
-        [10.01, 10.05, 10.1, 10.5, 10.55]
-    )  # two bins of 0.2 dex: [10.0, 10.2), [10.4, 10.6)
+    # two bins of 0.2 dex: [10.0, 10.2), [10.4, 10.6)
+    m = np.array([10.01, 10.05, 10.1, 10.5, 10.55])
     r = np.array([0.1, 0.5, 0.3, 1.0, 0.6])
     np.testing.assert_allclose(size_offset(m, r), [-0.2, 0.2, 0.0, 0.2, -0.2])
 
