@@ -10,6 +10,19 @@ number of iterations: its built-in early stopping would hold out a random
 subset of *spaxels*, which leaks between neighbours exactly as the random split
 this stage avoids). Where ``[learn] monotonic`` is set, predictions may only
 rise with the features of :data:`~metgrad.learn.features.MONOTONIC`.
+
+Both defaults were measured on the synthetic survey of the truth tests (150
+galaxies, learn seed 1, 100 trees), held out by galaxy:
+
+- weights (``[learn] weighting``): inverse-variance weights 1 / (error^2 +
+  intrinsic^2) left the held-out robust dispersion of the radius-aware model
+  unchanged (0.0305 dex), lowered its chi2 per spaxel (9.14 -> 8.94: chi2 is the
+  weighted objective) and widened its gradient offsets (0.0210 -> 0.0227
+  dex/R_e): the scatter is mostly intrinsic, not measurement, so the unweighted
+  fit is the better estimator of the metallicity and the default;
+- monotonic constraints: without them the local model's dispersion rose from
+  0.0323 to 0.0333 dex and the escape-velocity model's offset dispersion from
+  0.0220 to 0.0239 dex/R_e (the radius-aware model moved by < 0.001): on by default.
 """
 
 from __future__ import annotations
