@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ("lad", "loess", "calibrators", "mock", "ingest", "naive", "analysis", "scaling")
+ORDER = ("lad", "loess", "calibrators", "mock", "ingest", "naive", "analysis", "scaling", "learn")
 
 
 def _machine() -> list[str]:

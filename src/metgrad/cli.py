@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "galaxy": (".commands.galaxy", "quick look at one galaxy: cuts, gradients, O/H map"),
     "ingest": (".commands.ingest", "MaNGA files to per-galaxy spaxel tables (resumable)"),
     "analyse": (".commands.analyse", "gradients, models, metrics and the mass-size plane"),
+    "learn": (".commands.learn", "score learned and binned models on held-out galaxies"),
     "report": (".commands.report", "draw every figure and write report.html"),
     "fetch": (".commands.fetch", "download DR17 MAPS files and Pipe3D cubes (resumable)"),
 }

@@ -38,6 +38,7 @@ __all__ = [
     "ConfigError",
     "GradientConfig",
     "InputsConfig",
+    "LearnConfig",
     "MassSizeConfig",
     "MatchConfig",
     "ModelConfig",
@@ -314,6 +315,78 @@ class ModelConfig:
                 _check_range(f"models.{f.name}", value, 1e-6, 10.0)
 
 
+#: Sample weights of the learned models (``[learn] weighting``).
+LEARN_WEIGHTINGS = ("none", "inverse_variance")
+
+
+@dataclass(frozen=True)
+class LearnConfig:
+    """The ``learn`` stage: learned metallicity models scored on held-out galaxies (issue #16).
+
+    Attributes
+    ----------
+    folds : int
+        Galaxy folds: each galaxy is held out once, all its spaxels together.
+    seed : int
+        Seed of the fold assignment, the learners and the permutations.
+    strata_mass, strata_size : int
+        Quantile bins of log M* and, within each, of the offset from the median
+        mass-size relation; the galaxies of each cell are dealt to the folds in turn.
+    max_iter : int
+        Boosting iterations of the gradient-boosted trees.
+    learning_rate : float
+        Shrinkage of each tree.
+    max_leaf_nodes : int
+        Leaves per tree.
+    min_samples_leaf : int
+        Minimum spaxels in a leaf.
+    monotonic : bool
+        Predictions may only rise with log M*, log Sigma_* and v_esc.
+    weighting : str
+        ``"none"`` (every spaxel alike) or ``"inverse_variance"`` (1 / (error^2 +
+        intrinsic^2), the intrinsic scatter from the training fold's base-model
+        residuals beyond the median measurement variance).
+    importance_repeats : int
+        Permutations per feature (and per group of correlated features).
+    importance_max_spaxels : int
+        Held-out spaxels per fold used for the permutation importances (a random
+        subset above this; the scores always use them all).
+    group_threshold : float
+        |Spearman rho| above which features are grouped as correlated.
+    """
+
+    folds: int = 5
+    seed: int = 20220525
+    strata_mass: int = 3
+    strata_size: int = 3
+    max_iter: int = 200
+    learning_rate: float = 0.1
+    max_leaf_nodes: int = 31
+    min_samples_leaf: int = 200
+    monotonic: bool = True
+    weighting: str = "none"
+    importance_repeats: int = 3
+    importance_max_spaxels: int = 10000
+    group_threshold: float = 0.7
+
+    def __post_init__(self):
+        _check_range("learn.folds", self.folds, 2, 50)
+        _check_range("learn.seed", self.seed, 0)
+        _check_range("learn.strata_mass", self.strata_mass, 1, 20)
+        _check_range("learn.strata_size", self.strata_size, 1, 20)
+        _check_range("learn.max_iter", self.max_iter, 1, 100000)
+        _check_range("learn.learning_rate", self.learning_rate, 1e-6, 1.0)
+        _check_range("learn.max_leaf_nodes", self.max_leaf_nodes, 2, 100000)
+        _check_range("learn.min_samples_leaf", self.min_samples_leaf, 1)
+        _check_range("learn.importance_repeats", self.importance_repeats, 1, 1000)
+        _check_range("learn.importance_max_spaxels", self.importance_max_spaxels, 100)
+        _check_range("learn.group_threshold", self.group_threshold, 0.0, 1.0)
+        if self.weighting not in LEARN_WEIGHTINGS:
+            raise ConfigError(
+                f"learn.weighting must be one of {list(LEARN_WEIGHTINGS)}, got {self.weighting!r}"
+            )
+
+
 @dataclass(frozen=True)
 class AnalysisConfig:
     """How the analysis builds its galaxy samples (choices where the paper is silent or
@@ -483,6 +556,7 @@ class RunConfig:
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
     trends: TrendConfig = field(default_factory=TrendConfig)
     massize: MassSizeConfig = field(default_factory=MassSizeConfig)
+    learn: LearnConfig = field(default_factory=LearnConfig)
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """Plain, JSON-serialisable dictionary (paths as strings), for run manifests."""

@@ -181,6 +181,26 @@ def _flux(dap: DapMaps, names: tuple[str, ...], attr: str, covered: np.ndarray):
     return value, np.sqrt(var), bad
 
 
+def _escape_velocity(dap, galaxy, sigma_star, covered, phys, cosmology) -> np.ndarray:
+    """Stellar-only v_esc (km/s) at each covered spaxel from the galaxy's Sigma_* map.
+
+    A spaxel's mass is ``Sigma_* x A_spaxel / (b/a)`` (Sigma_* is face-on); radii
+    are the deprojected elliptical radii in kpc, at least half a spaxel's side.
+    """
+    kpc_per_arcsec = (
+        float(physics.angular_diameter_distance_kpc(galaxy.z, cosmology=cosmology))
+        * np.pi
+        / 648000.0
+    )
+    area = (phys.spaxel_arcsec * kpc_per_arcsec) ** 2
+    radius = dap.r_arcsec[covered] * kpc_per_arcsec
+    total = 10.0**galaxy.log_mstar if np.isfinite(galaxy.log_mstar) else np.nan
+    return physics.spherical_escape_velocity(
+        radius, radius, sigma_star * area / galaxy.ba,
+        total_mass_msun=total, min_radius_kpc=0.5 * phys.spaxel_arcsec * kpc_per_arcsec,
+    )  # fmt: skip
+
+
 def spaxel_table(
     dap: DapMaps,
     galaxy: GalaxyInfo,
@@ -224,6 +244,10 @@ def spaxel_table(
           times b/a and dezonification); ``ssfr_local``: sigma_sfr / sigma_star, 1/yr;
         - ``d4000``: Pipe3D D4000; ``log_age_lw``: Pipe3D light-weighted log10(age/yr);
         - ``av_over_sigma_star``: mag kpc^2/Msun; ``sigma_sfr_over_av``: Msun/yr/kpc^2/mag;
+        - ``v_esc``: stellar-only escape velocity at the spaxel's deprojected radius,
+          km/s, from every covered spaxel's mass plus the rest of M* as a shell at the
+          map's edge (:func:`~metgrad.physics.spherical_escape_velocity`; NaN without
+          a Pipe3D cube);
         - ``oh_<key>``, ``oh_<key>_err`` for every calibrator of
           :data:`metgrad.calibration.CALIBRATORS` whose lines the file has
           (``oh_m13``, ``oh_pg16``, ...): 12+log(O/H) and 1-sigma errors (dex)
@@ -251,6 +275,10 @@ def spaxel_table(
     cols, bad = _line_columns(dap, covered)
     _dust_columns(cols, phys)
     _star_formation_columns(cols, galaxy, pipe3d, covered, phys)
+    # learn (issue #16): the local escape velocity from the whole Sigma_* map
+    cols["v_esc"] = _escape_velocity(
+        dap, galaxy, cols["sigma_star"], covered, phys, _cosmology(phys.h0, phys.om0)
+    )
     _calibrator_columns(cols, dap, covered, phys)
     r_re = dap.r_re[covered]
     ok, skipped = _cut_flags(cols, bad, r_re, sel, dap_only=pipe3d is None)

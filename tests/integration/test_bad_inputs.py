@@ -776,10 +776,29 @@ def test_ingest_records_an_unusable_galaxy(faulty_run, fault):
     assert not (faulty_run.run / "spaxels" / f"{clone.plateifu}.parquet").exists()
 
 
+#: Spaxel columns made from the whole Sigma_* map of the galaxy (learn, issue #16).
+WHOLE_MAP_COLUMNS = ("v_esc",)
+
+
+def _compare_whole_map(fault: Fault, table: pd.DataFrame, ref: pd.DataFrame) -> list[str]:
+    """Check the whole-map columns of a fault that loses stellar masses; return them.
+
+    A block of lost masses changes v_esc everywhere: the lost mass joins the shell at
+    the map's edge (M* is unchanged), so inside the edge v_esc can only fall.
+    """
+    if "sigma_star" not in (fault.nonfinite or ()):
+        return []
+    assert np.isfinite(table["v_esc"]).all()
+    assert (table["v_esc"] <= ref["v_esc"] * (1 + 1e-12)).all()
+    assert (table["v_esc"] < ref["v_esc"]).any()
+    return list(WHOLE_MAP_COLUMNS)
+
+
 def _compare_with_source(fault: Fault, table: pd.DataFrame, source: Source) -> None:
     """The corrupted spaxels fail ``fault.cut`` (or keep NaNs); every other value is unchanged."""
     ref = source.table
-    columns = [c for c in table.columns if c != "plateifu"]
+    whole_map = _compare_whole_map(fault, table, ref)
+    columns = [c for c in table.columns if c != "plateifu" and c not in whole_map]
     assert table[["x", "y"]].equals(ref[["x", "y"]])
     hit = _block_mask(ref, "block" if fault.nonfinite else fault.removed)
     if hit.any():  # the fault reaches spaxels that were selected, so it can remove them
@@ -791,7 +810,7 @@ def _compare_with_source(fault: Fault, table: pd.DataFrame, source: Source) -> N
         assert table["selected"].equals(ref["selected"])
     if fault.nonfinite:
         assert not np.isfinite(table.loc[hit, list(fault.nonfinite)].to_numpy()).any()
-        others = [c for c in columns if c not in fault.nonfinite]
+        others = [c for c in columns if c not in fault.nonfinite]  # whole-map columns left out
         pd.testing.assert_frame_equal(table[others], ref[others])
     pd.testing.assert_frame_equal(
         table.loc[~hit, columns].reset_index(drop=True),

@@ -40,6 +40,9 @@ LOG_COLUMNS: dict[str, str] = {
     "log_av_over_sigma_star": "av_over_sigma_star",
     "log_sigma_sfr_over_av": "sigma_sfr_over_av",
 }
+#: Spaxel-table columns read when the tables have them (learn, issue #16: runs ingested
+#: before ``v_esc`` existed get NaN).
+OPTIONAL_COLUMNS: tuple[str, ...] = ("v_esc",)
 #: Galaxy values (``galaxies.parquet``) repeated on each spaxel.
 GALAXY_COLUMNS: tuple[str, ...] = (C.LOG_MSTAR, C.LOG_RE, C.BA)
 
@@ -48,7 +51,8 @@ def _columns_to_read(schema: pa.Schema) -> list[str]:
     """:data:`SPAXEL_COLUMNS` and the O/H columns of every calibrator the tables hold."""
     names = set(schema.names)
     oh = [c for cal in CALIBRATORS.values() for c in (cal.oh_column, cal.err_column)]
-    return [*SPAXEL_COLUMNS, *(c for c in oh if c in names)]
+    optional = [c for c in OPTIONAL_COLUMNS if c in names]
+    return [*SPAXEL_COLUMNS, *optional, *(c for c in oh if c in names)]
 
 
 def calibrators_in_run(layout: RunLayout) -> list[str]:
@@ -95,7 +99,8 @@ def load_selected_spaxels(
         galaxy's ``log_mstar``, ``log_re`` (log10 R_e/kpc) and ``ba``, and
         ``log_sigma_star``, ``log_sigma_sfr``, ``log_ssfr``, ``log_ew_ha``,
         ``log_av_over_sigma_star``, ``log_sigma_sfr_over_av`` (log10 of the
-        linear columns, NaN where not positive). Sorted by plate-ifu.
+        linear columns, NaN where not positive) and ``log_phi_star`` (log10 of
+        M*/R_e, Msun/kpc). Sorted by plate-ifu.
     galaxies : pandas.DataFrame
         ``galaxies.parquet`` indexed by plate-ifu, with ``log_re`` and
         ``log_phi_star`` (log10 M*/R_e) added.
@@ -136,6 +141,11 @@ def load_selected_spaxels(
     pa.default_memory_pool().release_unused()
     for col in GALAXY_COLUMNS:
         spaxels[col] = galaxies[col].reindex(spaxels["plateifu"]).to_numpy(dtype=float)
+    # learn (issue #16): the potential proxy Phi* = M*/R_e, log10(Msun/kpc), and v_esc
+    spaxels[C.LOG_PHI_STAR] = spaxels[C.LOG_MSTAR] - spaxels[C.LOG_RE]
+    for col in OPTIONAL_COLUMNS:
+        if col not in spaxels.columns:
+            spaxels[col] = np.nan
     for name, col in LOG_COLUMNS.items():
         spaxels[name] = _log10(spaxels[col].to_numpy(dtype=float))
     return spaxels, galaxies
@@ -172,7 +182,7 @@ def _selected_table(layout: RunLayout, files: list[Path], calibrators=None) -> p
     if calibrators is not None:
         keep = {c for k in calibrators for c in (CALIBRATORS[k].oh_column,
                                                   CALIBRATORS[k].err_column)}  # fmt: skip
-        wanted = [c for c in columns if c in SPAXEL_COLUMNS or c in keep]
+        wanted = [c for c in columns if c in SPAXEL_COLUMNS or c in OPTIONAL_COLUMNS or c in keep]
     signature = _signature(files, columns)
     cache = layout.selected_cache
     if cache.is_file():

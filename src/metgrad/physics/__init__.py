@@ -16,6 +16,7 @@ Modules
 - :mod:`~metgrad.physics.stellarmass`: Sigma_* from the Pipe3D mass plane.
 - :mod:`~metgrad.physics.imf`: Salpeter/Chabrier to Kroupa factors.
 - :mod:`~metgrad.physics.cosmology`: the default cosmology, distances, spaxel area.
+- :mod:`~metgrad.physics.potential`: spherical escape velocity from a stellar-mass map.
 """
 
 from .bpt import is_below_kewley01, is_star_forming_k03, kauffmann03_curve, kewley01_curve
@@ -50,6 +51,7 @@ from .dust import (
     deredden,
 )
 from .imf import CHABRIER_TO_KROUPA, SALPETER_TO_KROUPA
+from .potential import G_KPC_KMS2_PER_MSUN, spherical_escape_velocity
 from .starformation import (
     DAP_FLUX_UNIT,
     HALPHA_SFR_K09,
@@ -65,6 +67,7 @@ __all__ = [
     "CHABRIER_TO_KROUPA",
     "DAP_FLUX_UNIT",
     "DEFAULT_COSMOLOGY",
+    "G_KPC_KMS2_PER_MSUN",
     "HALPHA_SFR_K09",
     "LINE_WAVELENGTHS_VACUUM_AA",
     "M13_O3N2_INTERCEPT",
@@ -96,4 +99,5 @@ __all__ = [
     "sigma_sfr_halpha",
     "sigma_star_pipe3d",
     "spaxel_area_kpc2",
+    "spherical_escape_velocity",
 ]
