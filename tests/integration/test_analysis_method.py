@@ -130,3 +130,25 @@ def test_every_column_of_a_run_is_documented(demo_run):
         frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
         missing |= {f"{path.name}:{c}" for c in frame.columns if not _documented(c, text)}
     assert not missing, sorted(missing)
+
+
+def test_repeat_observations_are_counted_once(demo_run):
+    """DR17 observes some galaxies twice (one mangaid, two plate-ifus): one is analysed."""
+    run = open_run(demo_run.run)
+    ingested = run.ingested()
+    repeats = ingested[ingested["mangaid"].duplicated(keep=False)]
+    assert len(repeats) >= 2, "the demo survey should hold a repeat observation"
+    table = pd.read_csv(run.layout.analysis("m13").repeats)
+    assert set(table["plateifu"]) == set(repeats.index)
+    kept = table[table["kept"]]
+    assert kept["mangaid"].is_unique and set(kept["mangaid"]) == set(repeats["mangaid"])
+    # the rule: the observation with the most selected spaxels of each galaxy
+    for mangaid, rows in table.groupby("mangaid"):
+        best = rows.sort_values(["n_selected", "plateifu"], ascending=[False, True]).iloc[0]
+        assert bool(best["kept"]), mangaid
+    # no galaxy counted twice in any step of the analysis
+    for key in run.calibrators:
+        final = run.galaxies(key).join(ingested["mangaid"])
+        assert final["mangaid"].is_unique
+    dropped = set(table.loc[~table["kept"], "plateifu"])
+    assert dropped and not dropped & set(run.spaxels("m13")["plateifu"])
