@@ -701,6 +701,14 @@ def load_config(path: str | PathLike[str]) -> RunConfig:
         One line naming the file and the offending key.
     """
     path = Path(path)
+    if path.is_file():
+        with open(path, "rb") as fh:
+            head = fh.read(9)
+        if head[:2] == b"\x1f\x8b" or head.startswith(b"SIMPLE  ="):
+            raise ConfigError(
+                f"{path.name}: a FITS file (a MAPS file or cube?), not a TOML configuration: "
+                "`metgrad galaxy` takes one MAPS file; ingest, run and analyse take a survey.toml"
+            )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

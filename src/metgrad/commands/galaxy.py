@@ -154,6 +154,11 @@ def _plot(st: SpaxelTable, summary: dict, shape: tuple[int, int], path: Path) ->
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand; return the exit status."""
     config = load_config(args.config) if args.config else RunConfig()
+    if args.maps.suffix.lower() == ".toml":
+        raise ValueError(
+            f"{args.maps.name}: a TOML configuration, not a MAPS file: `metgrad galaxy` takes one "
+            f"DAP MAPS file; for a survey run `metgrad run {args.maps.name}`"
+        )
     files = read_galaxy_files(args.maps, args.pipe3d)  # the cube is checked to be the galaxy's
     dap = files.dap
     z = args.z if args.z is not None else dap.redshift

@@ -285,6 +285,11 @@ def read_dap_maps(
     """
     path = Path(path)
     images = open_extensions(path)
+    if "EMLINE_GFLUX" not in images and "SPX_ELLCOO" not in images:
+        kind = " (a Pipe3D cube?)" if "SSP" in images else ""
+        raise InputFileError(
+            path, f"not a DAP MAPS file: no EMLINE_GFLUX or SPX_ELLCOO extension{kind}"
+        )
     primary = images.header(0, keywords=_PRIMARY_KEYS)
     plateifu = _primary_value(primary, "PLATEIFU", path)
     reff = _primary_value(primary, "REFF", path, kind=float)

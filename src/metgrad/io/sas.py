@@ -298,9 +298,13 @@ def fetch_one(
                 part.unlink()
             last = f"received {got} of {total} bytes"
         except _DeadlinePassed:
+            kept = (
+                f"partial data kept in {part.name} for a resume"
+                if part.is_file() and part.stat().st_size
+                else "nothing was downloaded"
+            )
             raise DownloadError(
-                f"{name}: not complete after the deadline of {deadline:g} s; partial data "
-                f"kept in {part.name} for a resume"
+                f"{name}: not complete after the deadline of {deadline:g} s; {kept}"
             ) from None
         except urllib.error.HTTPError as exc:
             if exc.code == 416:  # range past the end: the .part is stale
@@ -316,7 +320,12 @@ def fetch_one(
             break
         if attempt + 1 < retries:
             time.sleep(backoff * (attempt + 1))
-    raise DownloadError(f"{name}: {last}; partial data kept in {part.name} for a resume")
+    kept = (
+        f"; partial data kept in {part.name} for a resume"
+        if part.is_file() and part.stat().st_size
+        else "; nothing was downloaded"
+    )
+    raise DownloadError(f"{name}: {last}{kept}")
 
 
 def fetch(
