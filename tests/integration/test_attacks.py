@@ -353,14 +353,19 @@ def _running(pid: int) -> bool:
         return False
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _slow_ingest(copy: Copy, tmp_path: Path) -> tuple[subprocess.Popen, list[int], Path]:
     """``metgrad ingest --workers 2``, slowed down (see SLOW_INGEST), once its workers are up."""
     err = tmp_path / "stderr.txt"
     command = [sys.executable, "-c", SLOW_INGEST, "ingest", str(copy.toml), "--workers", "2",
                "--no-progress"]  # fmt: skip
     with open(err, "wb") as fh:
+        # as from a shell: Ctrl-C at its default disposition, whatever this process inherited
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=fh,
-                                start_new_session=True)  # fmt: skip
+                                start_new_session=True, preexec_fn=_default_sigint)  # fmt: skip
     deadline = time.monotonic() + COMMAND_TIMEOUT_S
     while len(_children(proc.pid)) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
