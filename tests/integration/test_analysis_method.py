@@ -75,7 +75,7 @@ def test_azimuthal_gradients_are_exact_and_agree_with_spaxel_gradients(analysed_
         assert gal.loc[name, "grad_obs_azimuthal"] == pytest.approx(expected, abs=1e-7)
     diff = (gal["grad_obs_azimuthal"] - gal["grad_obs"]).dropna()
     assert len(diff) >= 100
-    # measured on this survey: median -0.0004, robust width 0.009 dex/R_e
+    # measured on this survey (123 galaxies): median 0.0000, robust width 0.0066 dex/R_e
     assert abs(np.median(diff)) < 0.005
     width = 1.4826 * np.median(np.abs(diff - np.median(diff)))
     assert width < 0.02
