@@ -36,7 +36,7 @@ def test_readme_quick_start_and_api_example_on_a_fresh_clone(tmp_path):
     commands = _quick_start_commands()
     assert commands[:3] == ["make demo", ". .venv/bin/activate", "metgrad --help"], commands
     # make demo, at a small size: the same set-up (make's venv), then the demo command
-    commands[0] = "make .venv/.installed && .venv/bin/metgrad demo --galaxies 12 --no-progress"
+    commands[0] = "make .venv/.installed && .venv/bin/metgrad demo --galaxies 20 --no-progress"
     script = " && ".join(["set -e", f"cd {clone}", *commands[:3]])
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     env["PYTHON"] = sys.executable

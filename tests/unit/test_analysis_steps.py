@@ -117,3 +117,35 @@ def test_check_analysis_refuses_folders_of_another_analysis(tmp_path):
     layout.analysis_manifest.write_text("{not json")
     with pytest.raises(ValueError, match="not a readable analysis manifest"):
         check_analysis(layout)
+
+
+def test_a_model_set_that_cannot_be_fitted_is_left_out():
+    """In a tiny sample a 2-D correction may have no bin of 10 spaxels: that set is
+    reported and left out of the metrics, the others (base, SFH) go on."""
+    from metgrad.analysis.fit_models import fit_model_sets
+    from metgrad.analysis.metrics import model_tables
+    from metgrad.config import RunConfig
+    from metgrad.parallel import thread_pool
+
+    rng = np.random.default_rng(8)
+    n = 3000
+    frame = pd.DataFrame({
+        "log_mstar": rng.choice([9.52, 10.02, 10.52], n), "log_sigma_star": rng.uniform(7, 9, n),
+        "d4000": rng.choice([1.205, 1.305, 1.405], n),
+        "log_age_lw": rng.choice([8.61, 9.01, 9.41], n),
+        "log_ew_ha": rng.uniform(1.0, 2.0, n),
+    })  # fmt: skip
+    # every spaxel in an EW(Halpha) bin of its own: no bin of the EW_Ha and SFH_Ha
+    # corrections reaches its minimum count; base and SFH do not use EW(Halpha)
+    frame.loc[:, "log_ew_ha"] = 0.5 + 0.2 * np.arange(n)
+    frame["oh"] = 8.5 + 0.1 * (frame["log_mstar"] - 10) + rng.normal(0, 0.02, n)
+    with thread_pool(1) as pool:
+        fitted = fit_model_sets(frame, "oh", RunConfig(), pool=pool)
+    assert set(fitted.failed) == {"EW_Ha", "SFH_Ha"}
+    assert "no ('log_ew_ha', 'log_age_lw') bin" in fitted.failed["SFH_Ha"] or (
+        "log_ew_ha" in fitted.failed["SFH_Ha"]
+    )
+    assert {"base", "SFH"} <= set(fitted.models) and np.isnan(fitted.pair("SFH_Ha")[0]).all()
+    tables = model_tables(frame["oh"].to_numpy(), np.full(n, 0.02), fitted)
+    assert "SFH_Ha" not in tables.all_models.index and "EW_Ha" not in tables.table1.index
+    assert {"base", "SFH", "D4000"} <= set(tables.table1.index)

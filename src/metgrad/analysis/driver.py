@@ -91,7 +91,8 @@ def analyse_calibrator(
     s, oh_col = sample.spaxels, calibrator.oh_column
     fitted = fit_model_sets(s, oh_col, config, pool=pool)
     tables = model_tables(s[oh_col].to_numpy(), s[calibrator.err_column].to_numpy(), fitted)
-    clock.done(f"{len(fitted.models)} model sets fitted")
+    not_fitted = f" (not fitted: {', '.join(fitted.failed)})" if fitted.failed else ""
+    clock.done(f"{len(fitted.models)} model sets fitted{not_fitted}")
     final = select_final_sample(sample, fitted, config)
     relations = pool.submit(relation_tables, s, oh_col, fitted, config)
     gradients = measure_final_gradients(

@@ -9,6 +9,7 @@ given to the corrected models as a prefitted base.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,11 +36,17 @@ class FittedModels:
         (dex) for every model set; NaN where a model has no prediction.
     n_params : dict of str to int
         Model-set name -> bins used (the ``k`` of the BIC).
+    failed : dict of str to str
+        Model sets that could not be fitted on this sample (too few spaxels in their
+        bins, as in a very small survey) -> why. They predict NaN everywhere and are
+        left out of the metrics; the base and SFH sets are never in here (the
+        analysis stops if they cannot be fitted).
     """
 
     models: dict
     predictions: pd.DataFrame
     n_params: dict[str, int]
+    failed: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def pair(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """(prediction, error) arrays of one model set."""
@@ -77,20 +84,38 @@ def fit_model_sets(spaxels: pd.DataFrame, oh_column: str, config: RunConfig, *, 
     for model in unfitted.values():
         bases.setdefault(_base_key(model), model.base if isinstance(model, CorrectedModel)
                          else model)  # fmt: skip
-    fitted_bases = dict(
-        zip(bases, pool.map(lambda m: clone(m).fit(spaxels, y), bases.values()), strict=True)
-    )
+    fitted_bases = dict(zip(bases, pool.map(lambda m: _try_fit(clone(m), spaxels, y),
+                                            bases.values()), strict=True))  # fmt: skip
 
     def fit_one(model):
         base = fitted_bases[_base_key(model)]
-        if not isinstance(model, CorrectedModel):
+        if not isinstance(model, CorrectedModel) or isinstance(base, str):
             return base
-        return CorrectedModel(base, model.correction, prefit_base=True).fit(spaxels, y)
+        return _try_fit(CorrectedModel(base, model.correction, prefit_base=True), spaxels, y)
 
-    fitted = dict(zip(unfitted, pool.map(fit_one, unfitted.values()), strict=True))
+    outcomes = dict(zip(unfitted, pool.map(fit_one, unfitted.values()), strict=True))
+    failed = {name: why for name, why in outcomes.items() if isinstance(why, str)}
+    required = [name for name in REQUIRED_MODELS if name in failed]
+    if required:
+        raise ValueError(f"the {required[0]} model cannot be fitted: {failed[required[0]]}")
+    fitted = {name: model for name, model in outcomes.items() if name not in failed}
+    nan = np.full(len(spaxels), np.nan)
     columns = {}
-    for name, model in fitted.items():
-        columns[C.pred(name)], columns[C.err(name)] = model.predict(spaxels, return_error=True)
+    for name in unfitted:
+        pair = fitted[name].predict(spaxels, return_error=True) if name in fitted else (nan, nan)
+        columns[C.pred(name)], columns[C.err(name)] = pair
     predictions = pd.DataFrame(columns, index=spaxels.index)
     n_params = {name: int(model.n_params_) for name, model in fitted.items()}
-    return FittedModels(fitted, predictions, n_params)
+    return FittedModels(fitted, predictions, n_params, failed)
+
+
+#: Model sets the analysis cannot do without (the final sample needs their predictions).
+REQUIRED_MODELS = ("base", "SFH")
+
+
+def _try_fit(model, X, y):
+    """The fitted model, or the one-line reason it cannot be fitted on this sample."""
+    try:
+        return model.fit(X, y)
+    except ValueError as exc:
+        return " ".join(str(exc).split())

@@ -51,7 +51,9 @@ def model_tables(y: np.ndarray, y_err: np.ndarray, fitted: FittedModels) -> Mode
     """
     preds = {name: fitted.pair(name) for name in fitted.models}
 
-    def table(names):
-        return model_metrics(y, y_err, {m: preds[m] for m in names}, fitted.n_params)
+    def table(names):  # a model set that could not be fitted is left out
+        return model_metrics(
+            y, y_err, {m: preds[m] for m in names if m in preds}, fitted.n_params
+        )
 
     return ModelTables(table(preds), table(TABLE1_MODELS), table(TABLEA1_MODELS))

@@ -95,8 +95,9 @@ def _maps(s, resid, fitted, config) -> dict[str, pd.DataFrame]:
     maps = {
         "base": _map_table(fitted.models["base"]),
         "sfh_correction": _map_table(fitted.models["SFH"].correction_),
-        "sfh_ha_correction": _map_table(fitted.models["SFH_Ha"].correction_),
     }
+    if "SFH_Ha" in fitted.models:  # not fitted in a very small sample
+        maps["sfh_ha_correction"] = _map_table(fitted.models["SFH_Ha"].correction_)
     ok = np.isfinite(resid)
     t = config.trends
     try:

@@ -108,6 +108,7 @@ def summarise(result: CalibratorResult, config: RunConfig, provenance: dict) -> 
         "mass_third_edges_log_mstar": [float(e) for e in result.plane.third_edges],
         "massize_bin_counts": {k: int(v) for k, v in sorted(counts.items()) if k},
         "models": _models(result.tables.all_models),
+        "models_not_fitted": dict(result.fitted.failed),
         "table1": result.tables.table1.reset_index().to_dict(orient="records"),
         "tableA1": result.tables.tableA1.reset_index().to_dict(orient="records"),
     }
