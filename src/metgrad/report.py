@@ -234,6 +234,179 @@ def _recovery(run_dir: Path, say) -> list[dict] | None:
     return rows
 
 
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"
+
+
+def _section_figure(
+    layout: RunLayout, stem: str, draw_fig: Callable, source: Path, *, draw: bool, say
+) -> dict:
+    """Draw one figure of a report section from ``source`` (or reuse its PNG), for embedding.
+
+    Written as ``RUN/report/figures/<stem>.png`` and ``.pdf`` like the registered
+    figures; a figure that cannot be drawn gives a one-line ``error`` (and a warning)
+    instead.
+    """
+    from .figures import save_figure
+
+    root, fig_dir = layout.root, layout.figures_dir
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    png = fig_dir / f"{stem}.png"
+    error = None
+    if draw:
+        try:
+            save_figure(draw_fig(source), fig_dir / stem, ("png", "pdf"))
+        except Exception as exc:  # one figure must not stop the report
+            for suffix in (".png", ".pdf"):  # no stale file may pass for this run's figure
+                (fig_dir / f"{stem}{suffix}").unlink(missing_ok=True)
+            error = _one_line(exc)
+    data = base64.b64encode(png.read_bytes()).decode() if png.is_file() and not error else ""
+    if not data and not error:
+        error = "no PNG found (draw the figures first)"
+    if error:
+        say(f"warning: figure {stem} not drawn: {error}")
+    pdf = fig_dir / f"{stem}.pdf"
+    shown = str(pdf.relative_to(root)) if pdf.is_file() else ""
+    return {"id": stem, "data": data, "error": error, "pdf": shown}
+
+
+def _calibrators_section(layout: RunLayout, *, draw: bool, say) -> dict | None:
+    """Every analysed calibrator side by side (``analysis/calibrators.csv`` and friends)."""
+    from .figures.calibrators import draw_gradient_against_mass
+
+    if not layout.calibrator_comparison.is_file():
+        return None
+    summary = pd.read_csv(layout.calibrator_comparison)
+    rows = []
+    for rec in summary.to_dict(orient="records"):
+        err = rec["size_coefficient_err"]
+        rows.append(
+            {
+                "key": rec["calibrator"],
+                "label": rec["label"],
+                "scale": rec["scale"],
+                "n": _fmt(int(rec["n_galaxies"])),
+                "median_gradient": _fmt(rec["median_gradient"]),
+                "difference_median": _fmt(rec["gradient_difference_median"]),
+                "difference_dispersion": _fmt(rec["gradient_difference_dispersion"]),
+                "best": MODEL_NAMES.get(rec["best_model_bic"], rec["best_model_bic"]),
+                "sfh_lowest": _yes_no(rec["sfh_lowest_bic"]),
+                "size": f"{_fmt(rec['size_coefficient'])} ± {_fmt(err)}",
+                "size_dependent": _yes_no(rec["offsets_size_dependent"]),
+            }
+        )
+    labels = dict(zip(summary["calibrator"], summary["label"], strict=True))
+    table1 = []
+    if layout.table1_by_calibrator.is_file():
+        frame = pd.read_csv(layout.table1_by_calibrator)
+        order = TABLE_ORDER.get("table1", ())
+        for key, t in frame.groupby("calibrator", sort=False):
+            rows1 = _table_rows(t.reset_index(drop=True), None, order)
+            table1.append({"label": labels.get(key, key), "rows": rows1})
+    figure = None
+    if layout.gradients_by_calibrator.is_file():
+        figure = _section_figure(
+            layout, "calibrators_gradient_mass", draw_gradient_against_mass, layout.root,
+            draw=draw, say=say,
+        )  # fmt: skip
+    reference = rows[0]["label"] if rows else ""
+    return {"rows": rows, "reference": reference, "table1": table1, "figure": figure}
+
+
+def _yes_no(value) -> str:
+    if isinstance(value, str):
+        value = value.strip().lower() == "true"
+    return "yes" if bool(value) else "no"
+
+
+#: The learn figures of the report: file-stem suffix, title, draw function name, caption.
+_LEARN_FIGURES = (
+    (
+        "importance",
+        "Permutation importance of the best learned model",
+        "draw_importance",
+        "Held-out residual dispersion lost (dex) when a feature (blue) or a group of correlated "
+        "features (orange) is permuted, mean and spread over the folds.",
+    ),
+    (
+        "gradient_maps",
+        "Fig 10 redrawn for held-out galaxies",
+        "draw_gradient_maps",
+        "LOESS-smoothed observed gradients and those predicted by the base, SFH and best "
+        "learned models, each galaxy predicted by models that never saw it.",
+    ),
+    (
+        "offset_maps",
+        "Fig 11 redrawn for held-out galaxies",
+        "draw_offset_maps",
+        "LOESS-smoothed gradient offsets (observed minus predicted) of the same models, "
+        "divided by the ROBUST_SIGMA of the base-model offsets.",
+    ),
+    (
+        "offset_size",
+        "Gradient offsets against the mass-size offset",
+        "draw_offset_against_size",
+        "Median gradient offset of every model in sextiles of the offset from the median "
+        "mass-size relation: a flat line means the model leaves no size-dependent offset.",
+    ),
+    (
+        "partial_dependence",
+        "Partial dependence on the top features",
+        "draw_partial_dependence",
+        "Mean predicted 12+log(O/H) of the best learned model against each of its four most "
+        "important features (5th-95th percentiles), grey: spread over the folds.",
+    ),
+)
+
+#: Columns of ``learn/<calibrator>/scores.csv`` shown in the report, with their headings.
+_SCORE_COLUMNS = (
+    ("n_galaxies", "galaxies"),
+    ("n_spaxels", "spaxels"),
+    ("coverage", "coverage"),
+    ("oof_median_residual", "median residual (dex)"),
+    ("oof_residual_dispersion", "residual dispersion (dex)"),
+    ("oof_chi2_per_spaxel", "χ² per spaxel"),
+    ("gradient_offset_median", "median gradient offset (dex/R<sub>e</sub>)"),
+    ("gradient_offset_dispersion", "gradient offset dispersion (dex/R<sub>e</sub>)"),
+    ("gradient_offset_size_slope", "offset vs size slope (dex/R<sub>e</sub> per dex)"),
+)
+
+
+def _learn_section(layout: RunLayout, *, draw: bool, say) -> dict:
+    """The learned local relations of every calibrator with a ``learn/<calibrator>/``."""
+    from .learn import figures as learn_figures
+
+    folders = [layout.learn_dir(k) for k in CALIBRATORS]
+    folders = [f for f in folders if (f / "scores.csv").is_file()]
+    learned = []
+    for folder in folders:
+        scores = pd.read_csv(folder / "scores.csv")
+        has_learned = (scores["kind"] == "learned").any()
+        best = learn_figures.best_learned_model(folder) if has_learned else ""
+        rows = [
+            {
+                "model": rec["model"],
+                "kind": rec["kind"],
+                "features": _pretty(", ".join(str(rec["features"]).split(";"))),
+                "cells": [_fmt(rec.get(col)) for col, _ in _SCORE_COLUMNS],
+                "best": rec["model"] == best,
+            }
+            for rec in scores.to_dict(orient="records")
+        ]
+        figures = [
+            {"title": title, "caption": caption,
+             **_section_figure(layout, f"learn_{folder.name}_{stem}",
+                               getattr(learn_figures, name), folder, draw=draw, say=say)}
+            for stem, title, name, caption in _LEARN_FIGURES
+        ]  # fmt: skip
+        key = folder.name
+        learned.append({"label": CALIBRATORS[key].label, "key": key, "best": best,
+                        "rows": rows, "figures": figures,
+                        "summary": _read_json(folder / "summary.json")})  # fmt: skip
+    return {"calibrators": learned, "columns": [Markup(h) for _, h in _SCORE_COLUMNS]}
+
+
 def _galaxy_plane(run_dir: Path, *, pages: bool, workers: int | None, say) -> dict | None:
     """Write the galaxy pages; return the clickable mass-size plane (inline SVG)."""
     from .galaxy_pages import massize_plane_svg, write_galaxy_pages
@@ -307,6 +480,8 @@ def build_report(
     figures = _figures(run_dir, layout.figures_dir, draw=draw, say=say)
     recovery = _recovery(run_dir, say)
     plane = _galaxy_plane(run_dir, pages=pages, workers=workers, say=say)
+    every_calibrator = _calibrators_section(layout, draw=draw, say=say)
+    learned = _learn_section(layout, draw=draw, say=say)
     headlines = []
     for path, description, paper, where in PAPER_HEADLINES:
         values = [_fmt(_lookup(c["summary"], path)) for c in calibrators]
@@ -329,6 +504,8 @@ def build_report(
             figures=figures,
             recovery=recovery,
             plane=plane,
+            every_calibrator=every_calibrator,
+            learned=learned,
             paper_citation=PAPER_CITATION,
             software_citation=f"{SOFTWARE_CITATION}, version {versions.get('metgrad', '?')}",
             **_inputs_context(layout, ingest, analysis),
