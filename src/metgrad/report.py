@@ -273,7 +273,11 @@ def _section_figure(
 
 def _calibrators_section(layout: RunLayout, *, draw: bool, say) -> dict | None:
     """Every analysed calibrator side by side (``analysis/calibrators.csv`` and friends)."""
-    from .figures.calibrators import draw_gradient_against_mass
+    from .figures.calibrators import (
+        MASS_BIN_DEX,
+        MIN_GALAXIES_PER_BIN,
+        draw_gradient_against_mass,
+    )
 
     if not layout.calibrator_comparison.is_file():
         return None
@@ -311,7 +315,14 @@ def _calibrators_section(layout: RunLayout, *, draw: bool, say) -> dict | None:
             draw=draw, say=say,
         )  # fmt: skip
     reference = rows[0]["label"] if rows else ""
-    return {"rows": rows, "reference": reference, "table1": table1, "figure": figure}
+    caption = (
+        f"Median observed gradient (0.5-2 R_e) of the reference calibrator's final galaxies in "
+        f"{MASS_BIN_DEX:g} dex bins of log M* (bins of at least {MIN_GALAXIES_PER_BIN} "
+        "galaxies), one line per calibrator; photoionisation-scale calibrators dashed, "
+        "Te-scale solid."
+    )
+    return {"rows": rows, "reference": reference, "table1": table1, "figure": figure,
+            "caption": caption}  # fmt: skip
 
 
 def _yes_no(value) -> str:

@@ -15,18 +15,20 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps
 from scipy.stats import binned_statistic
 
 from .. import columns as C
 from ..layout import RunLayout
-from ._style import LABELS, SINGLE_COLUMN, new_figure, styled
+from ._style import DOUBLE_COLUMN, LABELS, new_figure, styled
 
 __all__ = ["MASS_BIN_DEX", "MIN_GALAXIES_PER_BIN", "draw_gradient_against_mass", "running_median"]
 
 #: Width of the mass bins of the running medians (dex).
 MASS_BIN_DEX = 0.2
-#: Fewest galaxies a mass bin needs for its median to be drawn.
-MIN_GALAXIES_PER_BIN = 3
+#: Fewest galaxies a mass bin needs for its median to be drawn (2, so that a demo-sized run
+#: of a dozen galaxies still shows a line; at survey scale nearly every bin holds many).
+MIN_GALAXIES_PER_BIN = 2
 
 
 def running_median(
@@ -102,16 +104,21 @@ def draw_gradient_against_mass(run_dir: Path):
     matplotlib.figure.Figure
     """
     summary, grads = _comparison(Path(run_dir))
-    fig, ax = new_figure(SINGLE_COLUMN * 1.5, 3.0)
+    summary = summary[summary["calibrator"].isin(grads.columns)]
+    fig, ax = new_figure(DOUBLE_COLUMN, 3.0)
+    # one distinct colour per calibrator (tab10 repeats after ten)
+    palette = colormaps["tab10" if len(summary) <= 10 else "turbo"]
+    shades = (
+        np.linspace(0.0, 1.0, 10) if len(summary) <= 10 else np.linspace(0.05, 0.95, len(summary))
+    )
     drawn = 0
-    for row in summary.itertuples(index=False):
-        if row.calibrator not in grads.columns:
-            continue
+    for row, shade in zip(summary.itertuples(index=False), shades, strict=False):
         centre, median = running_median(grads[C.LOG_MSTAR], grads[row.calibrator])
         if not centre.size:
             continue
         style = "--" if row.scale == "photoionisation" else "-"
-        ax.plot(centre, median, style, marker="o", ms=2.5, label=f"{row.label} ({row.scale})")
+        ax.plot(centre, median, style, color=palette(shade), marker="o", ms=2.5,
+                label=f"{row.label} ({row.scale})")  # fmt: skip
         drawn += 1
     if not drawn:
         raise ValueError(
@@ -120,5 +127,5 @@ def draw_gradient_against_mass(run_dir: Path):
     ax.axhline(0, color="0.6", lw=0.5)
     ax.set_xlabel(LABELS["log_mstar"])
     ax.set_ylabel(f"median {LABELS['gradient']}")
-    ax.legend(fontsize=5.5, ncols=2 if drawn > 6 else 1)
+    fig.legend(loc="outside right upper", fontsize=5.5, ncols=2 if drawn > 12 else 1)
     return fig
