@@ -7,6 +7,7 @@ import dataclasses
 from pathlib import Path
 
 from ..config import load_config
+from ..parallel import add_workers_option
 
 __all__ = ["add_arguments", "run"]
 
@@ -25,13 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="TOML with a [learn] section (default: the configuration the analysis recorded)",
     )
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=0,
-        help="threads fitting models at once (default 0 = every core; results do not depend "
-        "on it)",
-    )
+    add_workers_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
