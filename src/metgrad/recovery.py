@@ -384,11 +384,28 @@ def lad_slope(x: np.ndarray, y: np.ndarray) -> float:
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     design = np.vstack([np.ones_like(x), x])
     result = linprog(-y, A_eq=design, b_eq=np.zeros(2), bounds=(-1.0, 1.0), method="highs")
-    if result.status != 0:
-        raise ValueError(f"LAD linear program failed: {result.message}")
+    if result.status != 0:  # HiGHS can stop short on the dual (seen once in 2,100 galaxies)
+        return _primal_lad_slope(x, y)
     line = np.asarray(result.eqlin.marginals, dtype=float)
     cost = [np.abs(y - c[0] - c[1] * x).sum() for c in (line, -line)]
     return float(line[1] if cost[0] <= cost[1] else -line[1])
+
+
+def _primal_lad_slope(x: np.ndarray, y: np.ndarray) -> float:
+    """The LAD slope from the primal program: minimise sum(u+ + u-) subject to
+    a + b x_i + u+_i - u-_i = y_i, u >= 0 (slower, the fallback of :func:`lad_slope`)."""
+    from scipy import sparse
+
+    n = x.size
+    a_eq = sparse.hstack(
+        [sparse.csr_matrix(np.column_stack([np.ones(n), x])), sparse.eye(n), -sparse.eye(n)]
+    ).tocsr()
+    cost = np.concatenate([[0.0, 0.0], np.ones(2 * n)])
+    bounds = [(None, None)] * 2 + [(0.0, None)] * (2 * n)
+    result = linprog(cost, A_eq=a_eq, b_eq=y, bounds=bounds, method="highs")
+    if result.status != 0:
+        raise ValueError(f"LAD linear program failed: {result.message}")
+    return float(result.x[1])
 
 
 def injected_relation(log_mstar, log_sigma_star, rel: dict) -> np.ndarray:

@@ -44,3 +44,27 @@ def test_robust_width_is_the_gaussian_sigma():
     values = norm.ppf((np.arange(20001) + 0.5) / 20001)
     assert robust_width(values) == pytest.approx(1.0, abs=1e-3)
     assert np.isnan(robust_width([np.nan]))
+
+
+def test_a_dual_that_stops_short_falls_back_to_the_primal(monkeypatch):
+    """HiGHS once left a galaxy's dual program unsolved (status not 0) on a 5000-galaxy demo;
+    the primal then gives the slope, and the checks go on."""
+    import numpy as np
+    from scipy.optimize import linprog as real_linprog
+
+    import metgrad.recovery as recovery
+
+    x = np.array([0.55, 0.65, 0.75])
+    y = np.array([8.60, 8.50, 8.46])  # the LAD line passes through the 1st and 3rd: -0.7
+    calls = []
+
+    def flaky(c, **kwargs):
+        calls.append(len(c))
+        result = real_linprog(c, **kwargs)
+        if len(c) == x.size:  # the dual program (one variable per point)
+            result.status = 4
+        return result
+
+    monkeypatch.setattr(recovery, "linprog", flaky)
+    assert abs(recovery.lad_slope(x, y) - (-0.7)) < 1e-9
+    assert calls == [3, 8]  # dual, then primal (2 + 2n variables)
