@@ -2,7 +2,8 @@
 
 The analysis, the figures and the report ask this module for a column's name
 (``columns.LOG_MSTAR``, ``columns.oh("m13")``, ``columns.grad("sfh")``) so that a
-name changes in one place, and :data:`UNITS` documents what each holds.
+name changes in one place; ``docs/outputs.md`` lists every column with its unit (a test
+checks it against a run's tables).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ __all__ = [
     "N_SPAXELS",
     "PLATEIFU",
     "R_RE",
-    "UNITS",
     "err",
     "grad",
     "grad_err",
@@ -108,34 +108,3 @@ def offset(model: str) -> str:
 def loess(column: str) -> str:
     """A galaxy column LOESS-smoothed over the mass-size plane (same unit)."""
     return f"loess_{column}"
-
-
-#: Units of the columns of the analysis tables (``analysis/<calibrator>/``), for the docs
-#: and the report. Patterns in angle brackets stand for a calibrator, model or gradient.
-UNITS: dict[str, str] = {
-    PLATEIFU: "MaNGA plate-ifu",
-    MANGAID: "MaNGA target id (several plate-ifus may observe one galaxy)",
-    LOG_MSTAR: "log10(M*/Msun), Kroupa IMF (GSWLC-2X x 1.06)",
-    LOG_RE: "log10(R_e/kpc), NSA elliptical Petrosian half-light radius",
-    LOG_PHI_STAR: "log10(M*/R_e / (Msun/kpc))",
-    BA: "axis ratio b/a (NSA)",
-    R_RE: "deprojected radius / R_e",
-    LOG_SIGMA_STAR: "log10(Sigma_* / (Msun/kpc^2)), deprojected",
-    LOG_SIGMA_SFR: "log10(Sigma_SFR / (Msun/yr/kpc^2)), deprojected",
-    LOG_SSFR: "log10(sSFR_local / yr^-1)",
-    LOG_EW_HA: "log10(EW(Halpha)/Angstrom)",
-    D4000: "4000-Angstrom break (Pipe3D)",
-    LOG_AGE_LW: "log10(t_LW/yr), light-weighted age (Pipe3D)",
-    A_V: "V-band attenuation, mag",
-    FINAL: "True for spaxels of the final sample",
-    N_SPAXELS: "spaxels in the observed-gradient fit",
-    "oh_<calibrator>": "12+log(O/H), dex",
-    "oh_<calibrator>_err": "1-sigma measurement error, dex",
-    "pred_<model>": "model 12+log(O/H), dex",
-    "err_<model>": "model error, dex",
-    "grad_<obs|model>": "LAD gradient, dex/R_e (0.5-2 R_e)",
-    "grad_<obs|model>_err": "robust_sigma of 100 refitted slopes, dex/R_e",
-    "intercept_<obs|model>": "12+log(O/H) at R = 0, dex",
-    "offset_<model>": "observed minus model gradient, dex/R_e",
-    "loess_<column>": "LOESS (20 %) over the mass-size plane, unit of the column",
-}

@@ -40,10 +40,6 @@ class FinalSample:
     rows: pd.Index
     steps: SampleSteps
 
-    def galaxies(self, spaxels: pd.DataFrame) -> pd.Index:
-        """Plate-ifus of the final galaxies, in order of appearance."""
-        return pd.Index(pd.unique(spaxels.loc[self.rows, C.PLATEIFU]), name=C.PLATEIFU)
-
 
 def select_final_sample(sample: Sample, fitted: FittedModels, config: RunConfig) -> FinalSample:
     """The mass cut, the model requirement and the spaxel count, in this order.

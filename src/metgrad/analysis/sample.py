@@ -21,6 +21,7 @@ import pandas as pd
 from .. import columns as C
 from ..calibration import Calibrator
 from ..config import RunConfig
+from .load import LOG_COLUMNS
 
 __all__ = [
     "RepeatObservations",
@@ -157,9 +158,8 @@ class Sample:
 
 
 def _sample_columns(spaxels: pd.DataFrame, calibrator: Calibrator, others) -> list[str]:
-    linear = ["sigma_star", "sigma_sfr", "ssfr_local", "ew_ha", "av_over_sigma_star",
-              "sigma_sfr_over_av"]  # fmt: skip
-    drop = {c for o in others for c in (o.oh_column, o.err_column)} | set(linear)
+    """The loaded columns less the other calibrators' and the linear ones (their logs stay)."""
+    drop = {c for o in others for c in (o.oh_column, o.err_column)} | set(LOG_COLUMNS.values())
     return [c for c in spaxels.columns if c not in drop]
 
 
