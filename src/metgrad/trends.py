@@ -7,6 +7,8 @@ robust dispersions of residuals in 1-D bins.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
@@ -14,7 +16,7 @@ from scipy import stats as scipy_stats
 from .stats.binned import bin_index
 from .stats.robust import robust_sigma
 
-__all__ = ["PARAMETERS", "average_ranks", "binned_trend", "spearman_table"]
+__all__ = ["PARAMETERS", "ColumnOrders", "average_ranks", "binned_trend", "spearman_table"]
 
 #: Parameters of the correlation figures: label -> column of the sample table.
 #: Logarithmic columns give the same rank correlations as the linear quantities.
@@ -47,17 +49,92 @@ def average_ranks(values: np.ndarray) -> np.ndarray:
         float64 ranks (the "average" method of `scipy.stats.rankdata`).
     """
     v = np.asarray(values)
-    n = v.size
     order = np.argsort(v)  # ties are averaged below, so the sort need not be stable
-    ordered = v[order]
+    ranks = np.empty(v.size)
+    ranks[order] = _tied_ranks(v[order])
+    return ranks
+
+
+def _tied_ranks(ordered: np.ndarray) -> np.ndarray:
+    """Average ranks of sorted values (or of their tie-group numbers), in sorted order."""
+    n = ordered.size
     new_value = np.empty(n, dtype=bool)
     new_value[:1] = True
     np.not_equal(ordered[1:], ordered[:-1], out=new_value[1:])
     starts = np.flatnonzero(new_value)
     counts = np.diff(np.append(starts, n))
-    ranks = np.empty(n)
-    ranks[order] = np.repeat(starts + (counts + 1) / 2.0, counts)
-    return ranks
+    return np.repeat(starts + (counts + 1) / 2.0, counts)
+
+
+class ColumnOrders:
+    """Sort orders of a table's columns, sorted once and shared by every subset of its rows.
+
+    The Spearman tables of the analysis rank the same parameter columns on many
+    subsets of one spaxel table (each calibrator's sample, the rows with a finite
+    residual). Sorting a column of the whole table once and keeping, for each
+    subset, the sorted positions that belong to it gives the subset's ranks in
+    linear time instead of a new sort.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The whole table, with a unique index; the subsets passed to :meth:`ranks`
+        are rows of it (by index label) with the same column values.
+    """
+
+    def __init__(self, frame: pd.DataFrame):
+        if not frame.index.is_unique:
+            raise ValueError("ColumnOrders: the table's index must be unique")
+        self._frame = frame
+        self._sorted: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._lock = threading.Lock()
+
+    def _sorted_column(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """Row positions in value order, and the tie group of each (equal values, one group)."""
+        with self._lock:
+            cached = self._sorted.get(column)
+        if cached is None:
+            values = self._frame[column].to_numpy(dtype=float)
+            index_type = np.int32 if values.size < 2**31 else np.intp
+            order = np.argsort(values).astype(index_type)  # non-finite values last
+            ordered = values[order]
+            new_value = np.empty(values.size, dtype=bool)
+            new_value[:1] = True
+            np.not_equal(ordered[1:], ordered[:-1], out=new_value[1:])
+            cached = (order, np.cumsum(new_value, dtype=index_type))
+            with self._lock:
+                self._sorted[column] = cached
+        return cached
+
+    def ranks(self, column: str, rows: pd.Index) -> np.ndarray:
+        """Average ranks (1..n) of ``column`` over ``rows``, in the order of ``rows``.
+
+        Parameters
+        ----------
+        column : str
+            A column of the table.
+        rows : pandas.Index
+            Index labels of the table (unique), where ``column`` is finite.
+
+        Returns
+        -------
+        ndarray, shape (len(rows),)
+            The same as ``average_ranks(frame.loc[rows, column])``.
+        """
+        order, group = self._sorted_column(column)
+        positions = self._frame.index.get_indexer(rows)
+        if (positions < 0).any():
+            raise ValueError("ColumnOrders.ranks: rows that are not in the table")
+        member = np.zeros(order.size, dtype=bool)
+        member[positions] = True
+        if int(member.sum()) != positions.size:
+            raise ValueError("ColumnOrders.ranks: repeated rows")
+        in_subset = member[order]
+        local = np.empty(order.size, dtype=np.intp)
+        local[positions] = np.arange(positions.size)
+        ranks = np.empty(positions.size)
+        ranks[local[order[in_subset]]] = _tied_ranks(group[in_subset])
+        return ranks
 
 
 def _spearman(x_ranks: np.ndarray, t_ranks: np.ndarray) -> tuple[float, float]:
@@ -76,7 +153,7 @@ def _spearman(x_ranks: np.ndarray, t_ranks: np.ndarray) -> tuple[float, float]:
 
 
 def spearman_table(
-    frame: pd.DataFrame, target, parameters: dict[str, str], *, pool=None
+    frame: pd.DataFrame, target, parameters: dict[str, str], *, pool=None, orders=None
 ) -> pd.DataFrame:
     """Spearman rho and p-value of ``target`` against each parameter column.
 
@@ -91,6 +168,9 @@ def spearman_table(
     pool : object with a ``map`` method, optional
         Ranks the parameters on its threads (sorting releases the GIL), e.g.
         :func:`metgrad.parallel.thread_pool`; default: this thread.
+    orders : ColumnOrders, optional
+        Sort orders of a table that ``frame`` is a subset of (by index label):
+        the parameters' ranks are taken from them instead of sorting again.
 
     Returns
     -------
@@ -116,10 +196,12 @@ def spearman_table(
         n = int(good.sum())
         rho = p = np.nan
         if n >= 3:
+            x_ranks = (average_ranks(x[good]) if orders is None
+                       else orders.ranks(column, frame.index[good]))  # fmt: skip
             if n == t_ranks.size:  # x finite wherever the target is: reuse its ranks
-                rho, p = _spearman(average_ranks(x[good]), t_ranks)
+                rho, p = _spearman(x_ranks, t_ranks)
             else:
-                rho, p = _spearman(average_ranks(x[good]), average_ranks(t[good]))
+                rho, p = _spearman(x_ranks, average_ranks(t[good]))
         return (label, column, n, rho, p, abs(rho), np.sign(rho))
 
     items = list(parameters.items())

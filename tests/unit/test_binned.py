@@ -230,3 +230,28 @@ def test_2d_without_median_keeps_every_other_statistic():
     for name in ("count", "mean", "std", "point_row"):
         assert np.array_equal(getattr(full, name), getattr(lean, name), equal_nan=True)
     assert np.isnan(lean.median).all() and np.isfinite(full.median).all()
+
+
+def test_counting_and_sorting_paths_agree(monkeypatch):
+    """Small grids are counted, large sparse ones sorted: the same bins either way."""
+    from metgrad.stats import binned
+
+    rng = np.random.default_rng(11)
+    x, y = rng.normal(10, 0.5, 3000), rng.normal(8, 0.3, 3000)
+    v = rng.normal(size=3000)
+    x[:2] = [1e4, -1e4]  # two far points: a grid of ~4e5 x 60 cells, far more than 4n
+    counted = binned_statistics_2d(x[2:], y[2:], v[2:], 0.1, min_count=3)
+    sparse = binned_statistics_2d(x, y, v, 0.1, min_count=3)
+    assert sparse._lookup is None and counted._lookup is not None
+    monkeypatch.setattr(binned, "_DENSE_GRID_FACTOR", 0)
+    monkeypatch.setattr(binned, "_DENSE_GRID_MIN", 0)
+    sorted_small = binned_statistics_2d(x[2:], y[2:], v[2:], 0.1, min_count=3)
+    assert sorted_small._lookup is None
+    for name in ("count", "mean", "median", "std", "point_row"):
+        assert_array_equal(getattr(counted, name), getattr(sorted_small, name))
+    for a, b in zip(counted.index, sorted_small.index, strict=True):
+        assert_array_equal(a, b)
+    px, py = rng.normal(10, 0.7, 500), rng.normal(8, 0.4, 500)
+    px[0] = np.nan
+    assert_array_equal(counted.rows_of(px, py), sorted_small.rows_of(px, py))
+    assert (counted.rows_of(px, py) >= 0).sum() > 100

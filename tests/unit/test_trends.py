@@ -7,7 +7,7 @@ from numpy.testing import assert_allclose
 from scipy import stats
 
 from metgrad.parallel import thread_pool
-from metgrad.trends import average_ranks, spearman_table
+from metgrad.trends import ColumnOrders, average_ranks, spearman_table
 
 
 def test_average_ranks_by_hand():
@@ -21,8 +21,28 @@ def test_average_ranks_match_scipy_with_many_ties():
     assert_allclose(average_ranks(values), stats.rankdata(values), rtol=0, atol=0)
 
 
+def test_column_orders_rank_any_subset_as_scipy_does():
+    rng = np.random.default_rng(5)
+    n = 4000
+    values = np.round(rng.normal(size=n), 1)  # many ties
+    values[rng.random(n) < 0.05] = np.nan
+    labels = rng.permutation(10 * n)[:n]  # index labels that are not positions
+    frame = pd.DataFrame({"v": values}, index=labels)
+    orders = ColumnOrders(frame)
+    for _trial in range(3):
+        keep = np.isfinite(values) & (rng.random(n) < 0.6)
+        rows = frame.index[keep][rng.permutation(int(keep.sum()))]  # any order of the rows
+        assert_allclose(orders.ranks("v", rows), stats.rankdata(frame.loc[rows, "v"]),
+                        rtol=0, atol=0)  # fmt: skip
+    with pytest.raises(ValueError, match="not in the table"):
+        orders.ranks("v", pd.Index([-1]))
+    with pytest.raises(ValueError, match="repeated"):
+        orders.ranks("v", frame.index[[0, 0]])
+
+
 @pytest.mark.parametrize("workers", [1, 3])
-def test_spearman_table_matches_scipy(workers):
+@pytest.mark.parametrize("shared_orders", [False, True])
+def test_spearman_table_matches_scipy(workers, shared_orders):
     rng = np.random.default_rng(4)
     n = 3000
     target = rng.normal(size=n)
@@ -36,8 +56,15 @@ def test_spearman_table_matches_scipy(workers):
     )
     target[rng.random(n) < 0.1] = np.nan
     params = {"a": "linear", "b": "rounded", "c": "gappy", "d": "unrelated"}
+    orders = None
+    if shared_orders:  # the frame as a subset of a larger table, ranked through its orders
+        extra = pd.DataFrame(rng.normal(size=(500, 4)), columns=frame.columns)
+        whole = pd.concat([extra, frame], ignore_index=True).sample(frac=1.0, random_state=1)
+        frame.index = frame.index + len(extra)
+        orders = ColumnOrders(whole)
     with thread_pool(workers) as pool:
-        table = spearman_table(frame, target, params, pool=pool).set_index("parameter")
+        table = spearman_table(frame, target, params, pool=pool, orders=orders)
+    table = table.set_index("parameter")
     for label, column in params.items():
         x = frame[column].to_numpy()
         good = np.isfinite(x) & np.isfinite(target)

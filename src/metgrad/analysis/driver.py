@@ -36,6 +36,7 @@ from ..config import RunConfig, config_from_dict, spaxel_level_differences
 from ..layout import RunLayout
 from ..parallel import resolve_workers, thread_pool
 from ..provenance import config_hash, package_versions
+from ..trends import ColumnOrders
 from .compare import compare_calibrators
 from .final_gradients import measure_final_gradients
 from .final_sample import select_final_sample
@@ -60,6 +61,7 @@ def analyse_calibrator(
     *,
     repeats: RepeatObservations,
     reference_rows: pd.Index | None = None,
+    orders: ColumnOrders | None = None,
     pool,
     say: Callable[[str], None] | None = None,
 ) -> CalibratorResult:
@@ -75,6 +77,8 @@ def analyse_calibrator(
         The observation kept per galaxy.
     reference_rows : pandas.Index, optional
         The reference calibrator's final rows, for the other calibrators.
+    orders : ColumnOrders, optional
+        Sort orders of ``spaxels``' columns, shared by the calibrators' rank correlations.
     pool : executor with ``map`` and ``submit``
         The analysis's thread pool.
     say : callable, optional
@@ -94,7 +98,7 @@ def analyse_calibrator(
     not_fitted = f" (not fitted: {', '.join(fitted.failed)})" if fitted.failed else ""
     clock.done(f"{len(fitted.models)} model sets fitted{not_fitted}")
     final = select_final_sample(sample, fitted, config)
-    relations = pool.submit(relation_tables, s, oh_col, fitted, config)
+    relations = pool.submit(relation_tables, s, oh_col, fitted, config, orders=orders)
     gradients = measure_final_gradients(
         s, final, observed.gradients, fitted=fitted, calibrator=calibrator,
         from_reference=sample.from_reference, config=config, pool=pool,
@@ -168,12 +172,13 @@ def analyse_run(
     repeats = repeat_observations(galaxies, rule=config.analysis.repeat_rule)
     provenance = {"config_hash": config_hash(config), "versions": package_versions()}
     summaries, reference_rows, compared = {}, None, {}
+    orders = ColumnOrders(spaxels)
     with thread_pool(workers) as pool:
         for key in keys:
             result = analyse_calibrator(
                 spaxels, calibration.get(key), config, repeats=repeats,
-                reference_rows=None if key == reference else reference_rows, pool=pool,
-                say=say,
+                reference_rows=None if key == reference else reference_rows, orders=orders,
+                pool=pool, say=say,
             )  # fmt: skip
             if key == reference:
                 reference_rows = result.gradients.final.rows

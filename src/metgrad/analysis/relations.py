@@ -22,7 +22,7 @@ import pandas as pd
 from .. import columns as C
 from ..config import RunConfig
 from ..models import BinnedResidualCorrection
-from ..trends import PARAMETERS, binned_trend, spearman_table
+from ..trends import PARAMETERS, ColumnOrders, binned_trend, spearman_table
 from .fit_models import FittedModels
 
 __all__ = ["RelationTables", "relation_tables"]
@@ -63,11 +63,11 @@ def _map_table(model) -> pd.DataFrame:
     )
 
 
-def _correlations(s: pd.DataFrame, oh: np.ndarray, resid: np.ndarray) -> pd.DataFrame:
-    table = spearman_table(s, oh, PARAMETERS)
+def _correlations(s: pd.DataFrame, oh: np.ndarray, resid: np.ndarray, orders) -> pd.DataFrame:
+    table = spearman_table(s, oh, PARAMETERS, orders=orders)
     base_ok = np.isfinite(resid)
     local = {k: v for k, v in PARAMETERS.items() if k not in ("M*", "Sigma_*")}
-    resid_corr = spearman_table(s[base_ok], resid[base_ok], local)
+    resid_corr = spearman_table(s[base_ok], resid[base_ok], local, orders=orders)
     renamed = resid_corr[["parameter", "n", "rho", "p_value"]].rename(
         columns={"n": "n_residual", "rho": "rho_residual", "p_value": "p_value_residual"}
     )
@@ -112,7 +112,8 @@ def _maps(s, resid, fitted, config) -> dict[str, pd.DataFrame]:
 
 
 def relation_tables(
-    spaxels: pd.DataFrame, oh_column: str, fitted: FittedModels, config: RunConfig
+    spaxels: pd.DataFrame, oh_column: str, fitted: FittedModels, config: RunConfig, *,
+    orders: ColumnOrders | None = None,
 ) -> RelationTables:
     """Correlations, trends and maps of the model-fitting sample.
 
@@ -126,11 +127,15 @@ def relation_tables(
         The fitted model sets and their predictions.
     config : RunConfig
         ``[trends]`` bins and ``[models] base_loess_frac``.
+    orders : ColumnOrders, optional
+        Sort orders of the run's spaxel table that ``spaxels`` is a subset of:
+        the parameters are then ranked without sorting them again (one sort per
+        column for every calibrator of the run).
     """
     oh = spaxels[oh_column].to_numpy()
     resid = oh - fitted.pair("base")[0]
     return RelationTables(
-        _correlations(spaxels, oh, resid),
+        _correlations(spaxels, oh, resid, orders),
         _trends(spaxels, oh, fitted, config),
         _maps(spaxels, resid, fitted, config),
     )

@@ -17,6 +17,10 @@ __all__ = ["BinnedStatistics", "bin_index", "binned_statistics_1d", "binned_stat
 # decimal edges are not exact in binary (0.15 / 0.05 = 2.9999999999999996).
 _EDGE_TOLERANCE = 1.0e-9
 _MAX_BIN_NUMBER = 2.0**62
+#: Bins are found by counting over the whole grid (linear time) when it has at most
+#: this many cells per point plus ``_DENSE_GRID_MIN``; otherwise by sorting the keys.
+_DENSE_GRID_FACTOR = 4
+_DENSE_GRID_MIN = 1 << 16
 
 
 def bin_index(x, width, *, origin=0.0):
@@ -117,6 +121,7 @@ class BinnedStatistics:
     _keys: np.ndarray = field(repr=False)
     _low: tuple = field(repr=False)
     _span: tuple = field(repr=False)
+    _lookup: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n_bins(self):
@@ -160,6 +165,8 @@ class BinnedStatistics:
                 i = np.floor((a - o) / w + _EDGE_TOLERANCE) - low
             inside &= (i >= 0) & (i < span)  # False for NaN
             key = key * span + np.where(inside, i, 0).astype(np.int64)
+        if self._lookup is not None:  # a table over the whole grid: no search
+            return np.where(inside, self._lookup[key], -1).astype(np.int64)
         position = np.searchsorted(self._keys, key)
         position = np.minimum(position, max(self._keys.size - 1, 0))
         found = inside & (self._keys.size > 0)
@@ -264,6 +271,29 @@ def _checked_width_origin(width, origin):
     return width, origin
 
 
+def _occupied_bins(key: np.ndarray, n_grid: int | None):
+    """Sorted occupied bin keys, each point's row among them and the counts.
+
+    With ``n_grid`` (the number of grid cells, small enough) by counting over
+    the whole grid in linear time; otherwise by sorting (`numpy.unique`).
+    """
+    if n_grid is None:
+        keys, row, count = np.unique(key, return_inverse=True, return_counts=True)
+        return keys, row.reshape(-1), count
+    on_grid = np.bincount(key, minlength=n_grid)
+    keys = np.flatnonzero(on_grid)
+    row_of_key = np.cumsum(on_grid > 0) - 1
+    return keys.astype(np.int64), row_of_key[key], on_grid[keys]
+
+
+def _grid_lookup(keys: np.ndarray, n_grid: int) -> np.ndarray:
+    """Row of every grid cell (-1 where no kept bin), for `BinnedStatistics.rows_of`."""
+    lookup = np.full(n_grid, -1, dtype=np.int64)
+    lookup[keys] = np.arange(keys.size)
+    lookup.setflags(write=False)
+    return lookup
+
+
 def _binned(coords, values, widths, origins, min_count, name, with_median=True):
     """Statistics of ``values`` in bins of any number of coordinates."""
     coords = [np.asarray(c, dtype=np.float64) for c in coords]
@@ -290,8 +320,9 @@ def _binned(coords, values, widths, origins, min_count, name, with_median=True):
     for b, lo, s in zip(bins, low, span, strict=True):
         key = key * s + (b - lo)
 
-    keys, row, count = np.unique(key, return_inverse=True, return_counts=True)
-    row = row.reshape(-1)
+    n_grid = int(np.prod(span))
+    dense = n_grid <= _DENSE_GRID_FACTOR * key.size + _DENSE_GRID_MIN
+    keys, row, count = _occupied_bins(key, n_grid if dense else None)
     v = values[good]
     n_rows = keys.size
     total = np.bincount(row, weights=v, minlength=n_rows)
@@ -303,7 +334,10 @@ def _binned(coords, values, widths, origins, min_count, name, with_median=True):
 
     if with_median:
         by_value = np.argsort(v)
-        sorted_values = v[by_value[np.argsort(row[by_value], kind="stable")]]  # by bin, value
+        # a stable sort of small integers is a radix sort in numpy: linear time
+        row_type = np.uint16 if n_rows <= np.iinfo(np.uint16).max else np.int64
+        by_bin = np.argsort(row[by_value].astype(row_type), kind="stable")
+        sorted_values = v[by_value[by_bin]]  # by bin, then value
         start = np.cumsum(count) - count
         median = (sorted_values[start + (count - 1) // 2] + sorted_values[start + count // 2]) / 2
     else:  # two sorts of every value saved when only means are needed
@@ -337,4 +371,5 @@ def _binned(coords, values, widths, origins, min_count, name, with_median=True):
         _keys=keys,
         _low=low,
         _span=span,
+        _lookup=_grid_lookup(keys, n_grid) if dense else None,
     )
