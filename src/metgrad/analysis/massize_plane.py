@@ -57,16 +57,19 @@ class MassSizePlane:
 
 def _profiles(gal, f, oh_column, config) -> pd.DataFrame:
     edges = config.massize.profile_edges
-    f_bins = gal["massize_bin"].reindex(f[C.PLATEIFU]).to_numpy()
-    f_sub = gal["subsample"].reindex(f[C.PLATEIFU]).to_numpy()
+    # one integer per (mass-size bin, subsample) pair, looked up per spaxel once
+    pairs = pd.MultiIndex.from_arrays([gal["massize_bin"], gal["subsample"]])
+    pair_code, pair_names = pd.factorize(pairs)
+    code = pd.Series(pair_code, index=gal.index).reindex(f[C.PLATEIFU]).to_numpy()
     r = f[C.R_RE].to_numpy()
     quantities = {"oh": f[oh_column].to_numpy(),
                   "residual_sfh": (f[oh_column] - f[C.pred("SFH")]).to_numpy()}  # fmt: skip
     rows = []
     for b in sorted(set(gal["massize_bin"]) - {""}):
         for sub in SUBSAMPLES:
-            member = (f_bins == b) & (f_sub == sub)
-            n_gal = int(((gal["massize_bin"] == b) & (gal["subsample"] == sub)).sum())
+            at = pair_names.get_indexer([(b, sub)])[0]
+            member = code == at if at >= 0 else np.zeros(r.size, dtype=bool)
+            n_gal = int((pair_code == at).sum()) if at >= 0 else 0
             for quantity, values in quantities.items():
                 prof = radial_profile(r[member], values[member], edges=edges)
                 prof.insert(0, "quantity", quantity)
