@@ -323,13 +323,15 @@ def _intercept(x, y, slope, work):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def lad_rows(x, y, slope_out, intercept_out, with_intercept, start=np.nan):
+def lad_rows(x, y, slope_out, intercept_out, with_intercept, start):
     """Fit every row of ``y`` (shape (m, n)); ``x`` has shape (1, n) (shared) or (m, n).
 
     Results go to ``slope_out`` and ``intercept_out`` (shape (m,)); the
     intercepts are left untouched if ``with_intercept`` is False (refits whose
     slopes alone are used). Every descent starts from the slope ``start``
-    (least squares if NaN; see `_fit_row`).
+    (least squares if NaN; see `_fit_row`). ``start`` has no default: numba's
+    on-disk cache keys an omitted argument by its default, and a NaN default
+    never equals itself, so every process would compile the kernel again.
     """
     m, n = y.shape
     shared = x.shape[0] == 1

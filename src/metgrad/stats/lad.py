@@ -134,7 +134,7 @@ def lad_line(x, y):
     xs, ys, single = _validated(x, y)
     slope = np.empty(ys.shape[0])
     intercept = np.empty(ys.shape[0])
-    lad_rows(xs.reshape(-1, xs.shape[-1]), ys, slope, intercept, True)
+    lad_rows(xs.reshape(-1, xs.shape[-1]), ys, slope, intercept, True, np.nan)
     if single:
         return LADLine(float(slope[0]), float(intercept[0]))
     return LADLine(slope, intercept)
