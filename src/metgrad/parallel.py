@@ -383,11 +383,11 @@ class SerialPool:
         """``map(fn, *iterables)``, evaluated now."""
         return iter([fn(*args) for args in zip(*iterables, strict=False)])
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future:
-        """Run ``fn(*args)`` now; return a finished future."""
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
+        """Run ``fn(*args, **kwargs)`` now; return a finished future."""
         future: cf.Future = cf.Future()
         try:
-            future.set_result(fn(*args))
+            future.set_result(fn(*args, **kwargs))
         except Exception as exc:  # delivered by future.result(), as a pool would
             future.set_exception(exc)
         return future

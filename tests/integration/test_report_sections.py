@@ -130,3 +130,20 @@ def test_learn_section_shows_scores_and_figures(sections_run):
 def test_learn_section_says_how_to_make_it(demo_run):
     section = _section(demo_run.report.read_text(), "learned")
     assert "metgrad learn" in section and "<img" not in section
+
+
+def test_calibrators_analysed_two_at_a_time_equal_those_analysed_in_turn(sections_run, demo_run,
+                                                                         tmp_path):  # fmt: skip
+    """``--calibrator all`` with two threads takes the calibrators after the reference two at
+    a time; one thread takes them in turn: every table of each calibrator is the same file."""
+    run = tmp_path / "run"
+    shutil.copytree(demo_run.run, run, ignore=shutil.ignore_patterns("analysis", "report"))
+    keys = ["pg16", "c20_n2", "kd02_n2o2"]
+    args = [a for k in keys for a in ("--calibrator", k)]
+    assert main(["analyse", str(run), *args, "--workers", "1"]) == 0
+    for key in ["m13", *keys]:
+        one, two = RunLayout(run).analysis(key).dir, RunLayout(sections_run["run"]).analysis(key).dir
+        names = sorted(p.name for p in one.iterdir())
+        assert names == sorted(p.name for p in two.iterdir()) and len(names) > 10
+        for name in names:
+            assert (one / name).read_bytes() == (two / name).read_bytes(), (key, name)

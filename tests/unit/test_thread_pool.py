@@ -23,6 +23,7 @@ def test_one_worker_is_this_thread():
         names = list(pool.map(lambda _: threading.current_thread().name, range(3)))
         assert names == [threading.current_thread().name] * 3
         assert pool.submit(lambda a, b: a + b, 2, 3).result() == 5
+        assert pool.submit(lambda a, *, b: a - b, 2, b=3).result() == -1  # as executors take
         failed = pool.submit(lambda: 1 / 0)
         with pytest.raises(ZeroDivisionError):
             failed.result()

@@ -12,7 +12,9 @@ For each calibrator (the reference first, Appendix B):
 8. :func:`~.massize_plane.massize_plane` (§4.2)
 9. :func:`~.summary.summarise` and :func:`~.write.write_result`
 
-and then, once for the run, :func:`~.compare.compare_calibrators` (Appendix B for
+The reference calibrator goes first; the others take its final sample and, when
+there are several, are analysed two at a time (:func:`_calibrator_lanes`). Then,
+once for the run, :func:`~.compare.compare_calibrators` (Appendix B for
 every calibrator: gradient differences, Table 1, the paper's conclusions).
 
 Every step takes the previous steps' frozen results and returns its own; only
@@ -23,6 +25,7 @@ not depend on ``workers``, the threads of the one pool that every step uses.
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import json
 import time
 from collections.abc import Callable
@@ -34,7 +37,7 @@ from .. import calibration
 from ..atomic import write_csv_atomic, write_json_atomic, write_parquet_atomic
 from ..config import RunConfig, config_from_dict, spaxel_level_differences
 from ..layout import RunLayout
-from ..parallel import resolve_workers, thread_pool
+from ..parallel import SerialPool, resolve_workers, thread_pool
 from ..provenance import config_hash, package_versions
 from ..trends import ColumnOrders
 from .compare import compare_calibrators
@@ -171,25 +174,31 @@ def analyse_run(
     reference = config.analysis.reference_calibrator
     repeats = repeat_observations(galaxies, rule=config.analysis.repeat_rule)
     provenance = {"config_hash": config_hash(config), "versions": package_versions()}
-    summaries, reference_rows, compared = {}, None, {}
     orders = ColumnOrders(spaxels)
+    done: dict[str, tuple] = {}
+
+    def analyse_one(key: str, pool, reference_rows=None) -> pd.Index:
+        result = analyse_calibrator(
+            spaxels, calibration.get(key), config, repeats=repeats,
+            reference_rows=reference_rows, orders=orders, pool=pool, say=say,
+        )  # fmt: skip
+        summary = summarise(result, config, provenance)
+        write_result(layout.analysis(key).dir, result, summary)
+        done[key] = (summary, {
+            "calibrator": result.calibrator,
+            "galaxies": result.plane.galaxies,
+            "table1": result.tables.table1.reset_index(),
+        })  # fmt: skip
+        return result.gradients.final.rows  # the tables go when this returns
+
+    others = [k for k in keys if k != reference]
     with thread_pool(workers) as pool:
-        for key in keys:
-            result = analyse_calibrator(
-                spaxels, calibration.get(key), config, repeats=repeats,
-                reference_rows=None if key == reference else reference_rows, orders=orders,
-                pool=pool, say=say,
-            )  # fmt: skip
-            if key == reference:
-                reference_rows = result.gradients.final.rows
-            summaries[key] = summarise(result, config, provenance)
-            write_result(layout.analysis(key).dir, result, summaries[key])
-            compared[key] = {
-                "calibrator": result.calibrator,
-                "galaxies": result.plane.galaxies,
-                "table1": result.tables.table1.reset_index(),
-            }
-            del result  # one calibrator's tables in memory at a time
+        rows = analyse_one(reference, pool)
+        with _calibrator_lanes(pool, len(others)) as lanes:
+            for _ in lanes.map(lambda key: analyse_one(key, pool, rows), others):
+                pass
+    summaries = {k: done[k][0] for k in keys}
+    compared = {k: done[k][1] for k in keys}
     _write_comparison(layout, compare_calibrators(compared))
     manifest = {
         "stage": "analyse",
@@ -200,6 +209,24 @@ def analyse_run(
     }
     write_json_atomic(layout.analysis_manifest, manifest)
     return summaries
+
+
+def _calibrator_lanes(pool, n_others: int):
+    """Threads that take the calibrators after the reference, two at a time when there are
+    several and the pool has several threads.
+
+    Each calibrator has serial steps (sample cuts, metrics, tables, writing) between
+    the pool's parallel ones; with two calibrators in progress, one's serial steps
+    overlap the other's work on the pool. The fitting itself still runs on the one
+    pool (a lane thread only waits on it, and no pool thread waits on a lane), so
+    the cores are not oversubscribed beyond those serial steps. Memory: two
+    calibrators' tables at a time instead of one. With one other calibrator (the
+    paper's two) or one thread, the calibrators are simply taken in turn.
+    """
+    lanes = min(2, int(getattr(pool, "workers", 1)), n_others)
+    return SerialPool() if lanes <= 1 else cf.ThreadPoolExecutor(
+        max_workers=lanes, thread_name_prefix="metgrad-calibrator"
+    )
 
 
 def _write_comparison(layout: RunLayout, comparison) -> None:
