@@ -65,9 +65,10 @@ def _map_table(model) -> pd.DataFrame:
 
 def _correlations(s: pd.DataFrame, oh: np.ndarray, resid: np.ndarray, orders) -> pd.DataFrame:
     table = spearman_table(s, oh, PARAMETERS, orders=orders)
-    base_ok = np.isfinite(resid)
     local = {k: v for k, v in PARAMETERS.items() if k not in ("M*", "Sigma_*")}
-    resid_corr = spearman_table(s[base_ok], resid[base_ok], local, orders=orders)
+    # the rows without a base prediction (NaN residual) are left out by the table itself,
+    # so the sample is not copied for them
+    resid_corr = spearman_table(s, resid, local, orders=orders)
     renamed = resid_corr[["parameter", "n", "rho", "p_value"]].rename(
         columns={"n": "n_residual", "rho": "rho_residual", "p_value": "p_value_residual"}
     )
@@ -100,11 +101,12 @@ def _maps(s, resid, fitted, config) -> dict[str, pd.DataFrame]:
         maps["sfh_ha_correction"] = _map_table(fitted.models["SFH_Ha"].correction_)
     ok = np.isfinite(resid)
     t = config.trends
+    features = (C.LOG_SIGMA_STAR, C.LOG_SIGMA_SFR)
     try:
         sfr_map = BinnedResidualCorrection(
-            features=(C.LOG_SIGMA_STAR, C.LOG_SIGMA_SFR), widths=(t.sfr_map_bin,) * 2,
+            features=features, widths=(t.sfr_map_bin,) * 2,
             min_count=t.sfr_map_min_count, loess_frac=config.models.base_loess_frac,
-        ).fit(s[ok], resid[ok])  # fmt: skip
+        ).fit(s.loc[ok, list(features)], resid[ok])  # the two columns, not the whole sample
         maps["sigma_sfr_residual"] = _map_table(sfr_map)
     except ValueError:  # too few occupied bins in a small sample
         pass
