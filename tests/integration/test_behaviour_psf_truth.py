@@ -20,10 +20,13 @@ pipeline's physics:
 - gradients are exact LAD slopes (linear program, HiGHS) over the final sample's spaxels
   of each galaxy.
 
-"Flattened truth" is that expected observation; "injected truth" is the truth table's
-``oh_m13`` (M13 on the noise-free, dust-free HII-region lines, no PSF, no diffuse gas).
-Measured on this survey (medians over the 13 galaxies, dex/R_e): flattened - injected =
-+0.015 (diffuse gas alone +0.009, the PSF the rest); pipeline - flattened = -0.003.
+"Flattened truth" is that expected observation; "no-PSF truth" the same without the
+convolution (diffuse gas only); "injected truth" is the truth table's ``oh_m13`` (M13 on the
+noise-free, dust-free HII-region lines, no PSF, no diffuse gas). Measured on this survey
+(medians over the 13 galaxies, dex/R_e): flattened - injected = +0.015 (diffuse gas alone
++0.009, the PSF +0.006); pipeline - flattened = -0.003; median |pipeline - flattened| =
+0.005 against 0.010 for |pipeline - no-PSF|. With the mock's PSF switched off (tried by
+hand) the pipeline sits closer to the no-PSF truth (0.006 against 0.010) and the test fails.
 """
 
 from __future__ import annotations
@@ -92,13 +95,13 @@ def lad_slope(x: np.ndarray, y: np.ndarray) -> float:
     result = linprog(-y, A_eq=design, b_eq=[0.0, 0.0], bounds=(-1.0, 1.0), method="highs")
     assert result.status == 0, result.message
     a, b = -result.eqlin.marginals
-    assert np.abs(y - a - b * x).sum() == pytest.approx(-result.fun, rel=1e-8, abs=1e-10)
+    assert np.abs(y - a - b * x).sum() == pytest.approx(-result.fun, rel=1e-6, abs=1e-9)
     return float(b)
 
 
 @pytest.fixture(scope="module")
 def gradients(demo_run) -> pd.DataFrame:
-    """Per final galaxy: the pipeline's gradient, the flattened and the injected truth."""
+    """Per final galaxy: the pipeline's gradient; the flattened, no-PSF and injected truth."""
     root, run = demo_run.root, demo_run.run
     config = MockConfig.from_dict(json.loads((root / "truth" / "relations.json").read_text())
                                   ["config"])  # fmt: skip
@@ -129,10 +132,12 @@ def gradients(demo_run) -> pd.DataFrame:
         truth = pd.read_parquet(root / "truth" / "spaxels" / f"{plateifu}.parquet",
                                 columns=["spaxel_row", "spaxel_col", "oh_m13"])  # fmt: skip
         injected = truth.set_index(["spaxel_row", "spaxel_col"]).loc[list(zip(y, x, strict=True))]
+        unconvolved = {n: observed.flux_nopsf[MODELLED_LINES.index(n)][y, x] for n in WAVELENGTHS}
         rows.append({
             "plateifu": plateifu,
             "pipeline": grad_obs,
             "flattened": lad_slope(r, m13_dust_corrected(convolved)),
+            "no_psf": lad_slope(r, m13_dust_corrected(unconvolved)),
             "injected": lad_slope(r, injected["oh_m13"].to_numpy(dtype=float)),
         })  # fmt: skip
     frame = pd.DataFrame(rows).set_index("plateifu")
@@ -141,13 +146,20 @@ def gradients(demo_run) -> pd.DataFrame:
 
 
 def test_the_psf_and_diffuse_gas_flatten_the_expected_gradients(gradients):
-    flattening = np.median(gradients["flattened"] - gradients["injected"])
-    assert flattening > MIN_FLATTENING
-    assert (gradients["flattened"] > gradients["injected"]).mean() >= 0.75
+    g = gradients
+    assert np.median(g["flattened"] - g["injected"]) > MIN_FLATTENING
+    assert np.median(g["no_psf"] - g["injected"]) > 0  # the diffuse gas's share
+    assert np.median(g["flattened"] - g["no_psf"]) > 0  # the PSF's share
 
 
 def test_pipeline_gradients_match_the_flattened_truth(gradients):
-    assert abs(np.median(gradients["pipeline"] - gradients["flattened"])) < MATCH_TOLERANCE
+    g = gradients
+    assert abs(np.median(g["pipeline"] - g["flattened"])) < MATCH_TOLERANCE
+    # galaxy by galaxy the pipeline is closer to the flattened truth than to the truth
+    # without the PSF (measured 0.005 against 0.010 dex/R_e) or to the injected truth
+    closest = np.median(np.abs(g["pipeline"] - g["flattened"]))
+    assert closest < np.median(np.abs(g["pipeline"] - g["no_psf"]))
+    assert closest < np.median(np.abs(g["pipeline"] - g["injected"]))
 
 
 def test_pipeline_gradients_differ_from_the_injected_truth_by_the_flattening(gradients):
