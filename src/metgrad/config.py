@@ -33,6 +33,8 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from .physics.imf import CHABRIER_TO_KROUPA, SALPETER_TO_KROUPA
+
 __all__ = [
     "AnalysisConfig",
     "ConfigError",
@@ -151,8 +153,8 @@ class PhysicsConfig:
     h0: float = 71.0
     om0: float = 0.27
     spaxel_arcsec: float = 0.5
-    salpeter_to_kroupa: float = 0.62
-    chabrier_to_kroupa: float = 1.06
+    salpeter_to_kroupa: float = SALPETER_TO_KROUPA
+    chabrier_to_kroupa: float = CHABRIER_TO_KROUPA
 
     def __post_init__(self):
         _check_range("physics.r_v", self.r_v, 1.0, 6.0)
