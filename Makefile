@@ -16,9 +16,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/metgrad demo
 
+# Two pytest-xdist workers; tests that share a costly fixture run on one worker (the
+# xdist_group marks of tests/conftest.py), so no fixture is built twice.
 test: $(STAMP) browser
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # The report test opens report.html in headless Chromium (Debian's package). Install it
 # when missing and possible; the test skips with a message where it is not.
