@@ -17,10 +17,11 @@ demo: $(STAMP)
 	$(BIN)/metgrad demo
 
 # Two pytest-xdist workers; tests that share a costly fixture run on one worker (the
-# xdist_group marks of tests/conftest.py), so no fixture is built twice.
+# xdist_group marks of tests/conftest.py), so no fixture is built twice, in the order that
+# tests/conftest.py gives them (the longest work first).
 test: $(STAMP) browser
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder
 
 # The report test opens report.html in headless Chromium (Debian's package). Install it
 # when missing and possible; the test skips with a message where it is not.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -59,9 +60,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     Tests are joined (transitively) when they use the same fixture of
     :data:`SHARED_FIXTURES` or a module-scoped fixture of the same module; each joined set is
-    one group, sent whole to one worker, so no such fixture is built twice.
+    one group, sent whole to one worker, so no such fixture is built twice. The tests are then
+    ordered for the scheduler: slow tests outside any group, the groups (largest first), the
+    rest, each in collection order.
     """
-    if getattr(config.option, "dist", "no") != "loadgroup":
+    option = config.option  # an xdist worker has loadgroup set and dist "no"
+    if not (getattr(option, "loadgroup", False) or getattr(option, "dist", "") == "loadgroup"):
         return
     parent: dict[str, str] = {}
 
@@ -74,6 +78,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for resources in shared.values():
         for other in resources[1:]:
             parent[root(other)] = root(resources[0])
+    group = {key: root(res[0]) for key, res in shared.items() if res}
     for item in items:
-        if shared[item.nodeid]:
-            item.add_marker(pytest.mark.xdist_group(root(shared[item.nodeid][0])))
+        if item.nodeid in group:
+            item.add_marker(pytest.mark.xdist_group(group[item.nodeid]))
+    # the longest work first (``make test`` keeps this order: --no-loadscope-reorder): slow
+    # tests of their own, then the groups, largest first, then the rest
+    size = Counter(group.values())
+
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        if item.nodeid in group:
+            return (1, -size[group[item.nodeid]])
+        return (0 if item.get_closest_marker("slow") else 2, 0)
+
+    items.sort(key=rank)
