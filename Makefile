@@ -16,12 +16,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/metgrad demo
 
-# Two pytest-xdist workers; tests that share a costly fixture run on one worker (the
-# xdist_group marks of tests/conftest.py), so no fixture is built twice, in the order that
-# tests/conftest.py gives them (the longest work first).
+# Two pytest-xdist workers, one test module at a time, and every module that uses one of the
+# costly session fixtures on the same worker (tests/conftest.py), so no fixture is built
+# twice; the longest work first (the order tests/conftest.py gives).
 test: $(STAMP) browser
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 # The report test opens report.html in headless Chromium (Debian's package). Install it
 # when missing and possible; the test skips with a message where it is not.

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import os
 from collections import Counter
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -36,59 +38,110 @@ def real_maps_dr15() -> Path:
     return _require(REAL_MAPS_DR15)
 
 
-#: Session fixtures that take seconds to build (tests/integration/conftest.py). Under
-#: pytest-xdist with ``--dist loadgroup`` (``make test``) every test that uses one of them runs
-#: on the same worker, so that each is built once.
+#: Session fixtures that take seconds to build (tests/integration/conftest.py). ``make test``
+#: runs pytest-xdist with ``--dist loadfile``, for which :func:`pytest_xdist_make_scheduler`
+#: sends every module that uses one of them to the same worker, so that each is built once.
 SHARED_FIXTURES = ("demo_run", "analysed_truth_survey", "ingested_survey")
 
 
-def _shared_resources(item: pytest.Item) -> set[str]:
-    """What ``item`` shares with other tests: costly session fixtures, module-scoped ones."""
-    resources = set()
-    definitions = getattr(item, "_fixtureinfo", None)
-    for name, defs in getattr(definitions, "name2fixturedefs", {}).items():
-        if name in SHARED_FIXTURES:
-            resources.add(name)
-        elif defs and defs[-1].scope in ("package", "module", "class"):
-            resources.add(item.nodeid.split("::")[0])
-    return resources
+@cache
+def _keys_of_tests(module: Path) -> dict[str, frozenset[str]]:
+    """What each test function of a module shares: shared session fixtures, its module.
 
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under ``--dist loadgroup``, one ``xdist_group`` for tests that share a costly fixture.
-
-    Tests are joined (transitively) when they use the same fixture of
-    :data:`SHARED_FIXTURES` or a module-scoped fixture of the same module; each joined set is
-    one group, sent whole to one worker, so no such fixture is built twice. The tests are then
-    ordered for the scheduler: slow tests outside any group, the groups (largest first), the
-    rest, each in collection order.
+    Read from the source: a test's arguments and, through the fixtures defined in the module,
+    the fixtures they use. A test that uses a fixture of its module shares the module.
     """
-    option = config.option  # an xdist worker has loadgroup set and dist "no"
-    if not (getattr(option, "loadgroup", False) or getattr(option, "dist", "") == "loadgroup"):
-        return
+    tree = ast.parse(module.read_text()) if module.is_file() else ast.Module(body=[])
+    functions = [f for f in tree.body if isinstance(f, ast.FunctionDef)]
+    local = {f.name: {a.arg for a in f.args.args} for f in functions
+             if not f.name.startswith("test")}  # fmt: skip
+    keys = {}
+    for test in (f for f in functions if f.name.startswith("test")):
+        todo, seen = [a.arg for a in test.args.args], set()
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                todo.extend(local.get(name, ()))
+        found = {n for n in seen if n in SHARED_FIXTURES}
+        keys[test.name] = frozenset(found | ({str(module)} if seen & set(local) else set()))
+    return keys
+
+
+def _unit_of_tests(root: Path, nodeids: list[str]) -> dict[str, str]:
+    """Each test (node id) to its unit of work for the workers.
+
+    A test's unit is its module unless it uses a shared session fixture: tests that use the
+    same one, or a fixture of the same module, are joined (transitively), and the unit is named
+    after the fixture.
+    """
     parent: dict[str, str] = {}
 
-    def root(key: str) -> str:
+    def find(key: str) -> str:
         while parent.setdefault(key, key) != key:
             key = parent[key]
         return key
 
-    shared = {item.nodeid: sorted(_shared_resources(item)) for item in items}
-    for resources in shared.values():
-        for other in resources[1:]:
-            parent[root(other)] = root(resources[0])
-    group = {key: root(res[0]) for key, res in shared.items() if res}
-    for item in items:
-        if item.nodeid in group:
-            item.add_marker(pytest.mark.xdist_group(group[item.nodeid]))
-    # the longest work first (``make test`` keeps this order: --no-loadscope-reorder): slow
-    # tests of their own, then the groups, largest first, then the rest
-    size = Counter(group.values())
+    def keys(nodeid: str) -> list[str]:
+        module, _, name = nodeid.partition("::")
+        found = _keys_of_tests(root / module).get(name.split("[")[0].split("::")[-1], ())
+        return sorted(k if k in SHARED_FIXTURES else module for k in found) or [module]
+
+    for nodeid in nodeids:
+        first, *rest = keys(nodeid)
+        for other in rest:
+            parent[find(other)] = find(first)
+    members: dict[str, list[str]] = {}
+    for key in list(parent):
+        members.setdefault(find(key), []).append(key)
+    name = {r: min(m, key=lambda k: (k not in SHARED_FIXTURES, k)) for r, m in members.items()}
+    return {n: name.get(find(keys(n)[0]), keys(n)[0]) for n in nodeids}
+
+
+def _loadfile(config: pytest.Config) -> bool:
+    return getattr(config.option, "dist", "") == "loadfile"
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Under ``--dist loadfile``: one unit of work per module, or per shared session fixture.
+
+    A module-scoped fixture is built once because its module runs on one worker; a session
+    fixture of :data:`SHARED_FIXTURES` because every module that uses it runs on one worker.
+    """
+    if not _loadfile(config):
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        units: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.units is None:
+                self.units = _unit_of_tests(config.rootpath, list(self.collection or []))
+            return self.units.get(nodeid) or nodeid.split("::")[0]
+
+    return SharedFixtureScheduling(config, log)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In an xdist worker: the tests in the order the scheduler should hand them out.
+
+    The longest work first (``make test`` keeps this order: ``--no-loadscope-reorder``):
+    modules with a ``slow`` test that share no session fixture, then the shared-fixture units
+    of :func:`pytest_xdist_make_scheduler`, largest first, then the rest, each in collection
+    order. A serial run keeps pytest's order.
+    """
+    if not hasattr(config, "workerinput"):
+        return
+    units = _unit_of_tests(config.rootpath, [item.nodeid for item in items])
+    size = Counter(units.values())
+    slow = {units[i.nodeid] for i in items if i.get_closest_marker("slow")}
 
     def rank(item: pytest.Item) -> tuple[int, int]:
-        if item.nodeid in group:
-            return (1, -size[group[item.nodeid]])
-        return (0 if item.get_closest_marker("slow") else 2, 0)
+        unit = units[item.nodeid]
+        if unit in SHARED_FIXTURES:
+            return (1, -size[unit])
+        return (0 if unit in slow else 2, 0)
 
     items.sort(key=rank)
