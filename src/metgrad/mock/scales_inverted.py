@@ -19,7 +19,7 @@ KK04 (ApJ 617, 240, eqs. 13, 16, 17), with ``x = log R23`` (R23 = ([OII]3727,29 
 [OIII]4959 + [OIII]5007)/Hb, the DAP's tied 4960 channel plus 5008) and ``y = log O32``
 (O32 = [OIII]4959,5007/[OII]3727,29): 12+log(O/H) is the Z solving
 ``Z = Z_branch(x, log q(Z, y))``; the upper branch where log([NII]6584/[OII]) >= -1.2.
-Here ``g(Z) = Z_branch(x, log q(Z, y)) - Z`` is tabulated on 7.0-9.6 in steps of 0.01
+Here ``g(Z) = Z_branch(x, log q(Z, y)) - Z`` is tabulated on 7.0-9.6 in steps of 0.05
 dex, cells where the denominator of log q changes sign (a pole, not a root) are left
 out, and of the cells where g falls through zero the one nearest KK04's starting value
 (8.7 upper, 8.2 lower) is bisected. KK04 iterate ``Z <- Z_branch(x, log q(Z, y))``,
@@ -109,7 +109,7 @@ def _bisect_polynomial(coeffs, target, piece):
     hi = np.full(target.shape, b)
     with np.errstate(invalid="ignore"):
         inside = (target >= min(pa, pb)) & (target <= max(pa, pb))
-        for _ in range(60):
+        for _ in range(52):  # a piece is at most 1.3 dex: 1.3 / 2^52 ~ 3e-16
             mid = 0.5 * (lo + hi)
             below = (_poly(coeffs, mid) < target) == rising  # root above mid
             lo = np.where(below, mid, lo)
@@ -154,47 +154,65 @@ def _c20(ratio: str):
         target = np.asarray(_C20_LOG_RATIOS[ratio](f), dtype=float)
         coeffs = C20_TABLE2[ratio][0]
         lower, upper = C20_PIECES[ratio]
-        x = _bisect_polynomial(coeffs, target, lower)
-        if upper is not None:
-            x = np.where(_lower_branch(f), x, _bisect_polynomial(coeffs, target, upper))
+        if upper is None:
+            return _bisect_polynomial(coeffs, target, lower) + _SOLAR
+        on_lower = np.broadcast_to(_lower_branch(f), target.shape)
+        x = np.empty(target.shape)
+        x[on_lower] = _bisect_polynomial(coeffs, target[on_lower], lower)
+        x[~on_lower] = _bisect_polynomial(coeffs, target[~on_lower], upper)
         return x + _SOLAR
 
     return formula
 
 
-def _kk04_g(z, x, y, upper):
-    """KK04 Z_branch(x, log q(Z, y)) - Z, and the denominator of log q (eq. 13)."""
+#: Grid step (dex) on which KK04's roots are bracketed, and the bisections of a cell
+#: (0.05 / 2^45 ~ 1e-15 dex). The two roots of g are ~1.4 dex apart, the pole (denominator
+#: zero) ~0.2 dex above the upper one: a cell holds one of them at most.
+_KK04_STEP = 0.05
+_KK04_BISECTIONS = 45
+
+
+def _kk04_g(z, x, y, upper: bool):
+    """KK04 Z_branch(x, log q(Z, y)) - Z on one branch, and the denominator of log q (eq. 13)."""
     y2 = y * y
     num = 32.81 - 1.153 * y2 + z * (-3.396 - 0.025 * y + 0.1444 * y2)
     den = 4.603 - 0.3119 * y - 0.163 * y2 + z * (-0.48 + 0.0271 * y + 0.02037 * y2)
     log_q = num / den
-    x2 = x * x
-    z_low = 9.40 + 4.65 * x - 3.17 * x2 - log_q * (0.272 + 0.547 * x - 0.513 * x2)
-    poly = _poly((9.72, -0.777, -0.951, -0.072, -0.811), x)
-    z_up = poly - log_q * _poly((0.0737, -0.0713, -0.141, 0.0373, -0.058), x)
-    return np.where(upper, z_up, z_low) - z, den
+    if upper:
+        poly = _poly((9.72, -0.777, -0.951, -0.072, -0.811), x)
+        z_new = poly - log_q * _poly((0.0737, -0.0713, -0.141, 0.0373, -0.058), x)
+    else:
+        x2 = x * x
+        z_new = 9.40 + 4.65 * x - 3.17 * x2 - log_q * (0.272 + 0.547 * x - 0.513 * x2)
+    return z_new - z, den
 
 
 def kk04_solve(x, y, upper) -> np.ndarray:
     """KK04 12+log(O/H) of log R23 ``x``, log O32 ``y`` and the branch (True: upper)."""
     x, y, upper = (np.ravel(v) for v in np.broadcast_arrays(x, y, upper))
-    grid = np.arange(7.0, 9.6 + 1e-9, 0.01)
+    out = np.full(x.shape, np.nan)
+    for branch in (True, False):
+        on = upper == branch
+        out[on] = _kk04_branch(x[on], y[on], branch)
+    return out
+
+
+def _kk04_branch(x, y, upper: bool) -> np.ndarray:
+    """:func:`kk04_solve` for spaxels all on one branch."""
+    grid = np.arange(7.0, 9.6 + 1e-9, _KK04_STEP)
     with np.errstate(all="ignore"):
-        g, den = _kk04_g(grid[None, :], x[:, None], y[:, None], upper[:, None])
+        g, den = _kk04_g(grid[None, :], x[:, None], y[:, None], upper)
         falls = (g[:, :-1] > 0) & (g[:, 1:] <= 0)  # a stable root: g falls through zero
         change = falls & (np.sign(den[:, :-1]) == np.sign(den[:, 1:]))
-        start = np.where(upper, 8.7, 8.2)[:, None]
+        start = 8.7 if upper else 8.2
         distance = np.where(change, np.abs(0.5 * (grid[:-1] + grid[1:]) - start), np.inf)
-        cell = np.argmin(distance, axis=1)
+        cell = np.argmin(distance, axis=1) if x.size else np.zeros(0, dtype=int)
         found = np.isfinite(distance[np.arange(x.size), cell])
         lo, hi = grid[cell], grid[cell + 1]
-        g_lo = _kk04_g(lo, x, y, upper)[0]
-        for _ in range(50):
+        for _ in range(_KK04_BISECTIONS):  # g(lo) > 0 >= g(hi) throughout
             mid = 0.5 * (lo + hi)
-            g_mid = _kk04_g(mid, x, y, upper)[0]
-            same = np.sign(g_mid) == np.sign(g_lo)
-            lo, g_lo = np.where(same, mid, lo), np.where(same, g_mid, g_lo)
-            hi = np.where(same, hi, mid)
+            above = _kk04_g(mid, x, y, upper)[0] > 0
+            lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
     return np.where(found, 0.5 * (lo + hi), np.nan)
 
 

@@ -167,6 +167,16 @@ def make_galaxy(config: MockConfig, index: int) -> GalaxyProducts:
     return GalaxyProducts(galaxy, maps, obs, p3d, dap)
 
 
+def _covered_scales(maps: dict, covered: np.ndarray, config: MockConfig) -> dict:
+    """Every calibrator's truth maps (:func:`~.scales.oh_on_scales`), NaN off the footprint."""
+    out = {}
+    for column, values in oh_on_scales(maps["oh_te"][covered], maps["log_u"][covered],
+                                       config).items():  # fmt: skip
+        out[column] = np.full(covered.shape, np.nan)
+        out[column][covered] = values
+    return out
+
+
 def galaxy_job(config: MockConfig, out_dir: str, index: int) -> dict:
     """Make observation ``index``, write its MAPS, Pipe3D and truth files; return its truth row."""
     out = Path(out_dir)
@@ -182,7 +192,7 @@ def galaxy_job(config: MockConfig, out_dir: str, index: int) -> dict:
         out / cube_path,
         fits_gz_bytes(build_pipe3d_hdus(g, prod.p3d, config), level=config.gzip_level),
     )
-    scales = oh_on_scales(maps["oh_te"], maps["log_u"], config)
+    scales = _covered_scales(maps, obs.covered, config)
     table = spaxel_table(g, maps, obs, prod.p3d, prod.dap, config, scales=scales)
     write_atomic(out / "truth" / "spaxels" / f"{g.plateifu}.parquet", parquet_bytes(table))
 
