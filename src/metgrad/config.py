@@ -36,6 +36,7 @@ from typing import Any
 from .physics.imf import CHABRIER_TO_KROUPA, SALPETER_TO_KROUPA
 
 __all__ = [
+    "OH_RANGES",
     "AnalysisConfig",
     "ConfigError",
     "GradientConfig",
@@ -389,6 +390,11 @@ class LearnConfig:
             )
 
 
+#: ``[analysis] oh_range``: the paper's M13 range cut for every calibrator, or each
+#: calibrator's own validity range.
+OH_RANGES: tuple[str, ...] = ("m13", "own")
+
+
 @dataclass(frozen=True)
 class AnalysisConfig:
     """How the analysis builds its galaxy samples (choices where the paper is silent or
@@ -408,6 +414,16 @@ class AnalysisConfig:
         False (the paper): the other calibrators take exactly the reference's final
         galaxies and spaxels. True: each re-applies the gradient-error and model
         cuts with its own metallicities, on the reference's final galaxies.
+    oh_range : str
+        The metallicity range of the spaxel sample. ``"m13"`` (the paper, §2.2 and
+        Appendix B): every calibrator on the spaxels inside the M13 O3N2 range
+        (``selection.oh_m13_min`` to ``oh_m13_max``), so all are compared on the same
+        spaxels. ``"own"``: the M13 range cut is not applied; each calibrator keeps
+        the spaxels inside its own validity range (where it returns a value; the
+        ranges are listed in docs/calibrators.md), every other cut
+        unchanged, and the calibrators after the reference take the reference's final
+        galaxies with their own spaxels, cut again as with ``recut_secondary``. No
+        re-ingest is needed: ingest records every cut per spaxel.
     recheck_final_error : bool
         Re-apply ``selection.gradient_err_max`` to the final observed gradients
         (refitted on the final spaxels). The paper applies the cut once, before the
@@ -424,6 +440,7 @@ class AnalysisConfig:
     calibrators: tuple[str, ...] = ("m13", "pg16")
     reference_calibrator: str = "m13"
     recut_secondary: bool = False
+    oh_range: str = "m13"
     recheck_final_error: bool = True
     repeat_rule: str = "most_spaxels"
     azimuthal_bin: float = 0.1
@@ -444,6 +461,11 @@ class AnalysisConfig:
                 f"{', '.join(CALIBRATORS)}"
             )
         object.__setattr__(self, "calibrators", names)
+        if self.oh_range not in OH_RANGES:
+            raise ConfigError(
+                f"analysis.oh_range = {self.oh_range!r}; allowed: "
+                f"{', '.join(repr(r) for r in OH_RANGES)}"
+            )
         if self.repeat_rule not in ("most_spaxels", "first"):
             raise ConfigError(
                 f"analysis.repeat_rule = {self.repeat_rule!r}; allowed: 'most_spaxels', 'first'"

@@ -7,13 +7,14 @@ import pyarrow.parquet as pq
 import pytest
 from astropy.io import fits
 
-from metgrad import physics
+from metgrad import calibration, physics
 from metgrad.mock import MockConfig, generate_survey
+from metgrad.mock.lines import LINE_WAVELENGTHS
 from metgrad.mock.maps import base_metallicity
 from metgrad.mock.scales import oh_on_scale
+from metgrad.mock.truth import line_tag
 from metgrad.parallel import open_executor
-
-W = {"Hb": 4862.683, "OIII": 5008.240, "NII": 6585.27, "Ha": 6564.608, "OII": 3728.5}
+from metgrad.physics import calibrators
 
 
 def all_bytes(root: Path) -> dict[str, bytes]:
@@ -48,38 +49,45 @@ def spaxels(out, plateifu):
 
 
 def test_calibrators_on_noise_free_fluxes_return_the_recorded_scales(tmp_path):
-    """The pipeline's M13 and PG16 on the dereddened noise-free lines = the truth's columns.
+    """Every pipeline calibrator on the dereddened noise-free lines = the truth's column.
 
-    ``oh_m13`` / ``oh_pg16`` are the mock's own writing of the two calibrators applied
-    to its HII-region line model; the pipeline's code is independent.
+    ``oh_<key>`` (``oh_m13``, ``oh_pg16``, ``oh_c20_r23``, ...) are the mock's own writing
+    of the 19 calibrators applied to its HII-region line model; the pipeline's code
+    (:mod:`metgrad.physics.calibrators`) is independent.
     """
     # no diffuse or LINER-like gas, so every spaxel's lines are pure star formation
     config = MockConfig(n_galaxies=3, seed=21, dig_ew_range=(0.0, 0.0), quench_centre_prob_max=0)
     galaxies = generate_survey(config, tmp_path).galaxies.to_pandas()
     out = tmp_path
-    n_checked = 0
+    n_checked = dict.fromkeys(calibrators.available(), 0)
     for g in galaxies.itertuples():
         t = spaxels(out, g.plateifu)
         assert (t.ha_sf_fraction == 1).all()
         # reddened, before the PSF, corrected with the recorded E(B-V)
         ebv = t.ebv.to_numpy(dtype=float)
-
-        def corr(tag, wave, t=t, ebv=ebv):
-            return physics.deredden(t[f"{tag}_nopsf"].to_numpy(dtype=float), wave, ebv)
-
-        hb, oiii = corr("hb4862", W["Hb"]), corr("oiii5008", W["OIII"])
-        nii, ha = corr("nii6585", W["NII"]), corr("ha6564", W["Ha"])
-        oii = corr("oii3727", 3727.092) + corr("oii3729", 3729.875)
         np.testing.assert_allclose(physics.balmer_ebv(t.ha6564_nopsf.to_numpy(float),
                                                       t.hb4862_nopsf.to_numpy(float)), ebv,
                                    atol=1e-5)  # fmt: skip
-        m13 = physics.oh_o3n2_m13(oiii, hb, nii, ha)
-        pg16 = physics.oh_r_pg16(oii, hb, oiii, nii)
-        # float32 storage of the fluxes limits the agreement to ~1e-6 dex
-        np.testing.assert_allclose(m13, t.oh_m13, atol=2e-4)
-        np.testing.assert_allclose(pg16, t.oh_pg16, atol=2e-4)
-        n_checked += len(t)
-    assert n_checked > 500
+        fluxes = {
+            name: physics.deredden(t[f"{line_tag(name)}_nopsf"].to_numpy(float), wave, ebv)
+            for name, wave in LINE_WAVELENGTHS.items()
+        }
+        for name in calibrators.available():
+            key = calibration.get(name).key
+            oh = calibrators.get(name).oh(fluxes)
+            ok = np.isfinite(oh)  # the pipeline's validity range
+            # float32 storage of the fluxes limits the agreement to ~1e-6 dex
+            np.testing.assert_allclose(oh[ok], t[f"oh_{key}"].to_numpy(float)[ok], atol=2e-4,
+                                       err_msg=name)  # fmt: skip
+            n_checked[name] += int(ok.sum())
+        hb, oiii, nii, ha = (fluxes[n] for n in ("Hb-4862", "OIII-5008", "NII-6585", "Ha-6564"))
+        oii = fluxes["OII-3727"] + fluxes["OII-3729"]
+        np.testing.assert_allclose(physics.oh_o3n2_m13(oiii, hb, nii, ha), t.oh_m13, atol=2e-4)
+        np.testing.assert_allclose(physics.oh_r_pg16(oii, hb, oiii, nii), t.oh_pg16, atol=2e-4)
+    assert min(n_checked.values()) > 300, n_checked
+    # the galaxy truth has each calibrator's gradient over the star-forming 0.5-2 R_e spaxels
+    for key in calibration.CALIBRATORS:
+        assert np.isfinite(galaxies[f"true_gradient_{key}"]).all(), key
 
 
 def test_construction_flags_follow_the_bpt(survey):

@@ -170,7 +170,9 @@ def analyse_run(
     config = _checked_config(layout, config)
     start = time.perf_counter()
     keys = _calibrator_keys(calibrators, config, calibrators_in_run(layout), layout)
-    spaxels, galaxies = load_selected_spaxels(layout.root, calibrators=keys)
+    spaxels, galaxies = load_selected_spaxels(
+        layout.root, calibrators=keys, oh_range=config.analysis.oh_range
+    )
     reference = config.analysis.reference_calibrator
     repeats = repeat_observations(galaxies, rule=config.analysis.repeat_rule)
     provenance = {"config_hash": config_hash(config), "versions": package_versions()}

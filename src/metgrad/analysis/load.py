@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from .. import columns as C
 from ..atomic import write_arrow_atomic
 from ..calibration import CALIBRATORS
+from ..config import OH_RANGES
 from ..layout import RunLayout
 from ..runcheck import verify_run_tables
 
@@ -80,7 +81,7 @@ def _log10(values: np.ndarray) -> np.ndarray:
 
 
 def load_selected_spaxels(
-    run_dir: str | PathLike[str], *, calibrators=None
+    run_dir: str | PathLike[str], *, calibrators=None, oh_range: str = "m13"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The selected spaxels of every ingested galaxy, with galaxy values and log columns.
 
@@ -91,6 +92,11 @@ def load_selected_spaxels(
     calibrators : iterable of str, optional
         Keys of the calibrators whose O/H and error columns to read (default: every
         one the tables hold). Reading only those analysed keeps the memory down.
+    oh_range : {'m13', 'own'}, optional
+        ``'m13'`` (the paper): the spaxels ingest selected, M13 range cut included.
+        ``'own'``: also the spaxels whose only failed cut is the M13 range
+        (``reject_reason == 'oh_m13'``, the last cut of :data:`metgrad.spaxels.CUTS`),
+        so that each calibrator's own validity range can decide (NaN outside it).
 
     Returns
     -------
@@ -110,6 +116,8 @@ def load_selected_spaxels(
     FileNotFoundError
         If the folder has no ``galaxies.parquet`` or ``spaxels/``.
     """
+    if oh_range not in OH_RANGES:
+        raise ValueError(f"oh_range = {oh_range!r}; choose from {', '.join(OH_RANGES)}")
     run_dir = Path(run_dir)
     layout = RunLayout(run_dir)
     gal_path = layout.galaxies
@@ -125,7 +133,7 @@ def load_selected_spaxels(
     missing = [f.name for f in files if not f.is_file()]
     if missing:
         raise FileNotFoundError(f"{run_dir}: spaxel tables missing for {', '.join(missing[:5])}")
-    spaxels = _selected_table(layout, files, calibrators).to_pandas()
+    spaxels = _selected_table(layout, files, calibrators, oh_range=oh_range).to_pandas()
     if not spaxels["plateifu"].is_monotonic_increasing:  # files are read in plate-ifu order
         spaxels = spaxels.sort_values("plateifu", kind="stable")
     spaxels = spaxels.reset_index(drop=True)
@@ -154,16 +162,28 @@ def load_selected_spaxels(
 _SIGNATURE_KEY = b"metgrad.selected_signature"
 
 
-def _signature(files: list[Path], columns: list[str]) -> str:
-    """The columns read, and the names, sizes and modification times of the tables, hashed."""
-    digest = hashlib.sha256(",".join(columns).encode())
+def _signature(files: list[Path], columns: list[str], rows: str = "selected") -> str:
+    """The columns and rows read, and the names, sizes and modification times of the
+    tables, hashed."""
+    digest = hashlib.sha256((",".join(columns) + "|" + rows).encode())
     for f in files:
         st = f.stat()
         digest.update(f"{f.name}|{st.st_size}|{st.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
-def _selected_table(layout: RunLayout, files: list[Path], calibrators=None) -> pa.Table:
+def _rows_filter(oh_range: str) -> tuple[str, ds.Expression]:
+    """Name and filter of the rows read: selected, or failing only the M13 range cut."""
+    if oh_range == "own":
+        return "selected-or-m13-range", ds.field("selected") | (
+            ds.field("reject_reason") == "oh_m13"
+        )
+    return "selected", ds.field("selected")
+
+
+def _selected_table(
+    layout: RunLayout, files: list[Path], calibrators=None, *, oh_range: str = "m13"
+) -> pa.Table:
     """Selected rows and analysis columns of the spaxel tables, through a one-file cache.
 
     Reading thousands of small Parquet files costs about 1.5 ms each; an
@@ -175,7 +195,9 @@ def _selected_table(layout: RunLayout, files: list[Path], calibrators=None) -> p
     that cannot be written to is simply read without the cache. Before the tables
     are read, :func:`metgrad.runcheck.verify_run_tables` checks each against the
     checksum, row count and configuration that ingest recorded. The cache holds
-    every calibrator; only the columns of ``calibrators`` are returned.
+    every calibrator; only the columns of ``calibrators`` are returned. With
+    ``oh_range='own'`` the rows are those of :func:`_rows_filter` (the hash says
+    which, so switching rebuilds the cache).
     """
     columns = _columns_to_read(pq.read_schema(files[0])) if files else list(SPAXEL_COLUMNS)
     wanted = columns
@@ -183,7 +205,8 @@ def _selected_table(layout: RunLayout, files: list[Path], calibrators=None) -> p
         keep = {c for k in calibrators for c in (CALIBRATORS[k].oh_column,
                                                   CALIBRATORS[k].err_column)}  # fmt: skip
         wanted = [c for c in columns if c in SPAXEL_COLUMNS or c in OPTIONAL_COLUMNS or c in keep]
-    signature = _signature(files, columns)
+    rows, row_filter = _rows_filter(oh_range)
+    signature = _signature(files, columns, rows)
     cache = layout.selected_cache
     if cache.is_file():
         try:
@@ -196,7 +219,7 @@ def _selected_table(layout: RunLayout, files: list[Path], calibrators=None) -> p
     # one configuration), or a flipped byte or a half re-ingested run would pass silently
     verify_run_tables(layout.root)
     dataset = ds.dataset([str(f) for f in files], format="parquet")
-    table = dataset.to_table(columns=columns, filter=ds.field("selected"))
+    table = dataset.to_table(columns=columns, filter=row_filter)
     table = table.replace_schema_metadata({_SIGNATURE_KEY: signature.encode()})
     try:
         cache.parent.mkdir(exist_ok=True)

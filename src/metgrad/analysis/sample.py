@@ -8,7 +8,10 @@ the calibrator; galaxies with b/a >= 0.6 and at least 20 selected spaxels.
 paper's 871346 -> 861134 spaxels and 2123 galaxies.
 
 A calibrator other than the reference (Appendix B: PG16 after M13) takes the
-reference's final galaxies and spaxels, unless ``[analysis] recut_secondary``.
+reference's final galaxies and spaxels, unless ``[analysis] recut_secondary``, or
+``[analysis] oh_range = "own"`` (each calibrator's own validity range instead of
+the M13 range cut: its spaxels then differ from the reference's, so it takes the
+reference's final galaxies and is cut again).
 """
 
 from __future__ import annotations
@@ -181,7 +184,7 @@ def select_sample(
     calibrator : Calibrator
         Whose metallicities are analysed.
     config : RunConfig
-        ``[selection]`` thresholds and ``[analysis] recut_secondary``.
+        ``[selection]`` thresholds, ``[analysis] recut_secondary`` and ``oh_range``.
     observations : pandas.Index
         Plate-ifus kept by :func:`repeat_observations`.
     others : iterable of Calibrator
@@ -197,24 +200,28 @@ def select_sample(
     sel = config.selection
     steps = SampleSteps()
     plateifu = spaxels[C.PLATEIFU]
-    steps = steps.add("spaxel_cuts", "spaxels passing every spaxel cut (§2.2)", plateifu)
+    own_range = config.analysis.oh_range == "own"
+    cuts = "every spaxel cut but the M13 range (own ranges)" if own_range else "every spaxel cut"
+    steps = steps.add("spaxel_cuts", f"spaxels passing {cuts} (§2.2)", plateifu)
     keep = plateifu.isin(observations).to_numpy().copy()
     steps = steps.add("one_observation", "one observation per galaxy (mangaid)", plateifu[keep])
     oh, err = spaxels[calibrator.oh_column].to_numpy(), spaxels[calibrator.err_column].to_numpy()
     keep &= np.isfinite(oh) & np.isfinite(err) & (err > 0)
-    steps = steps.add("calibrator", f"finite 12+log(O/H) and error from {calibrator.label}",
-              plateifu[keep])  # fmt: skip
+    inside = " (inside its validity range)" if own_range else ""
+    steps = steps.add("calibrator", f"finite 12+log(O/H) and error from {calibrator.label}"
+                      f"{inside}", plateifu[keep])  # fmt: skip
     from_reference = reference_rows is not None
     if from_reference:
+        recut = config.analysis.recut_secondary or own_range
         in_reference = np.zeros(len(spaxels), dtype=bool)
         in_reference[spaxels.index.get_indexer(reference_rows)] = True
-        if config.analysis.recut_secondary:  # the reference's galaxies, cut again
+        if recut:  # the reference's galaxies, cut again
             in_reference = plateifu.isin(plateifu[in_reference].unique()).to_numpy()
         keep &= in_reference
-        what = "galaxies" if config.analysis.recut_secondary else "galaxies and spaxels"
+        what = "galaxies" if recut else "galaxies and spaxels"
         steps = steps.add("reference_sample", f"the reference calibrator's final {what} (App. B)",
                   plateifu[keep])  # fmt: skip
-        from_reference = not config.analysis.recut_secondary
+        from_reference = not recut
     if not from_reference:
         keep &= spaxels[C.BA].to_numpy() >= sel.ba_min
         steps = steps.add("axis_ratio", f"galaxies with b/a >= {sel.ba_min}", plateifu[keep])

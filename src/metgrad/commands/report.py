@@ -21,6 +21,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-pages", action="store_true", help="no galaxy pages and no clickable mass-size plane"
     )
+    parser.add_argument(
+        "--no-appendix-b", action="store_true",
+        help="no Figs B1-B7 for the calibrators besides M13 and PG16 (7 figures each)",
+    )  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
         out_path=args.out,
         draw=not args.no_draw,
         pages=not args.no_pages,
+        appendix_b=not args.no_appendix_b,
         workers=args.workers,
         say=lambda message: print(message, file=sys.stderr, flush=True),
     )

@@ -16,11 +16,15 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from .. import calibration
 from ..layout import RunLayout
 from . import appendix, azimuthal, correlations, maps, massize, subsamples, trends
 from ._style import save_figure
 
-__all__ = ["FIGURES", "FORMATS", "DrawnFigure", "FigureSpec", "draw_figures"]
+__all__ = [
+    "FIGURES", "FORMATS", "PAPER_APPENDIX_B", "DrawnFigure", "FigureSpec",
+    "appendix_b_figures", "draw_figures", "figure_specs",
+]  # fmt: skip
 
 #: File formats :func:`draw_figures` can write.
 FORMATS = ("png", "pdf", "svg")
@@ -33,7 +37,8 @@ class FigureSpec:
     Attributes
     ----------
     id : str
-        File stem and key: ``'fig01'`` ... ``'fig15'``, ``'figA1'``, ``'figB1'`` ... ``'figB7'``.
+        File stem and key: ``'fig01'`` ... ``'fig15'``, ``'figA1'``, ``'figB1'`` ... ``'figB7'``
+        (PG16, the paper's), ``'figB1_<key>'`` ... for another calibrator's Appendix B.
     number : str
         The paper's figure number (``'1'``, ``'A1'``, ``'B1'``).
     title : str
@@ -41,7 +46,8 @@ class FigureSpec:
     caption : str
         What the figure shows, in a few sentences.
     calibrator : str
-        ``'m13'`` or ``'pg16'``: which ``RUN/analysis/<calibrator>/`` it is drawn from.
+        Key of the calibrator (``'m13'``, ``'pg16'``, ``'c20_r23'``, ...): which
+        ``RUN/analysis/<calibrator>/`` it is drawn from.
     draw : callable
         ``draw(analysis_dir: Path) -> matplotlib.figure.Figure``.
     """
@@ -70,6 +76,35 @@ class DrawnFigure:
     spec: FigureSpec
     paths: dict[str, Path]
     error: str | None = None
+
+
+#: The calibrator whose Appendix B figures the paper shows (ids figB1 ... figB7).
+PAPER_APPENDIX_B = "pg16"
+
+
+def appendix_b_figures(key: str, label: str | None = None) -> list[FigureSpec]:
+    """Figs B1-B7 (:data:`~.appendix.APPENDIX_B`) drawn from one calibrator's analysis.
+
+    Parameters
+    ----------
+    key : str
+        Calibrator key (:data:`metgrad.calibration.CALIBRATORS`).
+    label : str, optional
+        Its name in titles and captions (default its calibration label).
+
+    Returns
+    -------
+    list of FigureSpec
+        Ids ``figB1`` ... ``figB7`` for PG16 (the paper's), ``figB1_<key>`` ... else.
+    """
+    cal = calibration.get(key)
+    label = label or cal.label
+    suffix = "" if cal.key == PAPER_APPENDIX_B else f"_{cal.key}"
+    return [
+        FigureSpec(f"fig{b.number}{suffix}", b.number, b.title.format(label=label),
+                   b.caption.format(label=label), cal.key, b.draw)
+        for b in appendix.APPENDIX_B
+    ]  # fmt: skip
 
 
 _CONTOURS = "Contours enclose about 90, 50 and 10 % of the model-fitting spaxels."
@@ -178,25 +213,7 @@ FIGURES: list[FigureSpec] = [
                f"all three predict. Red solid line: mean; blue dashed lines: mean +- "
                f"robust dispersion; the data-model dispersion of the SFH models is quoted "
                f"for scale.", "m13", appendix.draw_model_order),
-    FigureSpec("figB1", "B1", "Correlations of PG16 metallicity",
-               _corr(pg16, "the observed 12+log(O/H)", "B1"), "pg16", mc),
-    FigureSpec("figB2", "B2", "Mean PG16 metallicity over stellar mass and density",
-               f"As Fig 3, for the {pg16} calibrator: the PG16 base models.",
-               "pg16", maps.draw_base_map),
-    FigureSpec("figB3", "B3", "Correlations of PG16 base-model residuals",
-               _corr(pg16, "the base-model residuals", "B3"), "pg16", rc),
-    FigureSpec("figB4", "B4", "PG16 base-model residuals against local star formation",
-               f"As Fig 5, for the {pg16} calibrator.", "pg16", maps.draw_sfr_residuals),
-    FigureSpec("figB5", "B5", "PG16 base-model residuals over D4000 and age",
-               f"As Fig 7, for the {pg16} calibrator: the correction of the PG16 SFH "
-               f"models.", "pg16", maps.draw_age_map),
-    FigureSpec("figB6", "B6", "PG16 gradients across the mass-size plane",
-               f"As Fig 10, for the {pg16} calibrator: LOESS-smoothed observed, base-model "
-               f"and SFH-model gradients of the PG16 final sample.", "pg16", gm),
-    FigureSpec("figB7", "B7", "PG16 gradient offsets across the mass-size plane",
-               f"As Fig 11, for the {pg16} calibrator: LOESS-smoothed offsets between "
-               f"observed and model gradients, normalised by the robust dispersion of the "
-               f"PG16 base-model offsets.", "pg16", om),
+    *appendix_b_figures("pg16", pg16),
     FigureSpec("figS1", "S1", "Spaxel and azimuthally averaged gradients",
                f"The observed {m13} gradient of each final galaxy fitted to its spaxels "
                f"(horizontal) and to the mean metallicities of 0.1 R_e annuli (vertical), "
@@ -205,6 +222,19 @@ FIGURES: list[FigureSpec] = [
                azimuthal.draw_azimuthal_check),
 ]  # fmt: skip
 del m13, pg16, gm, om, mc, rc
+
+
+def figure_specs(calibrators: Iterable[str] = ()) -> list[FigureSpec]:
+    """:data:`FIGURES`, then the Appendix B figures of each other calibrator of ``calibrators``.
+
+    The reference M13 (the main-text figures) and PG16 (the paper's Appendix B, in
+    :data:`FIGURES`) get no second set.
+    """
+    specs = list(FIGURES)
+    for key in dict.fromkeys(calibration.get(k).key for k in calibrators):
+        if key not in (calibration.REFERENCE, PAPER_APPENDIX_B):
+            specs += appendix_b_figures(key)
+    return specs
 
 
 def _one_line(exc: BaseException) -> str:
@@ -218,6 +248,7 @@ def draw_figures(
     out_dir: str | os.PathLike[str] | None = None,
     formats: Iterable[str] = ("png", "pdf"),
     ids: Iterable[str] | None = None,
+    calibrators: Iterable[str] = (),
 ) -> list[DrawnFigure]:
     """Draw the paper's figures from a run's analysis tables.
 
@@ -230,12 +261,15 @@ def draw_figures(
     formats : iterable of str, optional
         Any of :data:`FORMATS`.
     ids : iterable of str, optional
-        Figure ids to draw (default all of :data:`FIGURES`, in order).
+        Figure ids to draw (default all of :func:`figure_specs`, in order).
+    calibrators : iterable of str, optional
+        Calibrator keys whose Appendix B figures (``figB1_<key>`` ...) are drawn too
+        (:func:`figure_specs`), e.g. every calibrator ``metgrad analyse`` analysed.
 
     Returns
     -------
     list of DrawnFigure
-        One per requested figure, in :data:`FIGURES` order. A figure that cannot
+        One per requested figure, in :func:`figure_specs` order. A figure that cannot
         be drawn (missing table, too few galaxies...) has empty ``paths`` and a
         one-line ``error``; the others are drawn regardless.
 
@@ -256,15 +290,16 @@ def draw_figures(
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
         raise ValueError(f"unsupported figure format(s) {bad or formats}; choose from {FORMATS}")
-    known = {spec.id: spec for spec in FIGURES}
+    specs = figure_specs(calibrators)
+    known = {spec.id: spec for spec in specs}
     if ids is None:
-        chosen = list(FIGURES)
+        chosen = specs
     else:
         wanted = list(ids)
         unknown = [i for i in wanted if i not in known]
         if unknown:
             raise ValueError(f"unknown figure id(s) {unknown}; known ids are {list(known)}")
-        chosen = [spec for spec in FIGURES if spec.id in set(wanted)]
+        chosen = [spec for spec in specs if spec.id in set(wanted)]
     layout = RunLayout(run_dir)
     out = Path(out_dir) if out_dir is not None else layout.figures_dir
     out.mkdir(parents=True, exist_ok=True)

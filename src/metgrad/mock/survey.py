@@ -47,7 +47,7 @@ from .population import (
     n_observations,
     repeat_plan,
 )
-from .scales import oh_on_scale
+from .scales import SCALES, oh_on_scales, truth_column
 from .truth import relations_document, spaxel_table, true_gradient
 
 __all__ = [
@@ -167,6 +167,16 @@ def make_galaxy(config: MockConfig, index: int) -> GalaxyProducts:
     return GalaxyProducts(galaxy, maps, obs, p3d, dap)
 
 
+def _covered_scales(maps: dict, covered: np.ndarray, config: MockConfig) -> dict:
+    """Every calibrator's truth maps (:func:`~.scales.oh_on_scales`), NaN off the footprint."""
+    out = {}
+    for column, values in oh_on_scales(maps["oh_te"][covered], maps["log_u"][covered],
+                                       config).items():  # fmt: skip
+        out[column] = np.full(covered.shape, np.nan)
+        out[column][covered] = values
+    return out
+
+
 def galaxy_job(config: MockConfig, out_dir: str, index: int) -> dict:
     """Make observation ``index``, write its MAPS, Pipe3D and truth files; return its truth row."""
     out = Path(out_dir)
@@ -182,15 +192,17 @@ def galaxy_job(config: MockConfig, out_dir: str, index: int) -> dict:
         out / cube_path,
         fits_gz_bytes(build_pipe3d_hdus(g, prod.p3d, config), level=config.gzip_level),
     )
-    table = spaxel_table(g, maps, obs, prod.p3d, prod.dap, config)
+    scales = _covered_scales(maps, obs.covered, config)
+    table = spaxel_table(g, maps, obs, prod.p3d, prod.dap, config, scales=scales)
     write_atomic(out / "truth" / "spaxels" / f"{g.plateifu}.parquet", parquet_bytes(table))
 
     dominant_sf = obs.ha_sf >= np.maximum(obs.ha_dig, obs.ha_liner)
     in_range = obs.covered & (maps["r_re"] >= 0.5) & (maps["r_re"] <= 2.0)
     use = in_range & dominant_sf
-    slope, intercept = true_gradient(
-        oh_on_scale("m13", maps["oh_te"], maps["log_u"], config), maps["r_re"], use
-    )
+    gradients = {
+        key: true_gradient(scales[truth_column(key)], maps["r_re"], use) for key in SCALES
+    }
+    slope, intercept = gradients["m13"]
     slope_te, intercept_te = true_gradient(maps["oh_te"], maps["r_re"], use)
     row = g.row()
     row.update(
@@ -205,6 +217,7 @@ def galaxy_job(config: MockConfig, out_dir: str, index: int) -> dict:
             "true_intercept_m13": intercept,
             "true_gradient_te": slope_te,
             "true_intercept_te": intercept_te,
+            **{f"true_gradient_{k}": v[0] for k, v in gradients.items() if k != "m13"},
         }
     )
     return row

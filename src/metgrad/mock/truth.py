@@ -2,9 +2,9 @@
 
 Per spaxel (``truth/spaxels/PLATE-IFU.parquet``, covered spaxels only): every
 injected quantity, the true metallicity ``oh_te`` (Te scale) and each of its
-terms, the ionisation-parameter offset ``log_u_offset``, what the paper's two
-calibrators return on the noise-free dust-free HII-region lines (``oh_m13``,
-``oh_pg16``; :mod:`metgrad.mock.scales`), the line fluxes
+terms, the ionisation-parameter offset ``log_u_offset``, what each of the 19
+calibrators returns on the noise-free dust-free HII-region lines (``oh_m13``,
+``oh_pg16``, ``oh_c20_r23``, ...; :mod:`metgrad.mock.scales`), the line fluxes
 dust-free, reddened before the PSF, after the PSF and observed (with their
 errors), the Pipe3D-like binned values, and flags saying which emission
 component dominates Halpha by construction.
@@ -21,7 +21,7 @@ from .config import MockConfig
 from .lines import C20_COEFFICIENTS, C20_PIVOT, MODELLED_LINES
 from .observe import FORESTAR, Observation
 from .population import Galaxy, mass_size_median
-from .scales import oh_on_scale
+from .scales import oh_on_scales
 
 __all__ = ["line_tag", "relations_document", "spaxel_table", "true_gradient"]
 
@@ -34,8 +34,10 @@ def line_tag(name: str) -> str:
 def true_gradient(oh: np.ndarray, r_re: np.ndarray, use: np.ndarray) -> tuple[float, float]:
     """Ordinary least-squares slope (dex/R_e) and intercept of ``oh`` against R/R_e.
 
-    Returns NaNs when fewer than 3 spaxels are usable.
+    Spaxels where ``oh`` is NaN (no value on that calibrator) are left out; returns
+    NaNs when fewer than 3 spaxels are usable.
     """
+    use = use & np.isfinite(oh)
     if int(use.sum()) < 3:
         return float("nan"), float("nan")
     slope, intercept = np.polyfit(r_re[use], oh[use], 1)
@@ -43,13 +45,24 @@ def true_gradient(oh: np.ndarray, r_re: np.ndarray, use: np.ndarray) -> tuple[fl
 
 
 def spaxel_table(
-    galaxy: Galaxy, maps: dict, obs: Observation, p3d: dict, dap: dict, config: MockConfig
+    galaxy: Galaxy,
+    maps: dict,
+    obs: Observation,
+    p3d: dict,
+    dap: dict,
+    config: MockConfig,
+    *,
+    scales: dict | None = None,
 ) -> pa.Table:
     """Per-spaxel truth of one galaxy (covered spaxels, row-major order).
 
     Column units: densities face-on Kroupa (Msun/kpc^2, Msun/yr/kpc^2), fluxes
-    1e-17 erg/s/cm^2/spaxel, EWs in A, ages log10(yr), radii arcsec/R_e/kpc.
+    1e-17 erg/s/cm^2/spaxel, EWs in A, ages log10(yr), radii arcsec/R_e/kpc,
+    metallicities dex. ``scales`` are the maps of
+    :func:`~metgrad.mock.scales.oh_on_scales` (computed here if not given).
     """
+    if scales is None:
+        scales = oh_on_scales(maps["oh_te"], maps["log_u"], config)
     cov = obs.covered
     rows, cols = np.nonzero(cov)
     ha_total = obs.ha_sf + obs.ha_dig + obs.ha_liner
@@ -89,8 +102,7 @@ def spaxel_table(
         "oh_scatter": maps["oh_scatter"],
         "oh_te": maps["oh_te"],
         "log_u_offset": maps["log_u"],
-        "oh_m13": oh_on_scale("m13", maps["oh_te"], maps["log_u"], config),
-        "oh_pg16": oh_on_scale("pg16", maps["oh_te"], maps["log_u"], config),
+        **scales,
         "ha_sf": obs.ha_sf,
         "ha_dig": obs.ha_dig,
         "ha_liner": obs.ha_liner,
@@ -191,8 +203,11 @@ def relations_document(config: MockConfig) -> str:
                 "SII-6718/SII-6732": config.sii_ratio_6718_6732,
             },
             "calibrator_scales": (
-                "truth spaxel columns oh_m13 and oh_pg16 are M13 O3N2 and PG16 R"
-                " (metgrad.mock.scales) on these lines, noise- and dust-free"
+                "truth spaxel columns oh_<key> (oh_m13 = M13 O3N2, oh_pg16 = PG16 R, oh_c20_r23"
+                " = C20 R23, ...: every calibrator of metgrad.mock.scales.SCALES) are what"
+                " each calibrator's formula returns on these lines, noise- and dust-free;"
+                " truth/galaxies.parquet true_gradient_<key> their least-squares gradients"
+                " over the star-forming spaxels at 0.5-2 R_e"
             ),
         },
         "resolved_sfms": {
