@@ -237,3 +237,27 @@ class TestEdgesAndMessages:
             flux = physics.deredden(np.array([1.0, 1.0]), 5000.0, np.array([1e3, 0.1]))
         assert np.isfinite(lum[1]) and not np.isfinite(lum[0])
         assert np.isnan(flux[0]) and np.isfinite(flux[1])
+
+
+class TestDereddenLines:
+    def test_each_line_with_calzetti_r_v(self):
+        # deredden_lines is public: each channel's own correction depends on R_V.
+        from metgrad.physics.calibrators import deredden_lines
+
+        fluxes = {name: f[:2] for name, f in _hii_spectra().items()}
+        waves = physics.LINE_WAVELENGTHS_VACUUM_AA
+        ratio = fluxes["Ha-6564"] / fluxes["Hb-4862"]
+        k_diff = _calzetti_k_by_hand(waves["Hb-4862"]) - _calzetti_k_by_hand(waves["Ha-6564"])
+        ebv = 2.5 / k_diff * np.log10(ratio / 2.86)
+        got = deredden_lines(fluxes, r_v=4.05)
+        for name, flux in fluxes.items():
+            k = _calzetti_k_by_hand(waves[name], r_v=4.05)
+            assert_allclose(got[name], flux * 10 ** (0.4 * ebv * k), rtol=1e-9, err_msg=name)
+
+    def test_unknown_channel_and_missing_balmer_lines_are_named(self):
+        from metgrad.physics.calibrators import deredden_lines
+
+        with pytest.raises(ValueError, match=r"no rest wavelength for channel\(s\) \['OI-6302'\]"):
+            deredden_lines({"Ha-6564": 3.0, "Hb-4862": 1.0, "OI-6302": 0.1})
+        with pytest.raises(ValueError, match="^dust correction needs the DAP channel"):
+            deredden_lines({"Ha-6564": 3.0})
