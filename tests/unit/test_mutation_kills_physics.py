@@ -84,7 +84,7 @@ class TestSurfaceDensities:
         assert np.isfinite(sigma[1])
 
     def test_mass_density_message_names_the_imf_factor(self):
-        with pytest.raises(ValueError, match="^imf_factor must be"):
+        with pytest.raises(ValueError, match=r"^imf_factor must be"):
             physics.sigma_star_pipe3d(7.0, 1.0, 0.03, 0.5, imf_factor=-1.0)
 
     def test_sfr_density_other_spaxel_and_cosmology(self):
@@ -213,15 +213,15 @@ class TestEdgesAndMessages:
             )
 
     def test_m13_error_message_names_the_intrinsic_ratio(self):
-        with pytest.raises(ValueError, match="^intrinsic must be"):
+        with pytest.raises(ValueError, match=r"^intrinsic must be"):
             physics.oh_o3n2_m13_error(
                 1.0, 1.0, 0.5, 3.5, 0.1, 0.1, 0.05, 0.1, dust_correct=True, intrinsic=-1.0
             )
 
     def test_messages_name_the_flux_unit_and_spaxel_size(self):
-        with pytest.raises(ValueError, match="^flux_unit must be"):
+        with pytest.raises(ValueError, match=r"^flux_unit must be"):
             physics.line_luminosity(1.0, 0.03, flux_unit=0.0)
-        with pytest.raises(ValueError, match="^spaxel_arcsec must be"):
+        with pytest.raises(ValueError, match=r"^spaxel_arcsec must be"):
             physics.spaxel_area_kpc2(0.03, spaxel_arcsec=-0.5)
 
     def test_face_on_axis_ratio_is_valid(self):
@@ -259,5 +259,5 @@ class TestDereddenLines:
 
         with pytest.raises(ValueError, match=r"no rest wavelength for channel\(s\) \['OI-6302'\]"):
             deredden_lines({"Ha-6564": 3.0, "Hb-4862": 1.0, "OI-6302": 0.1})
-        with pytest.raises(ValueError, match="^dust correction needs the DAP channel"):
+        with pytest.raises(ValueError, match=r"^dust correction needs the DAP channel"):
             deredden_lines({"Ha-6564": 3.0})
