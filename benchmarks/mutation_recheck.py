@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, verdict in pool.map(check, names):
             previous[name] = verdict
             print(f"{verdict:8s} {name}", flush=True)
-    RECHECK.write_text(json.dumps(previous, indent=1, sort_keys=True))
+            RECHECK.write_text(json.dumps(previous, indent=1, sort_keys=True))
     killed = sum(previous[n] == "killed" for n in names)
     print(f"{killed} of {len(names)} survivors killed in a fresh process; see {RECHECK}")
     return 0
