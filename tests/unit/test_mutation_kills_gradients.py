@@ -69,6 +69,7 @@ def test_two_refits_are_allowed():
         (lambda: galaxy_gradients(np.array(["a"] * 12), R, OH, np.r_[R[:-1], np.nan], seed=1, stream="t"), "R/Re and model errors must be finite"),
         (lambda: galaxy_gradients(np.array(["a"] * 12), R, OH, -R, seed=1, stream="t"), "model errors must be non-negative"),
         (lambda: galaxy_gradients(np.array(["a"] * 12), R, OH, seed=1, stream="t", n_refits=1), "n_refits must be at least 2, got 1"),
+        (lambda: galaxy_gradients(np.array(["a", "b"] * 6), R, OH, seed=1, stream="t"), "galaxy_gradients: each galaxy's spaxels must be contiguous"),
     ],
 )
 def test_messages_name_the_input_and_the_problem(call, message):

@@ -187,6 +187,25 @@ class TestCalibratorsAreRatios:
             branch = cal.branch(fluxes, dust_correct=True, intrinsic=3.1)
             np.testing.assert_array_equal(branch, cal.branch(by_hand), name)
 
+    def test_batch_dust_correction_of_a_calibrator_without_balmer_lines(self):
+        # KD02 N2O2 uses [NII] and [OII] only: with dust_correct the batch must still
+        # bring in Halpha and Hbeta for E(B-V).
+        from metgrad.physics import calibrators
+        from metgrad.physics.calibrators import estimate_all
+
+        fluxes = _hii_spectra()
+        errors = {name: 0.05 * f for name, f in fluxes.items()}
+        got = estimate_all(fluxes, errors, dust_correct=True, names=["KD02_N2O2"])
+        expected = calibrators.get("KD02_N2O2").oh(_deredden_by_hand(fluxes, 2.86))
+        assert_allclose(got["KD02_N2O2"].oh, expected, rtol=0, atol=1e-9)
+
+    def test_batch_names_the_missing_channels(self):
+        from metgrad.physics.calibrators import estimate_all
+
+        fluxes = {k: v for k, v in _hii_spectra().items() if k != "Hb-4862"}
+        with pytest.raises(ValueError, match=r"^estimate_all needs the DAP channel\(s\) \['Hb-4862'\]"):
+            estimate_all(fluxes, fluxes, dust_correct=True, names=["KD02_N2O2"])
+
     def test_one_spaxel_chunks_are_allowed(self):
         from metgrad.physics.calibrators import estimate_all
 
@@ -207,7 +226,7 @@ class TestEdgesAndMessages:
         assert np.isnan(oh).all()
 
     def test_pg16_error_needs_both_halpha_flux_and_error(self):
-        with pytest.raises(ValueError, match="dust_correct=True needs the observed Halpha"):
+        with pytest.raises(ValueError, match=r"^dust_correct=True needs the observed Halpha"):
             physics.oh_r_pg16_error(
                 3.0, 1.0, 1.0, 0.5, 0.1, 0.05, 0.05, 0.05, dust_correct=True, ha=3.5
             )
