@@ -178,6 +178,7 @@ class TestCalibratorsAreRatios:
         fluxes = _hii_spectra()
         errors = {name: 0.05 * f for name, f in fluxes.items()}
         by_hand = _deredden_by_hand(fluxes, 3.1)
+        case_b = _deredden_by_hand(fluxes, 2.86)
         got = estimate_all(fluxes, errors, dust_correct=True, intrinsic=3.1, chunk_size=2)
         assert len(got) > 5
         for name, estimate in got.items():
@@ -186,6 +187,9 @@ class TestCalibratorsAreRatios:
             np.testing.assert_array_equal(estimate.branch, cal.branch(by_hand), name)
             branch = cal.branch(fluxes, dust_correct=True, intrinsic=3.1)
             np.testing.assert_array_equal(branch, cal.branch(by_hand), name)
+            # the default intrinsic ratio is case B, 2.86 (Boardman et al. 2022, 2.1)
+            branch = cal.branch(fluxes, dust_correct=True)
+            np.testing.assert_array_equal(branch, cal.branch(case_b), name)
 
     def test_batch_dust_correction_of_a_calibrator_without_balmer_lines(self):
         # KD02 N2O2 uses [NII] and [OII] only: with dust_correct the batch must still
