@@ -3,19 +3,25 @@
 The mock's metallicity carries a size term, ``size_coeff max(dlogRe, 0) (R/R_e -
 pivot)`` (``truth/relations.json``): galaxies above the mass-size median get
 steeper gradients, by ``size_term_slope`` (``truth/galaxies.parquet``), that no
-local parameter carries. The thresholds below sit well inside what was measured on
-this survey (:data:`conftest.TRUTH_SURVEY_CONFIG`, 150 galaxies) with learn seeds 1
-and 2 (the measured ranges are in the comments); on a 150-galaxy mock with the
-default PSF and diffuse gas the spaxel and gradient-offset differences were larger.
+local parameter carries. The thresholds below sit inside what was measured on this
+survey (:data:`conftest.TRUTH_SURVEY_CONFIG`, 150 galaxies, mock seed 1) with learn
+seeds 1 to 5 (:data:`TEST_LEARN` otherwise; the folds, trees and permutations all
+change with the seed); the measured ranges are in the comments, and each threshold
+is also one that the model on local parameters alone fails (its values measured on
+the same runs). Seeds 1-2 were measured on an earlier state of the mock, 3-5 on
+this one; on a 150-galaxy mock with the default PSF and diffuse gas the spaxel and
+gradient-offset differences were larger. Other mock seeds were not measured.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import shutil
 
 import numpy as np
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_limits
 
 from metgrad.config import LearnConfig, RunConfig
 from metgrad.learn import learn_run
@@ -55,6 +61,7 @@ def test_outputs_have_the_promised_columns(learned):
                 "oof_chi2", "gradient_offset_median", "gradient_offset_dispersion", "coverage"):  # fmt: skip
         assert col in s.columns
     assert s["n_spaxels"].nunique() == 1 and s["n_galaxies"].nunique() == 1  # common spaxels
+    assert s["common_spaxels"].all()
     assert (s.loc[["learned_local", "learned_radius"], "coverage"] == 1.0).all()
     assert s.loc["learned_potential", "features"].split(";")[-1] == "v_esc"
     assert set(learned["importance"].columns) >= {"model", "feature", "importance",
@@ -72,10 +79,11 @@ def test_folds_hold_out_whole_galaxies(learned):
 
 def test_radius_aware_model_beats_sfh_at_spaxel_and_gradient_level(learned):
     s = learned["scores"]
-    # measured: SFH - learned_radius = 0.0038-0.0039 dex (spaxels), 0.010-0.016 dex/R_e
-    # (dispersion of the gradient offsets)
+    # measured (learn seeds 1-5): SFH - learned_radius = 0.0029-0.0039 dex (spaxels),
+    # 0.0100-0.0160 dex/R_e (dispersion of the gradient offsets); SFH - learned_local =
+    # 0.0020-0.0021 dex and -0.0022-0.0000 dex/R_e (seeds 3-5): both thresholds fail it
     assert s.loc["learned_radius", "oof_residual_dispersion"] < (
-        s.loc["SFH", "oof_residual_dispersion"] - 0.001
+        s.loc["SFH", "oof_residual_dispersion"] - 0.0025
     )
     assert s.loc["learned_radius", "gradient_offset_dispersion"] < (
         s.loc["SFH", "gradient_offset_dispersion"] - 0.005
@@ -92,8 +100,8 @@ def _truth_slope(learned, model: str) -> float:
 
 def test_only_the_radius_aware_model_removes_the_size_dependent_offsets(learned):
     # the offsets of a model blind to the size term follow it one to one (slope ~1); a
-    # model that has learned it leaves little. measured: local 0.81-0.83, SFH 0.74-0.77,
-    # radius 0.27-0.28
+    # model that has learned it leaves little. measured (learn seeds 1-5): local 0.81-0.94,
+    # SFH 0.68-0.78, radius 0.17-0.36
     assert _truth_slope(learned, "learned_local") > 0.6
     assert _truth_slope(learned, "SFH") > 0.6
     assert _truth_slope(learned, "learned_radius") < 0.45
@@ -102,13 +110,14 @@ def test_only_the_radius_aware_model_removes_the_size_dependent_offsets(learned)
 def test_importances_find_the_injected_size_term(learned):
     imp = learned["importance"]
     radius = imp[imp["model"] == "learned_radius"].set_index("feature")
-    # R/R_e and the galaxy's size carry the injected term. measured (dex): r_re 0.0106-0.0108
-    # (scatter over folds and permutations 0.0024-0.0045), log_re 0.0015-0.0018 (0.0006-0.0009;
-    # log Phi* and log M* carry the rest of it)
+    # R/R_e and the galaxy's size carry the injected term. measured (dex, learn seeds 1-5):
+    # r_re 0.0072-0.0108 (scatter over folds and permutations 0.0017-0.0045), log_re
+    # 0.0015-0.0018 (0.0006-0.0013; log Phi* and log M* carry the rest of it)
     assert radius.loc["r_re", "importance"] > 0.005
     assert radius.loc["log_re", "importance"] > 0.0005
     group = radius.loc["log_mstar+log_re+log_phi_star", "importance"]
-    assert group > radius.loc["log_mstar", "importance"] + 0.01  # measured 0.090 vs 0.021
+    # measured: the group exceeds log M* alone by 0.063-0.069 dex (group 0.088-0.090)
+    assert group > radius.loc["log_mstar", "importance"] + 0.01
     local = imp[imp["model"] == "learned_local"].set_index("feature")
     assert "r_re" not in local.index
 
@@ -125,10 +134,13 @@ def test_a_random_spaxel_split_flatters_the_model(learned):
         pred = np.full(len(y), np.nan)
         for k in range(5):
             train, test = folds != k, folds == k
-            model = BoostedTrees(features, TEST_LEARN).fit(table[train], y[train])
-            pred[test] = model.predict(table[test])
+            # one OpenMP thread, as learn_run: on shared cores more threads were much slower
+            with threadpool_limits(limits=1):
+                model = BoostedTrees(features, TEST_LEARN).fit(table[train], y[train])
+                pred[test] = model.predict(table[test])
         dispersion[name] = robust_sigma((y - pred)[table["final"].to_numpy()])
-    # measured: random lower by 0.0018-0.0019 dex
+    # measured: random lower by 0.0018-0.0019 dex (learn seeds 1-2, random-split seed 1);
+    # 0.0025-0.0031 dex (learn seeds 3-5, random-split seed = learn seed)
     assert dispersion["random"] < dispersion["grouped"] - 0.0007
 
 
@@ -152,3 +164,31 @@ def test_a_run_without_analysis_is_refused_in_one_line(tmp_path, capsys):
     assert main(["learn", str(tmp_path), "--calibrator", "m13"]) == 1
     err = capsys.readouterr().err.strip()
     assert "no analysis for m13" in err and "\n" not in err
+
+
+def test_a_small_run_is_scored_even_if_no_spaxel_is_common(demo_run, tmp_path, capsys):
+    """``metgrad learn`` on a run of a few galaxies: the binned models predict nothing.
+
+    The shared 36-galaxy demo run keeps 13 final galaxies; a training fold of ~10 of
+    them leaves every held-out galaxy's mass bin empty (measured coverage 0 for base
+    and SFH), which used to stop ``learn``. The learned models are scored on every
+    held-out final spaxel (counted here from the analysis table, independently).
+    """
+    from metgrad.cli import main
+
+    run = tmp_path / "run"
+    shutil.copytree(demo_run.run, run, ignore=shutil.ignore_patterns("report"))
+    toml = tmp_path / "fast.toml"
+    toml.write_text("[learn]\nmax_iter = 5\nimportance_repeats = 1\n")
+    code = main(["learn", str(run), "--calibrator", "m13", "--config", str(toml),
+                 "--workers", "1"])  # fmt: skip
+    assert code == 0
+    assert "not comparable" in capsys.readouterr().out
+    s = pd.read_csv(run / "learn" / "m13" / "scores.csv").set_index("model")
+    final = pd.read_parquet(run / "analysis" / "m13" / "spaxels.parquet", columns=["final"])
+    learned = s[s["kind"] == "learned"]
+    assert (learned["n_spaxels"] == int(final["final"].sum())).all()
+    assert (learned["coverage"] == 1.0).all() and learned["oof_residual_dispersion"].gt(0).all()
+    assert not s["common_spaxels"].any()
+    binned = s.loc[["base", "SFH"]]
+    assert (binned["n_spaxels"] == 0).all() and binned["oof_residual_dispersion"].isna().all()

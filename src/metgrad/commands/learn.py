@@ -52,5 +52,12 @@ def run(args: argparse.Namespace) -> int:
                 f"{row['gradient_offset_dispersion']:.4f} dex/Re "
                 f"({row['n_galaxies']} galaxies, coverage {row['coverage']:.3f})"
             )
-    print(f"  wrote {args.run_dir / 'learn'}/<calibrator>/ (scores, importance, galaxies)")
+        if not all(row["common_spaxels"] for row in summary["scores"]):
+            print(
+                "  note: no held-out spaxel is predicted by every model (the binned models "
+                "predict nothing in bins their training folds lacked: too few galaxies); the "
+                "learned models are scored on every held-out spaxel, base and SFH on those "
+                "they predict, so their rows are not comparable"
+            )
+        print(f"  wrote {args.run_dir / 'learn' / key}/ (scores, importance, galaxies)")
     return 0

@@ -167,30 +167,65 @@ def _galaxy_table(grads: pd.DataFrame, gal: pd.DataFrame, names) -> pd.DataFrame
     return pd.concat(parts, ignore_index=True)
 
 
-def _score_table(table, y, y_err, fold, final, predictions, specs, gal, config):
-    """scores.csv and the per-galaxy gradients, on the spaxels every model predicts."""
+def _scored_spaxels(final, predictions: dict, specs) -> tuple[dict, bool]:
+    """The held-out final spaxels each model is scored on, and whether they are common.
+
+    Normally the spaxels every model predicts (Table 1's common spaxels). A binned
+    model predicts nothing in the bins its training fold lacked; on a small survey
+    (a few dozen galaxies) every held-out galaxy can fall in such bins, so that no
+    spaxel is common. The learned models (which predict everywhere) are then scored
+    on the spaxels they all predict, and each binned model on those of them it
+    predicts (none: NaN scores); the rows are then not comparable (``common_spaxels``
+    False).
+    """
     names = [s.name for s in specs]
     common = final & np.all([np.isfinite(predictions[n]) for n in names], axis=0)
-    if not common.any():
-        raise ValueError("learn: no held-out spaxel is predicted by every model")
-    scores = spaxel_scores(y, y_err, predictions, fold, common)
-    grads = held_out_gradients(
-        table["plateifu"].to_numpy()[common], table["r_re"].to_numpy()[common], y[common],
-        {n: predictions[n][common] for n in names}, min_spaxels=config.selection.min_spaxels,
-    )  # fmt: skip
-    galaxies = _galaxy_table(grads, gal, names)
-    rows = []
+    if common.any():
+        return dict.fromkeys(names, common), True
+    learned = [s.name for s in specs if s.kind == "learned"]
+    common = final & np.all([np.isfinite(predictions[n]) for n in learned], axis=0)
+    return {n: common & np.isfinite(predictions[n]) for n in names}, False
+
+
+def _model_scores(table, y, y_err, fold, predictions, masks, config) -> tuple[dict, dict]:
+    """Spaxel scores and per-galaxy gradients of every model, on its scored spaxels."""
+    scores, grads = {}, {}
+    for mask in {id(m): m for m in masks.values()}.values():
+        names = [n for n, m in masks.items() if m is mask]
+        if not mask.any():
+            continue
+        frame = spaxel_scores(y, y_err, {n: predictions[n] for n in names}, fold, mask)
+        scores.update({n: frame.loc[n] for n in names})
+        g = held_out_gradients(
+            table["plateifu"].to_numpy()[mask], table["r_re"].to_numpy()[mask], y[mask],
+            {n: predictions[n][mask] for n in names}, min_spaxels=config.selection.min_spaxels,
+        )  # fmt: skip
+        grads.update({n: g[["n_spaxels", "grad_obs", f"grad_{n}"]] for n in names})
+    return scores, grads
+
+
+def _score_table(table, y, y_err, fold, final, predictions, specs, gal, config):
+    """scores.csv and the per-galaxy gradients (on the spaxels every model predicts)."""
+    masks, common = _scored_spaxels(final, predictions, specs)
+    scores, grads = _model_scores(table, y, y_err, fold, predictions, masks, config)
+    blank = pd.Series(np.nan, index=next(iter(scores.values())).index)
+    rows, parts = [], []
     for spec in specs:
-        g = galaxies[galaxies["model"] == spec.name]
+        if spec.name in grads:
+            parts.append(_galaxy_table(grads[spec.name], gal, [spec.name]))
+            g = parts[-1]
+        else:
+            g = pd.DataFrame({"offset": [], "size_offset": []})
+        score = scores.get(spec.name, blank)
         rows.append({
             "model": spec.name, "kind": spec.kind, "features": ";".join(spec.features),
-            "n_spaxels": int(scores.loc[spec.name, "n_spaxels"]),
-            "n_galaxies": len(g), "folds": config.learn.folds,
+            "n_spaxels": int(masks[spec.name].sum()), "n_galaxies": len(g),
+            "folds": config.learn.folds, "common_spaxels": common,
             "coverage": float(np.isfinite(predictions[spec.name][final]).mean()),
-            **scores.loc[spec.name].drop("n_spaxels").to_dict(),
+            **score.drop("n_spaxels").to_dict(),
             **offset_statistics(g["offset"].to_numpy(), g["size_offset"].to_numpy()),
         })  # fmt: skip
-    return pd.DataFrame(rows), galaxies
+    return pd.DataFrame(rows), pd.concat(parts, ignore_index=True)
 
 
 def _learn_calibrator(table, key, config: RunConfig, out: Path, workers: int) -> dict:
@@ -199,6 +234,8 @@ def _learn_calibrator(table, key, config: RunConfig, out: Path, workers: int) ->
     oh, err = cal.oh_column, cal.err_column
     y, y_err = table[oh].to_numpy(dtype=float), table[err].to_numpy(dtype=float)
     final = table["final"].to_numpy(dtype=bool)
+    if not final.any():
+        raise ValueError(f"{out.parent.parent}: the {key} analysis has no final-sample spaxel")
     gal = _fold_galaxies(table, config)
     fold = spaxel_folds(table["plateifu"], gal["fold"])
     with_potential = bool(np.isfinite(table["v_esc"].to_numpy(dtype=float)).any())
