@@ -42,3 +42,22 @@ def test_offset_statistics_find_a_size_trend():
     assert st["gradient_offset_size_slope"] == pytest.approx(-0.2)
     assert st["gradient_offset_size_rho"] == pytest.approx(-1.0)
     assert st["gradient_offset_median"] == pytest.approx(0.01)
+
+
+def test_scored_spaxels_are_common_unless_no_spaxel_is():
+    from metgrad.learn.learners import ModelSpec
+    from metgrad.learn.run import _scored_spaxels
+
+    specs = [ModelSpec("base", "binned", ("a",)), ModelSpec("learned", "learned", ("a",))]
+    final = np.array([True, True, True, False])
+    nan = np.nan
+    masks, common = _scored_spaxels(
+        final, {"base": np.array([nan, 1.0, 1.0, 1.0]), "learned": np.ones(4)}, specs
+    )
+    assert common and masks["base"].tolist() == masks["learned"].tolist() == [0, 1, 1, 0]
+    # the binned model predicts only a spaxel outside the final sample: nothing in common
+    masks, common = _scored_spaxels(
+        final, {"base": np.array([nan, nan, nan, 1.0]), "learned": np.ones(4)}, specs
+    )
+    assert not common
+    assert masks["learned"].tolist() == [1, 1, 1, 0] and not masks["base"].any()
