@@ -6,11 +6,11 @@ steeper gradients, by ``size_term_slope`` (``truth/galaxies.parquet``), that no
 local parameter carries. The thresholds below sit inside what was measured on this
 survey (:data:`conftest.TRUTH_SURVEY_CONFIG`, 150 galaxies, mock seed 1) with learn
 seeds 1 to 5 (:data:`TEST_LEARN` otherwise; the folds, trees and permutations all
-change with the seed); the measured ranges are in the comments, and each threshold
-is also one that the model on local parameters alone fails (its values measured on
-the same runs). Seeds 1-2 were measured on an earlier state of the mock, 3-5 on
-this one; on a 150-galaxy mock with the default PSF and diffuse gas the spaxel and
-gradient-offset differences were larger. Other mock seeds were not measured.
+change with the seed); the measured ranges are in the comments. The model on local
+parameters alone, measured on the same runs, fails the tests of what only a model
+that learned the size term can do. On a 150-galaxy mock with the default PSF and
+diffuse gas the spaxel and gradient-offset differences were larger. Other mock
+seeds were not measured.
 """
 
 from __future__ import annotations
@@ -79,12 +79,14 @@ def test_folds_hold_out_whole_galaxies(learned):
 
 def test_radius_aware_model_beats_sfh_at_spaxel_and_gradient_level(learned):
     s = learned["scores"]
-    # measured (learn seeds 1-5): SFH - learned_radius = 0.0029-0.0039 dex (spaxels),
-    # 0.0100-0.0160 dex/R_e (dispersion of the gradient offsets); SFH - learned_local =
-    # 0.0020-0.0021 dex and -0.0022-0.0000 dex/R_e (seeds 3-5): both thresholds fail it
-    assert s.loc["learned_radius", "oof_residual_dispersion"] < (
-        s.loc["SFH", "oof_residual_dispersion"] - 0.0025
-    )
+    # measured (learn seeds 1-5): SFH - learned_radius = 0.0029-0.0041 dex (spaxels),
+    # 0.0084-0.0135 dex/R_e (dispersion of the gradient offsets). SFH - learned_local =
+    # 0.0017-0.0025 dex (trees beat bins at the spaxel level anyway) and -0.0027-0.0000
+    # dex/R_e: the gradient threshold fails it; learned_local - learned_radius =
+    # 0.0009-0.0017 dex at the spaxel level (0 if the size term were not learned)
+    radius = s.loc["learned_radius", "oof_residual_dispersion"]
+    assert radius < s.loc["SFH", "oof_residual_dispersion"] - 0.001
+    assert radius < s.loc["learned_local", "oof_residual_dispersion"] - 0.0004
     assert s.loc["learned_radius", "gradient_offset_dispersion"] < (
         s.loc["SFH", "gradient_offset_dispersion"] - 0.005
     )
@@ -100,10 +102,10 @@ def _truth_slope(learned, model: str) -> float:
 
 def test_only_the_radius_aware_model_removes_the_size_dependent_offsets(learned):
     # the offsets of a model blind to the size term follow it one to one (slope ~1); a
-    # model that has learned it leaves little. measured (learn seeds 1-5): local 0.81-0.94,
-    # SFH 0.68-0.78, radius 0.17-0.36
+    # model that has learned it leaves little. measured (learn seeds 1-5): local 0.82-0.94,
+    # SFH 0.63-0.78, radius 0.16-0.36
     assert _truth_slope(learned, "learned_local") > 0.6
-    assert _truth_slope(learned, "SFH") > 0.6
+    assert _truth_slope(learned, "SFH") > 0.5
     assert _truth_slope(learned, "learned_radius") < 0.45
 
 
@@ -111,12 +113,12 @@ def test_importances_find_the_injected_size_term(learned):
     imp = learned["importance"]
     radius = imp[imp["model"] == "learned_radius"].set_index("feature")
     # R/R_e and the galaxy's size carry the injected term. measured (dex, learn seeds 1-5):
-    # r_re 0.0072-0.0108 (scatter over folds and permutations 0.0017-0.0045), log_re
-    # 0.0015-0.0018 (0.0006-0.0013; log Phi* and log M* carry the rest of it)
+    # r_re 0.0072-0.0080 (scatter over folds and permutations 0.0017-0.0030), log_re
+    # 0.0014-0.0017 (0.0002-0.0013; log Phi* and log M* carry the rest of it)
     assert radius.loc["r_re", "importance"] > 0.005
     assert radius.loc["log_re", "importance"] > 0.0005
     group = radius.loc["log_mstar+log_re+log_phi_star", "importance"]
-    # measured: the group exceeds log M* alone by 0.063-0.069 dex (group 0.088-0.090)
+    # measured: the group exceeds log M* alone by 0.063-0.066 dex (group 0.088-0.091)
     assert group > radius.loc["log_mstar", "importance"] + 0.01
     local = imp[imp["model"] == "learned_local"].set_index("feature")
     assert "r_re" not in local.index
@@ -139,8 +141,8 @@ def test_a_random_spaxel_split_flatters_the_model(learned):
                 model = BoostedTrees(features, TEST_LEARN).fit(table[train], y[train])
                 pred[test] = model.predict(table[test])
         dispersion[name] = robust_sigma((y - pred)[table["final"].to_numpy()])
-    # measured: random lower by 0.0018-0.0019 dex (learn seeds 1-2, random-split seed 1);
-    # 0.0025-0.0031 dex (learn seeds 3-5, random-split seed = learn seed)
+    # measured: random lower by 0.0025-0.0032 dex (learn seeds 1-5, random-split seed =
+    # learn seed)
     assert dispersion["random"] < dispersion["grouped"] - 0.0007
 
 

@@ -5,8 +5,9 @@
 
 ==========================  ============================================================
 ``scores.csv``              one row per model: features, spaxels and galaxies scored
-                            (common to every model or not), folds, coverage, held-out residual dispersion and chi2,
-                            gradient offsets and their dependence on size
+                            (common to every model or not), folds, coverage,
+                            held-out residual dispersion and chi2, gradient
+                            offsets and their dependence on size
 ``importance.csv``          permutation importance of each feature and group of
                             correlated features of each learned model, held-out folds
 ``partial_dependence.csv``  mean prediction against each feature of each learned model
