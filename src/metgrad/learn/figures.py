@@ -69,6 +69,12 @@ def best_learned_model(learn_dir: Path) -> str:
 
 def _compared(learn_dir: Path) -> tuple[pd.DataFrame, list[str]]:
     gal = read_table(learn_dir, "galaxies.parquet")
+    missing = sorted({"base", "SFH"} - set(gal["model"]))
+    if missing:
+        raise ValueError(
+            f"{learn_dir}: no held-out gradient of {', '.join(missing)} (the binned models "
+            "predicted no held-out spaxel: too few galaxies)"
+        )
     return gal, ["base", "SFH", best_learned_model(learn_dir)]
 
 
