@@ -26,6 +26,7 @@ Conventions
 """
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
@@ -230,8 +231,9 @@ def corrected_fluxes(fluxes, names, *, dust_correct, intrinsic=2.86, r_v=3.1):
     return corrected, valid
 
 
+@functools.lru_cache(maxsize=256)
 def _dust_slope(name, r_v):
-    """d ln F_corr / d ln(F_Ha / F_Hb) of a channel: k / (k_Hb - k_Ha)."""
+    """d ln F_corr / d ln(F_Ha / F_Hb) of a channel: k / (k_Hb - k_Ha) (cached)."""
     return calzetti_k(LINE_WAVELENGTHS_VACUUM_AA[name], r_v) / _balmer_k_difference(r_v)
 
 

@@ -131,7 +131,8 @@ class _Inversion:
             branch = np.array(BRANCH_NONE, dtype=np.int8)
             x = invert_monotonic(self.coeffs, target, *self.lower)
         else:
-            nii_oii = (lines["NII-6585"] / _oii(lines)).log10().value
+            oii = lines["OII-3727"].value + lines["OII-3729"].value
+            nii_oii = np.log10(lines["NII-6585"].value / oii)  # no derivatives needed
             branch = np.broadcast_to(branch_codes(nii_oii, C20_BRANCH_LOG_N2O2), target.shape)
             x = np.full(target.shape, np.nan)
             for code, piece in ((BRANCH_LOWER, self.lower), (BRANCH_UPPER, self.upper)):

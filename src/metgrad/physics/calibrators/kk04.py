@@ -114,7 +114,7 @@ def _kk04(lines):
     oiii = lines["OIII-4960"] + lines["OIII-5008"]
     x = ((oii + oiii) / lines["Hb-4862"]).log10()
     y = (oiii / oii).log10()
-    branch = branch_codes((lines["NII-6585"] / oii).log10().value, KK04_BRANCH_LOG_N2O2)
+    branch = branch_codes(np.log10(lines["NII-6585"].value / oii.value), KK04_BRANCH_LOG_N2O2)
     upper = branch == 1
     z = kk04_iterate(x.value, y.value, upper)
     # implicit-function theorem on Z = step(Z, x, y): dZ = d step|_Z / (1 - d step / dZ)
