@@ -85,8 +85,9 @@ def invert_monotonic(coeffs, target, a, b):
         tuple(float(c) for c in coeffs), float(a), float(b)
     )
     target = np.asarray(target, dtype=np.float64)
-    roots = bracketed_roots(coeffs, derivative, grid, table, np.ravel(target),
-                            ROOT_TOLERANCE, MAX_ITERATIONS)  # fmt: skip
+    flat = np.array(target, order="C").ravel()  # a writable C-contiguous copy: one compiled type
+    roots = bracketed_roots(coeffs, derivative, grid, table, flat, ROOT_TOLERANCE,
+                            MAX_ITERATIONS)  # fmt: skip
     return roots.reshape(target.shape)
 
 
