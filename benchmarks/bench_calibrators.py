@@ -3,6 +3,7 @@
 Usage::
 
     python benchmarks/bench_calibrators.py [--spaxels 1000000] [--repeats 3]
+    python benchmarks/bench_calibrators.py --per-galaxy MAPS_DIR [--save F | --compare F]
 
 Draws observed DAP line fluxes spanning star-forming line ratios (seeded), then
 times :func:`metgrad.physics.calibrators.estimate_all` (all 19 calibrators, dust
@@ -10,6 +11,14 @@ correction, errors through E(B-V), branches) and each calibrator's own
 ``estimate``. Reports wall and CPU (process) time, medians of the repeats: on a
 shared machine the CPU time is the figure that does not depend on the other jobs.
 Writes ``benchmarks/out/calibrators.md`` and ``calibrators.targets.json``.
+
+With ``--per-galaxy``, times instead the calibrator step of ingest as ingest runs it:
+one :func:`~metgrad.physics.calibrators.estimate_all` call per MAPS file found under
+the folder (its covered spaxels, every usable calibrator), CPU time per galaxy
+(best of the repeats). ``--save`` keeps every calibrator's oh, error and branch in an
+``.npz`` file, and ``--compare`` reports the largest difference from such a file and
+any change of the NaN pattern or the branches (to check that a faster version gives
+the same numbers).
 """
 
 from __future__ import annotations
@@ -61,11 +70,77 @@ def timed(function, repeats):
     return statistics.median(walls), statistics.median(cpus), result
 
 
+def galaxy_inputs(folder):
+    """(plate-ifu, fluxes, errors) of each MAPS file's covered spaxels, as ingest reads them."""
+    from metgrad.io.maps import read_dap_maps
+    from metgrad.io.maskbits import has_bits
+    from metgrad.spaxels import _channel_fluxes
+
+    inputs = []
+    for path in sorted(Path(folder).rglob("manga-*-MAPS-*.fits*")):
+        dap = read_dap_maps(path)
+        covered = ~has_bits(dap.gflux["Ha-6564"].mask, "NOCOV")
+        inputs.append((path.name.split("-MAPS")[0], *_channel_fluxes(dap, covered)))
+    return inputs
+
+
+def per_galaxy(args) -> int:
+    """CPU time of estimate_all per galaxy; save or compare its results."""
+    inputs = galaxy_inputs(args.per_galaxy)
+    if not inputs:
+        raise SystemExit(f"no MAPS files under {args.per_galaxy}")
+    calibrators.estimate_all(inputs[0][1], inputs[0][2], dust_correct=True)  # compile, warm
+    best, results = float("inf"), None
+    for _ in range(args.repeats):
+        cpu = time.process_time()
+        results = [calibrators.estimate_all(f, e, dust_correct=True) for _, f, e in inputs]
+        best = min(best, time.process_time() - cpu)
+    spaxels = sum(next(iter(f.values())).size for _, f, _ in inputs)
+    print(f"{len(inputs)} galaxies, {spaxels} spaxels: estimate_all CPU {best:.3f} s, "
+          f"{1e3 * best / len(inputs):.2f} ms per galaxy (best of {args.repeats})")  # fmt: skip
+    arrays = {
+        f"{galaxy}/{name}/{part}": getattr(estimate, part)
+        for (galaxy, _, _), result in zip(inputs, results, strict=True)
+        for name, estimate in result.items()
+        for part in ("oh", "error", "branch")
+    }
+    if args.save:
+        np.savez_compressed(args.save, **arrays)
+    if args.compare:
+        compare(np.load(args.compare), arrays)
+    return 0
+
+
+def compare(reference, arrays):
+    """Print the largest |difference| of the finite values and every other mismatch."""
+    if set(reference.files) != set(arrays):
+        print(f"different calibrators or galaxies: {set(reference.files) ^ set(arrays)}")
+    worst, mismatches = 0.0, 0
+    for key in sorted(set(reference.files) & set(arrays)):
+        old, new = reference[key], arrays[key]
+        if key.endswith("/branch"):
+            same = np.array_equal(old, new)
+        else:
+            same = np.array_equal(np.isnan(old), np.isnan(new))
+            finite = np.isfinite(old) & np.isfinite(new)
+            if finite.any():
+                worst = max(worst, float(np.max(np.abs(old[finite] - new[finite]))))
+        if not same:
+            mismatches += 1
+            print(f"{key}: NaN pattern or branches differ")
+    print(f"compared {len(arrays)} arrays: max |diff| {worst:.3e}, mismatches {mismatches}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spaxels", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--per-galaxy", metavar="MAPS_DIR", help="time ingest's step per galaxy")
+    parser.add_argument("--save", metavar="NPZ", help="with --per-galaxy: keep the results")
+    parser.add_argument("--compare", metavar="NPZ", help="with --per-galaxy: compare results")
     args = parser.parse_args()
+    if args.per_galaxy:
+        return per_galaxy(args)
     fluxes, errors = draw_spaxels(args.spaxels)
     per_million = 1e6 / args.spaxels
     wall, cpu, results = timed(

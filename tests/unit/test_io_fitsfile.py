@@ -64,3 +64,43 @@ def test_channels_of_each_extension_are_its_own(path):
     assert ext.channel_index("FLUX", "Ha-6564") == 0
     assert ext.channel_index("FLUX_IVAR", "Ha-6564") == 1
     assert ext.channel_index("FLUX_IVAR", "Hb-4862") == 0
+
+
+_PLAIN_IMAGES = [
+    "C01     = 'Ha-6564 '           / Data in channel 1",
+    "C02     = 'OIII-5008'",
+    "C03     = '  Hb-4862  '  /",
+]
+_LEFT_TO_ASTROPY = [
+    "C04     = 'it''s'              / an escaped quote",
+    "C05     = 'unterminated",
+    "C06     = 'text' garbage",
+    "C07     =                  1.5 / not a string",
+    "C08       'no value indicator'",
+]
+
+
+@pytest.mark.parametrize("image", _PLAIN_IMAGES)
+def test_plain_string_cards_read_as_astropy_reads_them(image):
+    from metgrad.io.fitsfile import _plain_string
+
+    image = image.ljust(80)
+    assert _plain_string(image) == str(fits.Card.fromstring(image).value).strip()
+
+
+@pytest.mark.parametrize("image", _LEFT_TO_ASTROPY)
+def test_other_cards_are_left_to_astropy(image):
+    from metgrad.io.fitsfile import _plain_string
+
+    assert _plain_string(image.ljust(80)) is None
+
+
+def test_channels_from_card_images_match_astropys_values():
+    from metgrad.io.fitsfile import Channels
+
+    cards = [f"C{n:02d}     = '{name}'".ljust(80) for n, name in
+             enumerate(["Ha-6564", "NII-6585 ", "it''s", "OIII-5008"], start=1)]  # fmt: skip
+    text = "".join(cards)
+    header = fits.Header.fromstring(text)
+    assert Channels(header, text).names == Channels(header).names
+    assert Channels(header, text).names == ["Ha-6564", "NII-6585", "it's", "OIII-5008"]

@@ -10,11 +10,16 @@ every element of ``target``:
    each replaced by bisection of the current bracket when it would leave it, so the
    iteration cannot fail; only elements still moving are iterated. It stops when a
    step is below :data:`ROOT_TOLERANCE` (1e-12 in x): the root to machine precision,
-   typically after 2-3 steps.
+   typically after 2-3 steps. The table is computed once per polynomial and
+   interval, and each target iterates in a compiled loop (:mod:`._kernels`).
 """
+
+import functools
 
 import numpy as np
 from numpy.polynomial import polynomial as npoly
+
+from ._kernels import bracketed_roots
 
 __all__ = [
     "GRID_POINTS",
@@ -76,43 +81,30 @@ def invert_monotonic(coeffs, target, a, b):
     ValueError
         If P is not strictly monotonic on ``[a, b]``.
     """
+    coeffs, derivative, grid, table = _bracketing_table(
+        tuple(float(c) for c in coeffs), float(a), float(b)
+    )
+    target = np.asarray(target, dtype=np.float64)
+    flat = np.array(target, order="C").ravel()  # a writable C-contiguous copy: one compiled type
+    roots = bracketed_roots(coeffs, derivative, grid, table, flat, ROOT_TOLERANCE,
+                            MAX_ITERATIONS)  # fmt: skip
+    return roots.reshape(target.shape)
+
+
+@functools.lru_cache(maxsize=64)
+def _bracketing_table(coeffs, a, b):
+    """P's and P''s coefficients, and the rising table (points, P) that brackets roots.
+
+    Cached per (coefficients, interval): the calibrators invert the same few pieces
+    for every galaxy. The arrays are read-only.
+    """
     grid = np.linspace(a, b, GRID_POINTS)
     table = npoly.polyval(grid, coeffs)
     if table[-1] < table[0]:  # make the table rise
         grid, table = grid[::-1], table[::-1]
     if not np.all(np.diff(table) > 0):
-        raise ValueError(f"polynomial {tuple(coeffs)} is not monotonic on [{a}, {b}]")
-    target = np.asarray(target, dtype=np.float64)
-    flat = target.ravel()
-    with np.errstate(invalid="ignore"):
-        inside = (flat >= table[0]) & (flat <= table[-1])
-    roots = np.full(flat.shape, np.nan)
-    wanted = flat[inside]
-    cell = np.clip(np.searchsorted(table, wanted), 1, GRID_POINTS - 1)
-    low, high = grid[cell - 1], grid[cell]  # P(low) <= wanted <= P(high)
-    p_low, p_high = table[cell - 1], table[cell]
-    start = low + (high - low) * (wanted - p_low) / (p_high - p_low)
-    roots[inside] = _bracketed_newton(coeffs, wanted, start, low, high)
-    return roots.reshape(target.shape)
-
-
-def _bracketed_newton(coeffs, target, x, low, high):
-    """Newton's method on P(x) = target inside brackets with P(low) <= target <= P(high)."""
-    derivative = npoly.polyder(coeffs)
-    x, low, high = x.copy(), low.copy(), high.copy()
-    active = np.arange(x.size)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for _ in range(MAX_ITERATIONS):
-            if active.size == 0:
-                break
-            xa, lo, hi = x[active], low[active], high[active]
-            residual = npoly.polyval(xa, coeffs) - target[active]
-            below = residual < 0
-            lo = np.where(below, xa, lo)
-            hi = np.where(below, hi, xa)
-            x_new = xa - residual / npoly.polyval(xa, derivative)
-            leaves = ~((x_new - lo) * (x_new - hi) <= 0)  # outside the bracket, or NaN
-            x_new = np.where(leaves, 0.5 * (lo + hi), x_new)
-            x[active], low[active], high[active] = x_new, lo, hi
-            active = active[np.abs(x_new - xa) > ROOT_TOLERANCE]
-    return x
+        raise ValueError(f"polynomial {coeffs} is not monotonic on [{a}, {b}]")
+    arrays = (np.array(coeffs), npoly.polyder(coeffs), grid.copy(), table.copy())
+    for array in arrays:
+        array.flags.writeable = False
+    return arrays

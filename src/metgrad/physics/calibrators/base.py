@@ -26,12 +26,13 @@ Conventions
 """
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 import numpy as np
 
-from .._arrays import as_float, finite, positive_finite, require_positive_scalar, to_output
+from .._arrays import as_float, positive_finite, require_positive_scalar, to_output
 from ..dust import LINE_WAVELENGTHS_VACUUM_AA, _balmer_k_difference, balmer_ebv, calzetti_k
 from ._dual import Dual
 
@@ -42,6 +43,7 @@ __all__ = [
     "SCALES",
     "TIED_LINES",
     "Calibrator",
+    "ChannelErrors",
     "Estimate",
     "Evaluation",
     "Validity",
@@ -230,8 +232,9 @@ def corrected_fluxes(fluxes, names, *, dust_correct, intrinsic=2.86, r_v=3.1):
     return corrected, valid
 
 
+@functools.lru_cache(maxsize=256)
 def _dust_slope(name, r_v):
-    """d ln F_corr / d ln(F_Ha / F_Hb) of a channel: k / (k_Hb - k_Ha)."""
+    """d ln F_corr / d ln(F_Ha / F_Hb) of a channel: k / (k_Hb - k_Ha) (cached)."""
     return calzetti_k(LINE_WAVELENGTHS_VACUUM_AA[name], r_v) / _balmer_k_difference(r_v)
 
 
@@ -262,14 +265,42 @@ def _observed_gradient(grad, *, dust_correct, r_v):
     return grad
 
 
-def _propagated_sigma(grad, fluxes, errors, valid):
+class ChannelErrors:
+    """
+    The input fluxes and errors of the propagation, each channel prepared once.
+
+    Several calibrators evaluated on the same spaxels (:func:`~.batch.estimate_all`)
+    share one instance, so that each channel's arrays and the mask of its usable
+    errors (finite and >= 0) are made once, not once per calibrator.
+
+    Parameters
+    ----------
+    fluxes, errors : mapping of str to array_like
+        Input fluxes and their 1-sigma errors by DAP channel name.
+    """
+
+    def __init__(self, fluxes, errors):
+        self.fluxes, self.errors = fluxes, errors
+        self._prepared = {}
+
+    def __call__(self, name):
+        """Return ``(flux, error, usable)`` of a channel as float arrays and a mask."""
+        if name not in self._prepared:
+            error = as_float(self.errors[name])
+            with np.errstate(invalid="ignore"):
+                usable = np.isfinite(error) & (error >= 0)
+            self._prepared[name] = (as_float(self.fluxes[name]), error, usable)
+        return self._prepared[name]
+
+
+def _propagated_sigma(grad, channels, valid):
     """sqrt(sum_j (d oh / d ln F_j * sigma_j / F_j)^2) over the independent channels."""
     variance = 0.0
     with np.errstate(all="ignore"):
         for name, derivative in grad.items():
-            error = as_float(errors[name])
-            valid = valid & finite(error) & (error >= 0)
-            variance = variance + (derivative * error / as_float(fluxes[name])) ** 2
+            flux, error, usable = channels(name)
+            valid = valid & usable
+            variance = variance + (derivative * error / flux) ** 2
         sigma = np.sqrt(variance)
     return sigma, valid & np.isfinite(sigma)
 
@@ -443,7 +474,9 @@ class Calibrator:
             oh, valid, branch, fluxes, errors, dust_correct=dust_correct, r_v=r_v
         )
 
-    def propagate(self, oh, valid, branch, fluxes, errors, *, dust_correct, r_v=3.1):
+    def propagate(
+        self, oh, valid, branch, fluxes, errors, *, dust_correct, r_v=3.1, channels=None
+    ):
         """
         The :class:`Estimate` from an :meth:`evaluate_corrected` result and the inputs.
 
@@ -457,6 +490,8 @@ class Calibrator:
             Whether the values were corrected from ``fluxes`` with their Balmer decrement.
         r_v : float, optional
             R_V of that correction.
+        channels : ChannelErrors, optional
+            ``fluxes`` and ``errors`` already prepared (shared between calibrators).
 
         Returns
         -------
@@ -464,7 +499,9 @@ class Calibrator:
         """
         grad = _observed_gradient(oh.grad, dust_correct=dust_correct, r_v=r_v)
         _require_channels(errors, sorted(grad), f"{self.name} errors")
-        sigma, error_valid = _propagated_sigma(grad, fluxes, errors, valid)
+        if channels is None:
+            channels = ChannelErrors(fluxes, errors)
+        sigma, error_valid = _propagated_sigma(grad, channels, valid)
         return Estimate(to_output(oh.value, valid), to_output(sigma, error_valid), branch[()])
 
     def oh_error(self, fluxes, errors, *, dust_correct=True, intrinsic=2.86, r_v=3.1):

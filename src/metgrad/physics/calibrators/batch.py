@@ -10,7 +10,7 @@ results are those of :meth:`~.base.Calibrator.estimate`, spaxel by spaxel.
 import numpy as np
 
 from .._arrays import as_float, positive_finite
-from .base import Estimate, corrected_fluxes
+from .base import ChannelErrors, Estimate, corrected_fluxes
 from .registry import get, usable
 
 __all__ = ["CHUNK_SIZE", "estimate_all"]
@@ -109,12 +109,14 @@ def _estimate_chunk(calibrators, fluxes, errors, out, part, dust_correct, intrin
         fluxes, fluxes, dust_correct=dust_correct, intrinsic=intrinsic, r_v=r_v
     )
     usable_flux = {name: positive_finite(flux) for name, flux in fluxes.items()}
+    channels = ChannelErrors(fluxes, errors)
     for cal in calibrators:
         used = list(cal.lines) + ([_HA, _HB] if dust_correct else [])
         valid = np.logical_and.reduce([usable_flux[c] for c in used])
         oh, valid, branch = cal.evaluate_corrected(values, valid, with_grad=True)
         estimate = cal.propagate(
-            oh, valid, branch, fluxes, errors, dust_correct=dust_correct, r_v=r_v
-        )
+            oh, valid, branch, fluxes, errors, dust_correct=dust_correct, r_v=r_v,
+            channels=channels,
+        )  # fmt: skip
         for target, result in zip(out[cal.name], estimate, strict=True):
             target[part] = result

@@ -28,6 +28,7 @@ indicator.
 """
 
 import dataclasses
+import functools
 import itertools
 from collections.abc import Callable
 
@@ -131,15 +132,24 @@ class _Inversion:
             branch = np.array(BRANCH_NONE, dtype=np.int8)
             x = invert_monotonic(self.coeffs, target, *self.lower)
         else:
-            nii_oii = (lines["NII-6585"] / _oii(lines)).log10().value
+            oii = lines["OII-3727"].value + lines["OII-3729"].value
+            nii_oii = np.log10(lines["NII-6585"].value / oii)  # no derivatives needed
             branch = np.broadcast_to(branch_codes(nii_oii, C20_BRANCH_LOG_N2O2), target.shape)
             x = np.full(target.shape, np.nan)
             for code, piece in ((BRANCH_LOWER, self.lower), (BRANCH_UPPER, self.upper)):
                 on_piece = branch == code
                 x[on_piece] = invert_monotonic(self.coeffs, target[on_piece], *piece)
-        slope = npoly.polyval(x, npoly.polyder(self.coeffs))  # d log R / dx
+        slope = npoly.polyval(x, _derivative(self.coeffs))  # d log R / dx
         oh = log_r.chain(x + C20_SOLAR_OH, 1.0 / slope)
         return Evaluation(oh, np.isfinite(x), branch)
+
+
+@functools.lru_cache(maxsize=32)
+def _derivative(coeffs):
+    """Coefficients of dP/dx (read-only, cached per polynomial)."""
+    derivative = npoly.polyder(coeffs)
+    derivative.flags.writeable = False
+    return derivative
 
 
 def _pieces(coeffs, double_valued):

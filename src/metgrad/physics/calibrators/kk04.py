@@ -16,6 +16,8 @@ Iteration: start at Z = 8.7 on the upper branch and 8.2 on the lower one (the st
 values KK04 suggest), alternate log q(Z) and Z(x, log q) until the change of Z is
 below :data:`KK04_TOLERANCE_DEX` (1e-8 dex; typically 10-20 steps), at most
 :data:`KK04_MAX_ITERATIONS` (100) times; a spaxel that has not converged is NaN.
+Each spaxel iterates in a compiled loop (:func:`._kernels.kk04_converged`, the same
+arithmetic as :func:`_step`).
 The derivatives of the converged Z are exact, from the implicit-function theorem on
 ``Z = f(x, log q(Z, y))``: ``dZ = (df/dx dx + df/dlogq dlogq/dy dy) / (1 - df/dlogq
 dlogq/dZ)``.
@@ -30,6 +32,7 @@ which KK04 fitted these expressions.
 import numpy as np
 
 from ._dual import Dual, lift, substituted, where
+from ._kernels import kk04_converged
 from .base import Calibrator, Evaluation, Validity, branch_codes
 from .registry import register
 
@@ -99,19 +102,11 @@ def kk04_iterate(x, y, upper):
     """
     shape = np.broadcast_shapes(np.shape(x), np.shape(y), np.shape(upper))
     x, y, upper = (np.ravel(a) for a in np.broadcast_arrays(x, y, upper))
-    z = np.where(upper, _START["upper"], _START["lower"])
-    converged = np.zeros(z.shape, dtype=bool)
-    active = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
-    with np.errstate(all="ignore"):
-        for _ in range(KK04_MAX_ITERATIONS):  # each spaxel stops at its own convergence
-            if active.size == 0:
-                break
-            z_new = _step(z[active], x[active], y[active], upper[active])
-            done = np.abs(z_new - z[active]) < KK04_TOLERANCE_DEX
-            z[active] = z_new
-            converged[active[done]] = True
-            active = active[~done & np.isfinite(z_new)]
-    return np.where(converged, z, np.nan).reshape(shape)
+    z = kk04_converged(
+        x.astype(np.float64), y.astype(np.float64), upper.astype(np.bool_),
+        _START["upper"], _START["lower"], KK04_TOLERANCE_DEX, KK04_MAX_ITERATIONS,
+    )  # fmt: skip
+    return z.reshape(shape)
 
 
 def _kk04(lines):
@@ -119,7 +114,7 @@ def _kk04(lines):
     oiii = lines["OIII-4960"] + lines["OIII-5008"]
     x = ((oii + oiii) / lines["Hb-4862"]).log10()
     y = (oiii / oii).log10()
-    branch = branch_codes((lines["NII-6585"] / oii).log10().value, KK04_BRANCH_LOG_N2O2)
+    branch = branch_codes(np.log10(lines["NII-6585"].value / oii.value), KK04_BRANCH_LOG_N2O2)
     upper = branch == 1
     z = kk04_iterate(x.value, y.value, upper)
     # implicit-function theorem on Z = step(Z, x, y): dZ = d step|_Z / (1 - d step / dZ)
