@@ -33,7 +33,7 @@ def run_pipeline(
     progress: bool = True,
     say: Callable[[str], None] = _say,
 ) -> Path:
-    """Ingest, analyse (every calibrator) and report; return the report's path."""
+    """Ingest, analyse (``[analysis] calibrators``) and report; return the report's path."""
     t0 = time.perf_counter()
     say(f"[1/3] ingest -> {config.output.dir}")
     result = run_ingest(config, workers=workers, scheduler=scheduler, progress=progress)
@@ -41,7 +41,8 @@ def run_pipeline(
         f"      {len(result.galaxies)} galaxies ingested, {len(result.failures)} failed "
         f"({time.perf_counter() - t0:.0f} s)"
     )
-    say("[2/3] analyse: gradients, seven model sets, mass-size plane (every calibrator)")
+    names = ", ".join(k.upper() for k in config.analysis.calibrators)
+    say(f"[2/3] analyse: gradients, seven model sets, mass-size plane ({names})")
     t1 = time.perf_counter()
     summaries = analyse_run(config.output.dir, config=config, workers=workers, say=say)
     for key, s in summaries.items():

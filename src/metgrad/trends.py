@@ -90,7 +90,7 @@ class ColumnOrders:
         self._lock = threading.Lock()
 
     def _sorted_column(self, column: str) -> tuple[np.ndarray, np.ndarray]:
-        """Row positions in value order, and the tie group of each (equal values, one group)."""
+        """Row positions in value order, and where each new value starts in that order."""
         with self._lock:
             cached = self._sorted.get(column)
         if cached is None:
@@ -98,10 +98,10 @@ class ColumnOrders:
             index_type = np.int32 if values.size < 2**31 else np.intp
             order = np.argsort(values).astype(index_type)  # non-finite values last
             ordered = values[order]
-            new_value = np.empty(values.size, dtype=bool)
+            new_value = np.empty(values.size, dtype=bool)  # a byte per row: the tie groups
             new_value[:1] = True
             np.not_equal(ordered[1:], ordered[:-1], out=new_value[1:])
-            cached = (order, np.cumsum(new_value, dtype=index_type))
+            cached = (order, new_value)
             with self._lock:
                 self._sorted[column] = cached
         return cached
@@ -121,7 +121,7 @@ class ColumnOrders:
         ndarray, shape (len(rows),)
             The same as ``average_ranks(frame.loc[rows, column])``.
         """
-        order, group = self._sorted_column(column)
+        order, new_value = self._sorted_column(column)
         positions = self._frame.index.get_indexer(rows)
         if (positions < 0).any():
             raise ValueError("ColumnOrders.ranks: rows that are not in the table")
@@ -133,6 +133,7 @@ class ColumnOrders:
         local = np.empty(order.size, dtype=np.intp)
         local[positions] = np.arange(positions.size)
         ranks = np.empty(positions.size)
+        group = np.cumsum(new_value, dtype=np.int32 if order.size < 2**31 else np.intp)
         ranks[local[order[in_subset]]] = _tied_ranks(group[in_subset])
         return ranks
 

@@ -103,7 +103,12 @@ def _slope(r: np.ndarray, oh: np.ndarray) -> float:
 @pytest.fixture(scope="module")
 def offsets(analysed_truth_survey) -> pd.DataFrame:
     """Per galaxy and calibrator: measured and true gradients over the same spaxels."""
-    survey = analysed_truth_survey
+    return calibrator_offsets(analysed_truth_survey)
+
+
+def calibrator_offsets(survey) -> pd.DataFrame:
+    """Per galaxy and calibrator of an analysed survey (``.root``, ``.run``, ``.analysis``):
+    measured, true and noise-free gradients over the same final spaxels, and their offsets."""
     fit = pd.read_parquet(survey.analysis / "spaxels.parquet",
                           columns=["plateifu", "r_re", "oh_m13", "final"])  # fmt: skip
     fit = fit[fit["final"]].drop(columns="final")
