@@ -25,6 +25,7 @@ import zlib
 
 import numpy as np
 import pytest
+from independent_references import idl_robust_sigma
 from scipy.optimize import linprog
 
 from metgrad import gradients
@@ -46,29 +47,6 @@ def lad_line_lp(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     a, b = -result.eqlin.marginals
     assert np.abs(y - a - b * x).sum() == pytest.approx(-result.fun, rel=1e-9, abs=1e-12)
     return float(a), float(b)
-
-
-def idl_robust_sigma(values) -> float:
-    """IDL astrolib ROBUST_SIGMA (Freudenreich 1990), step by step, about the median."""
-    y = np.asarray(values, dtype=float)
-    y0 = np.median(y)  # the mean of the two middle values for an even count (/EVEN)
-    mad = np.median(np.abs(y - y0)) / 0.6745
-    if mad < 1e-20:
-        mad = np.mean(np.abs(y - y0)) / 0.80
-    if mad < 1e-20:
-        return 0.0
-    numerator = denominator = 0.0
-    inside = 0
-    for yi in y:
-        u2 = ((yi - y0) / (6.0 * mad)) ** 2
-        if u2 <= 1.0:
-            inside += 1
-            numerator += (yi - y0) ** 2 * (1.0 - u2) ** 4
-            denominator += (1.0 - u2) * (1.0 - 5.0 * u2)
-    if inside < 3:
-        return float("nan")
-    variance = y.size * numerator / (denominator * (denominator - 1.0))
-    return float(np.sqrt(variance)) if variance > 0 else 0.0
 
 
 def residual_bootstrap_slopes(r, oh, picks) -> tuple[float, np.ndarray]:

@@ -11,13 +11,9 @@ fraction uses 30 neighbours, 25 % would use 38: another fraction fails the test.
 
 from __future__ import annotations
 
-import contextlib
-import io
-import warnings
-
 import numpy as np
 import pandas as pd
-import pytest
+from independent_references import cappellari_loess_2d
 
 from metgrad import columns as C
 from metgrad.analysis.massize_plane import LOESS_COLUMNS, massize_plane
@@ -26,18 +22,6 @@ from metgrad.parallel import thread_pool
 
 #: The paper's LOESS fraction of the mass-size maps (§4.2), from the paper, not the config.
 PAPER_FRAC = 0.2
-
-
-def cappellari_loess(x, y, z, *, frac):
-    """Cappellari's loess_2d (degree 1, rescaled axes), its prints and warnings swallowed."""
-    module = pytest.importorskip("loess.loess_2d")
-    with (
-        warnings.catch_warnings(),
-        np.errstate(all="ignore"),
-        contextlib.redirect_stdout(io.StringIO()),
-    ):
-        warnings.simplefilter("ignore")
-        return module.loess_2d(x, y, z, frac=frac, degree=1, rescale=True)[0]
 
 
 def galaxy_table(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -79,9 +63,11 @@ def test_maps_are_cappellaris_loess_at_the_papers_fraction():
         plane = massize_plane(gal, spaxels, "oh_m13", RunConfig(), pool=pool)
     m, lr = gal[C.LOG_MSTAR].to_numpy(), gal[C.LOG_RE].to_numpy()
     for column in LOESS_COLUMNS:
-        reference = cappellari_loess(m, lr, gal[column].to_numpy(), frac=PAPER_FRAC)
+        reference = cappellari_loess_2d(m, lr, gal[column].to_numpy(), frac=PAPER_FRAC, degree=1,
+                                        rescale=True)[0]
         smoothed = plane.galaxies[C.loess(column)].to_numpy()
         np.testing.assert_allclose(smoothed, reference, rtol=0, atol=1e-8, err_msg=column)
     # the reference tells 20 % from 25 %: the test fails for another default
-    other = cappellari_loess(m, lr, gal["grad_obs"].to_numpy(), frac=0.25)
+    other = cappellari_loess_2d(m, lr, gal["grad_obs"].to_numpy(), frac=0.25, degree=1,
+                                rescale=True)[0]
     assert np.max(np.abs(other - plane.galaxies[C.loess("grad_obs")].to_numpy())) > 1e-4

@@ -11,12 +11,10 @@ Independent references:
   and 2. Smoothed values and output weights must agree to 1e-8.
 """
 
-import contextlib
-import io
-import warnings
 
 import numpy as np
 import pytest
+from independent_references import cappellari_loess_2d
 from numpy.testing import assert_allclose, assert_array_equal
 
 from metgrad.stats.loess import loess_2d
@@ -44,18 +42,6 @@ def binned_map(n, seed, width=0.05):
     x, y = grid_x[keep], grid_y[keep]
     z = 8.5 + 0.1 * (x - 10.0) - 0.05 * (y - 7.6) ** 2 + rng.normal(0.0, 0.02, n)
     return x, y, z
-
-
-def cappellari(*args, **kwargs):
-    """Cappellari's loess_2d, with anything it prints or warns swallowed on purpose."""
-    module = pytest.importorskip("loess.loess_2d")
-    with (
-        warnings.catch_warnings(),
-        np.errstate(all="ignore"),
-        contextlib.redirect_stdout(io.StringIO()),
-    ):
-        warnings.simplefilter("ignore")
-        return module.loess_2d(*[np.asarray(a, dtype=float) for a in args], **kwargs)
 
 
 # ------------------------------------------------------------------------------------------
@@ -255,7 +241,7 @@ PAPER_DATA = {
 @pytest.mark.parametrize("degree", [1, 2])
 def test_matches_cappellari(data, n, frac, rescale, degree):
     x, y, z = PAPER_DATA[data](n)
-    ref_z, ref_w = cappellari(x, y, z, frac=frac, degree=degree, rescale=rescale)
+    ref_z, ref_w = cappellari_loess_2d(x, y, z, frac=frac, degree=degree, rescale=rescale)
     zout, wout = loess_2d(x, y, z, frac=frac, degree=degree, rescale=rescale)
     assert_allclose(zout, ref_z, rtol=0, atol=1e-8)
     assert_allclose(wout, ref_w, rtol=0, atol=1e-8)
@@ -267,7 +253,7 @@ def test_matches_cappellari_on_two_threads(data):
     # the output points are shared by two threads; ties (binned map) take the KD-tree path
     x, y, z = PAPER_DATA[data](1500)
     frac = 0.2 if data == "mass-size plane" else 0.02
-    ref_z, ref_w = cappellari(x, y, z, frac=frac, rescale=True)
+    ref_z, ref_w = cappellari_loess_2d(x, y, z, frac=frac, rescale=True)
     zout, wout = loess_2d(x, y, z, frac=frac, rescale=True, workers=2)
     assert_allclose(zout, ref_z, rtol=0, atol=1e-8)
     assert_allclose(wout, ref_w, rtol=0, atol=1e-8)
@@ -279,7 +265,7 @@ def test_matches_cappellari_at_new_points(rescale):
     rng = np.random.default_rng(24)
     xnew = rng.uniform(9.5, 11.0, 50)
     ynew = rng.uniform(0.0, 0.8, 50)
-    ref_z, ref_w = cappellari(x, y, z, xnew=xnew, ynew=ynew, frac=0.2, rescale=rescale)
+    ref_z, ref_w = cappellari_loess_2d(x, y, z, xnew=xnew, ynew=ynew, frac=0.2, rescale=rescale)
     zout, wout = loess_2d(x, y, z, xnew=xnew, ynew=ynew, frac=0.2, rescale=rescale)
     assert_allclose(zout, ref_z, rtol=0, atol=1e-8)
     assert_array_equal(wout, ref_w)
@@ -289,7 +275,7 @@ def test_matches_cappellari_at_new_points(rescale):
 def test_matches_cappellari_with_errors(degree):
     x, y, z = mass_size_plane(600, seed=25)
     sigz = np.random.default_rng(26).uniform(0.01, 0.05, 600)
-    ref_z, ref_w = cappellari(x, y, z, sigz=sigz, frac=0.2, degree=degree, rescale=True)
+    ref_z, ref_w = cappellari_loess_2d(x, y, z, sigz=sigz, frac=0.2, degree=degree, rescale=True)
     zout, wout = loess_2d(x, y, z, sigz=sigz, frac=0.2, degree=degree, rescale=True)
     assert_allclose(zout, ref_z, rtol=0, atol=1e-8)
     assert_allclose(wout, ref_w, rtol=0, atol=1e-8)
@@ -299,7 +285,7 @@ def test_matches_cappellari_on_collinear_points():
     x = np.random.default_rng(29).uniform(9.0, 11.0, 200)
     y = 2.0 * x
     z = 0.1 * x + np.random.default_rng(30).normal(0.0, 0.02, 200)
-    ref_z, ref_w = cappellari(x, y, z, frac=0.2)
+    ref_z, ref_w = cappellari_loess_2d(x, y, z, frac=0.2)
     zout, wout = loess_2d(x, y, z, frac=0.2)
     assert_allclose(zout, ref_z, rtol=0, atol=1e-8)
     assert_allclose(wout, ref_w, rtol=0, atol=1e-8)
@@ -310,7 +296,7 @@ def test_matches_cappellari_with_npoints_and_coincident_points():
     x, y, z = binned_map(500, seed=27)
     x, y = np.r_[x, x[:60]], np.r_[y, y[:60]]
     z = np.r_[z, z[:60] + np.random.default_rng(28).normal(0.0, 0.05, 60)]
-    ref_z, ref_w = cappellari(x, y, z, npoints=25, rescale=True)
+    ref_z, ref_w = cappellari_loess_2d(x, y, z, npoints=25, rescale=True)
     zout, wout = loess_2d(x, y, z, npoints=25, rescale=True)
     assert_allclose(zout, ref_z, rtol=0, atol=1e-8)
     assert_allclose(wout, ref_w, rtol=0, atol=1e-8)

@@ -14,6 +14,7 @@ the decimal values were evaluated to 16 digits and are written out in the commen
 
 import numpy as np
 import pytest
+from independent_references import idl_robust_sigma
 from numpy.testing import assert_allclose
 
 from metgrad.stats.robust import robust_sigma
@@ -125,35 +126,6 @@ class TestMissingValues:
         assert_allclose(robust_sigma([1.0, 1.0, np.nan, 1.0, 1.0, 5.0]), np.sqrt(50000 / 50572))
 
 
-def _idl_transcription(y, zero=False):
-    """Literal scalar transcription of robust_sigma.pro applied to the finite values.
-
-    Independent of the vectorised implementation: numpy's median for MEDIAN(/EVEN), a Python
-    loop for the sums.
-    """
-    y = [float(v) for v in y if np.isfinite(v)]
-    if not y:
-        return np.nan
-    y0 = 0.0 if zero else float(np.median(y))
-    mad = float(np.median([abs(v - y0) for v in y])) / 0.6745
-    if mad < 1e-20:
-        mad = sum(abs(v - y0) for v in y) / len(y) / 0.80
-    if mad < 1e-20:
-        return 0.0
-    num = den = 0.0
-    count = 0
-    for v in y:
-        uu = ((v - y0) / (6.0 * mad)) ** 2
-        if uu <= 1.0:
-            count += 1
-            num += (v - y0) ** 2 * (1 - uu) ** 4
-            den += (1 - uu) * (1 - 5 * uu)
-    if count < 3:
-        return np.nan
-    sig = len(y) * num / (den * (den - 1))
-    return np.sqrt(sig) if sig > 0 else 0.0
-
-
 class TestAgainstTranscription:
     @pytest.mark.parametrize("zero", [False, True])
     def test_random_samples(self, zero):
@@ -162,7 +134,7 @@ class TestAgainstTranscription:
             for _ in range(5):
                 y = rng.standard_t(2, n) * 0.1 + 8.5 * (not zero)
                 y[rng.random(n) < 0.1] = np.nan
-                expected = _idl_transcription(y, zero)
+                expected = idl_robust_sigma(y, zero)
                 assert_allclose(robust_sigma(y, zero), expected, rtol=1e-12, equal_nan=True)
 
     @pytest.mark.parametrize("n", [1000, 1001, 4000])
@@ -173,11 +145,11 @@ class TestAgainstTranscription:
         rows = rng.standard_t(3, (3, n)) * 0.05 + 8.6
         rows[:, :7] = np.nan  # the same count in every row: selection
         for row in rows:
-            assert_allclose(robust_sigma(row), _idl_transcription(row), rtol=1e-12)
-        expected = [_idl_transcription(row) for row in rows]
+            assert_allclose(robust_sigma(row), idl_robust_sigma(row), rtol=1e-12)
+        expected = [idl_robust_sigma(row) for row in rows]
         assert_allclose(robust_sigma(rows, axis=1), expected, rtol=1e-12)
         rows[1, 7:20] = np.nan  # counts differ: sorting
-        expected = [_idl_transcription(row) for row in rows]
+        expected = [idl_robust_sigma(row) for row in rows]
         assert_allclose(robust_sigma(rows, axis=1), expected, rtol=1e-12)
 
     def test_rounded_samples_hit_mad_zero(self):
@@ -186,7 +158,7 @@ class TestAgainstTranscription:
         for n in [3, 6, 9]:
             for _ in range(20):
                 y = rng.choice([1.0, 1.0, 1.0, 2.0, 9.0], n)
-                assert_allclose(robust_sigma(y), _idl_transcription(y), rtol=1e-12, equal_nan=True)
+                assert_allclose(robust_sigma(y), idl_robust_sigma(y), rtol=1e-12, equal_nan=True)
 
 
 class TestAxis:
