@@ -442,6 +442,17 @@ def _bin_keys(frame: pd.DataFrame, columns, widths) -> pd.DataFrame:
     )  # fmt: skip
 
 
+def _map_with_bin_means(table, spaxels, features, widths, values, name) -> pd.DataFrame:
+    """A 2-D map's bins (centres ``x``, ``y``) with the mean of ``values`` (one per spaxel)
+    over the spaxels in each bin of ``features`` as column ``name``, and ``k0``, ``k1``;
+    bins without such spaxels or without a smoothed value are dropped."""
+    keys = _bin_keys(spaxels, features, widths)
+    means = values.groupby([keys["k0"], keys["k1"]]).mean().rename(name)
+    table = table.copy()
+    table[["k0", "k1"]] = _bin_keys(table, ["x", "y"], widths)
+    return table.join(means, on=["k0", "k1"]).dropna(subset=[name, "smoothed"])
+
+
 # --- the checks ------------------------------------------------------------------------------
 
 
@@ -503,13 +514,9 @@ def check_base_relation(inputs: RecoveryInputs) -> Check:
     spx, base = inputs.spaxels, inputs.map_base
     if base.empty or "true_base" not in spx.columns or not inputs.relation:
         return _check("base_relation", inputs, title, quantity, None, 0, "no base map or truth")
-    fit = spx[np.isfinite(spx["log_sigma_star"]) & spx["true_oh"].notna()].copy()
-    fit[["k0", "k1"]] = _bin_keys(fit, ["log_mstar", "log_sigma_star"], inputs.base_widths)
-    fit["other"] = fit["true_oh"] - fit["true_base"]
-    other = fit.groupby(["k0", "k1"])["other"].mean()
-    base = base.copy()
-    base[["k0", "k1"]] = _bin_keys(base, ["x", "y"], inputs.base_widths)
-    base = base.join(other, on=["k0", "k1"]).dropna(subset=["other", "smoothed"])
+    fit = spx[np.isfinite(spx["log_sigma_star"]) & spx["true_oh"].notna()]
+    base = _map_with_bin_means(base, fit, ["log_mstar", "log_sigma_star"], inputs.base_widths,
+                               fit["true_oh"] - fit["true_base"], "other")  # fmt: skip
     if len(base) < 10:
         return _check("base_relation", inputs, title, quantity, None, len(base),
                       "fewer than 10 bins")  # fmt: skip
@@ -534,12 +541,9 @@ def check_sfh_correction(
         return _check("sfh_correction", inputs, title, quantity, None, len(inputs.galaxies),
                       f"fewer than {min_galaxies} final galaxies: the base model's mass bins "
                       "hold too few galaxies to leave t_LW to the correction")  # fmt: skip
-    fit = spx[np.isfinite(spx["pred_base"]) & spx["true_tlw"].notna()].copy()
-    fit[["k0", "k1"]] = _bin_keys(fit, ["d4000", "log_age_lw"], inputs.sfh_widths)
-    tlw = fit.groupby(["k0", "k1"])["true_tlw"].mean().rename("tlw")
-    corr = corr.copy()
-    corr[["k0", "k1"]] = _bin_keys(corr, ["x", "y"], inputs.sfh_widths)
-    corr = corr.join(tlw, on=["k0", "k1"]).dropna(subset=["tlw", "smoothed"])
+    fit = spx[np.isfinite(spx["pred_base"]) & spx["true_tlw"].notna()]
+    corr = _map_with_bin_means(corr, fit, ["d4000", "log_age_lw"], inputs.sfh_widths,
+                               fit["true_tlw"], "tlw")  # fmt: skip
     if len(corr) < 10:
         return _check("sfh_correction", inputs, title, quantity, None, len(corr),
                       "fewer than 10 bins")  # fmt: skip
