@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._selection import select
+from ._selection import median_of_three, select
 
 __all__ = ["lad_rows"]
 
@@ -55,15 +55,7 @@ def _weighted_select(slopes, weights, count, half):
     lo, hi = 0, count - 1
     below = 0.0  # weight of the values known to lie below slopes[lo:hi+1]
     while hi > lo:
-        mid = (lo + hi) // 2
-        a, b, c = slopes[lo], slopes[mid], slopes[hi]
-        if a > b:
-            a, b = b, a
-        if b > c:
-            b = c
-            if a > b:
-                b = a
-        pivot = b
+        pivot = median_of_three(slopes[lo], slopes[(lo + hi) // 2], slopes[hi])
         # slopes[lo:store] < pivot <= slopes[store:i]
         store = lo
         w_less, w_equal = 0.0, 0.0

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from numba import njit
 
-__all__ = ["select"]
+__all__ = ["median_of_three", "select"]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def median_of_three(a, b, c):
+    """The middle one of three values: the quickselects' pivot."""
+    if a > b:
+        a, b = b, a
+    if b > c:
+        b = c
+        if a > b:
+            b = a
+    return b
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -18,15 +30,7 @@ def select(values, count, kth):
     """
     lo, hi = 0, count - 1
     while hi > lo:
-        mid = (lo + hi) // 2
-        a, b, c = values[lo], values[mid], values[hi]
-        if a > b:
-            a, b = b, a
-        if b > c:
-            b = c
-            if a > b:
-                b = a
-        pivot = b
+        pivot = median_of_three(values[lo], values[(lo + hi) // 2], values[hi])
         store = lo
         for i in range(lo, hi + 1):  # values[lo:store] < pivot <= values[store:i]
             v = values[i]
