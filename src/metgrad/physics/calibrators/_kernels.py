@@ -100,8 +100,12 @@ def bracketed_roots(coeffs, derivative, grid, table, targets, tolerance, max_ite
 
 
 @njit(**_OPTIONS)
-def _kk04_log_q(z, y):
-    """KK04 eq. 13, as :func:`.kk04._log_q`."""
+def kk04_log_q(z, y):
+    """KK04 eq. 13: log10 of the ionisation parameter q (cm/s) at Z and y = log O32.
+
+    Compiled, and as plain Python (``kk04_log_q.py_func``) for the derivatives of
+    :mod:`.kk04`: the coefficients are written once.
+    """
     y2 = y * y
     numerator = 32.81 - 1.153 * y2 + z * (-3.396 - 0.025 * y + 0.1444 * y2)
     denominator = 4.603 - 0.3119 * y - 0.163 * y2 + z * (-0.48 + 0.0271 * y + 0.02037 * y2)
@@ -109,17 +113,28 @@ def _kk04_log_q(z, y):
 
 
 @njit(**_OPTIONS)
+def kk04_z_lower(x, log_q):
+    """KK04 eq. 16 (lower branch), x = log R23 (compiled; plain Python as ``.py_func``)."""
+    x2 = x * x
+    return 9.40 + 4.65 * x - 3.17 * x2 - log_q * (0.272 + 0.547 * x - 0.513 * x2)
+
+
+@njit(**_OPTIONS)
+def kk04_z_upper(x, log_q):
+    """KK04 eq. 17 (upper branch), x = log R23 (compiled; plain Python as ``.py_func``)."""
+    x2 = x * x
+    x3 = x2 * x
+    x4 = x2 * x2
+    polynomial = 9.72 - 0.777 * x - 0.951 * x2 - 0.072 * x3 - 0.811 * x4
+    slope = 0.0737 - 0.0713 * x - 0.141 * x2 + 0.0373 * x3 - 0.058 * x4
+    return polynomial - log_q * slope
+
+
+@njit(**_OPTIONS)
 def _kk04_step(z, x, y, upper):
     """One KK04 step Z -> Z(x, log q(Z, y)), as :func:`.kk04._step`."""
-    log_q = _kk04_log_q(z, y)
-    x2 = x * x
-    if upper:
-        x3 = x2 * x
-        x4 = x2 * x2
-        polynomial = 9.72 - 0.777 * x - 0.951 * x2 - 0.072 * x3 - 0.811 * x4
-        slope = 0.0737 - 0.0713 * x - 0.141 * x2 + 0.0373 * x3 - 0.058 * x4
-        return polynomial - log_q * slope
-    return 9.40 + 4.65 * x - 3.17 * x2 - log_q * (0.272 + 0.547 * x - 0.513 * x2)
+    log_q = kk04_log_q(z, y)
+    return kk04_z_upper(x, log_q) if upper else kk04_z_lower(x, log_q)
 
 
 @njit(**_OPTIONS)

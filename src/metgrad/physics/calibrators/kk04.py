@@ -32,7 +32,7 @@ which KK04 fitted these expressions.
 import numpy as np
 
 from ._dual import Dual, lift, substituted, where
-from ._kernels import kk04_converged
+from ._kernels import kk04_converged, kk04_log_q, kk04_z_lower, kk04_z_upper
 from .base import Calibrator, Evaluation, Validity, branch_codes
 from .registry import register
 
@@ -53,28 +53,11 @@ _VALIDITY = Validity(
 )
 
 
-def _log_q(z, y):
-    """KK04 eq. 13: log10 of the ionisation parameter q (cm/s) at Z and y."""
-    y2 = y * y
-    numerator = 32.81 - 1.153 * y2 + z * (-3.396 - 0.025 * y + 0.1444 * y2)
-    denominator = 4.603 - 0.3119 * y - 0.163 * y2 + z * (-0.48 + 0.0271 * y + 0.02037 * y2)
-    return numerator / denominator
-
-
-def _z_lower(x, log_q):
-    """KK04 eq. 16 (lower branch)."""
-    x2 = x * x
-    return 9.40 + 4.65 * x - 3.17 * x2 - log_q * (0.272 + 0.547 * x - 0.513 * x2)
-
-
-def _z_upper(x, log_q):
-    """KK04 eq. 17 (upper branch)."""
-    x2 = x * x
-    x3 = x2 * x
-    x4 = x2 * x2
-    polynomial = 9.72 - 0.777 * x - 0.951 * x2 - 0.072 * x3 - 0.811 * x4
-    slope = 0.0737 - 0.0713 * x - 0.141 * x2 + 0.0373 * x3 - 0.058 * x4
-    return polynomial - log_q * slope
+#: KK04 eqs 13, 16 and 17 as plain Python (they take the Dual numbers of the derivatives);
+#: the compiled iteration uses the same functions (metgrad.physics.calibrators._kernels).
+_log_q = kk04_log_q.py_func
+_z_lower = kk04_z_lower.py_func
+_z_upper = kk04_z_upper.py_func
 
 
 def _step(z, x, y, upper):
