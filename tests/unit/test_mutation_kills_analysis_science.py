@@ -1,0 +1,286 @@
+"""Behavioural unit tests of the science steps of the analysis (issue #19, mutation testing).
+
+Every step of :mod:`metgrad.analysis` that computes a number (azimuthal gradients, the
+calibrator comparison, the model sets and their tables, the mass-size plane, the final
+gradients, the relation tables, the summary) is run here on a tiny hand-made or synthetic
+input whose answer is worked independently in the test: by hand, with numpy/pandas/scipy
+doing the same thing another way, or from the truth injected into the input. All tests are
+fast (tiny inputs, no survey build) because ``make mutation`` runs them for every mutant of
+the function they call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from independent_references import cappellari_loess_2d, idl_robust_sigma
+
+from metgrad import columns as C
+from metgrad.analysis.azimuthal import azimuthal_gradients
+from metgrad.analysis.compare import compare_calibrators, size_coefficient
+from metgrad.analysis.massize_plane import SUBSAMPLES, _profiles, massize_plane
+from metgrad.calibration import get
+from metgrad.config import MassSizeConfig, RunConfig
+from metgrad.parallel import SerialPool
+
+
+def robust_sigma_ref(x):
+    """robust_sigma.pro transcribed by hand (tests/unit/independent_references.py)."""
+    return idl_robust_sigma(np.asarray(x, dtype=float))
+
+
+# --------------------------------------------------------------------------- azimuthal
+
+
+def test_azimuthal_boundaries_nan_oh_and_object_inputs():
+    # annuli of 0.1 R_e from 0.5: a spaxel exactly at 0.6 or 0.7 belongs to the annulus it
+    # opens (0.6 and 0.7 are not exactly representable; the 1e-9 guard puts them there).
+    # Annuli: [0.5,0.6): 0.55 -> (0.55, 8.60); [0.6,0.7): 0.6, 0.6 -> (0.6, 8.50);
+    # [0.7,0.8): 0.7 and 0.78 -> (0.74, 8.46). A spaxel with NaN O/H at 0.52 is dropped
+    # (kept, it would move the first annulus' mean radius to 0.535).
+    r = np.array([0.55, 0.6, 0.6, 0.7, 0.78, 0.52], dtype=object)
+    oh = np.array([8.60, 8.49, 8.51, 8.45, 8.47, np.nan], dtype=object)
+    out = azimuthal_gradients(["g"] * 6, r, oh)
+    # LAD through (0.55, 8.60), (0.60, 8.50), (0.74, 8.46): the line through two points
+    # with the smallest deviation of the third. 1-2: slope -2.0, at 0.74 -> 8.22 (0.24);
+    # 1-3: slope -0.14/0.19, at 0.60 -> 8.5632 (0.0632); 2-3: slope -0.04/0.14, at 0.55
+    # -> 8.5143 (0.0857). So through points 1 and 3.
+    assert out.loc["g"] == pytest.approx(-0.14 / 0.19, abs=1e-9)
+    assert out.name == "slope" and out.index.name == "plateifu" and out.dtype == float
+
+
+def test_azimuthal_annuli_start_at_r_min_for_any_width():
+    # width 0.3 with the default r_min 0.5: annuli [0.5,0.8), [0.8,1.1), [1.1,1.4).
+    # (Counted from 1.5 or from -0.5 they would be [0.2,0.5),[0.5,0.8)... shifted by
+    # 1.0 = 3.33 widths: other groupings.)
+    r = [0.5, 0.79, 0.8, 1.09, 1.1, 1.39]
+    oh = [8.7, 8.6, 8.5, 8.48, 8.3, 8.28]
+    out = azimuthal_gradients(["g"] * 6, r, oh, width=0.3)
+    # means: (0.645, 8.65), (0.945, 8.49), (1.245, 8.29): 8.65 -> 8.29 over 0.6, the middle
+    # point at 8.47 on that line, 0.02 below; the other pairs miss by more (0.04).
+    assert out.loc["g"] == pytest.approx(-0.36 / 0.6, abs=1e-9)
+
+
+def test_azimuthal_defaults_are_the_papers_annuli():
+    # without width / r_min: 0.1 R_e annuli from 0.5 (the same answer as given explicitly)
+    r = [0.52, 0.58, 0.61, 0.69, 0.71, 0.79]
+    oh = [8.58, 8.62, 8.49, 8.51, 8.45, 8.47]
+    assert azimuthal_gradients(["g"] * 6, r, oh).loc["g"] == pytest.approx(-0.7, abs=1e-9)
+
+
+def test_azimuthal_bad_width_and_empty_input():
+    with pytest.raises(ValueError, match="width must be positive, got 0"):
+        azimuthal_gradients(["g"], [1.0], [8.5], width=0)
+    empty = azimuthal_gradients(["g"], [np.nan], [8.5])
+    assert empty.empty and empty.dtype == float and empty.name == "slope"
+    assert empty.index.name == "plateifu"
+
+
+# --------------------------------------------------------------------------- compare
+
+
+def _frisch_waugh_se(m, lr, y):
+    """Coefficient of log R_e and its standard error, by partialling out [1, log M*]."""
+    design = np.column_stack([np.ones_like(m), m])
+    proj = design @ np.linalg.pinv(design)
+    e_r = lr - proj @ lr
+    e_y = y - proj @ y
+    c = (e_r @ e_y) / (e_r @ e_r)
+    resid = e_y - c * e_r
+    s2 = (resid @ resid) / (len(y) - 3)
+    return c, np.sqrt(s2 / (e_r @ e_r))
+
+
+def test_size_coefficient_standard_error_and_the_ten_galaxy_limit():
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"log_mstar": rng.uniform(9, 11, 10), "log_re": rng.uniform(0, 1, 10)})
+    frame["offset_sfh"] = 0.1 - 0.02 * frame["log_re"] + rng.normal(0, 0.01, 10)
+    c, err = size_coefficient(frame)  # exactly 10 galaxies: measured
+    c_ref, err_ref = _frisch_waugh_se(*(frame[k].to_numpy() for k in frame))
+    assert c == pytest.approx(c_ref, rel=1e-9) and err == pytest.approx(err_ref, rel=1e-9)
+    assert np.isnan(size_coefficient(frame.iloc[:9])).all()
+
+
+def _cal_inputs(grad_a, grad_b, names_a, names_b, *, offset=None):
+    def gal(grad, names):
+        n = len(names)
+        return pd.DataFrame(
+            {"log_mstar": np.linspace(9, 11, n), "log_re": np.linspace(0, 1, n) ** 2,
+             "grad_obs": grad,
+             "offset_sfh": np.zeros(n) if offset is None else offset},
+            index=pd.Index(names, name="plateifu"),
+        )  # fmt: skip
+
+    empty = pd.DataFrame({"model": [], "bic": []})
+    return {
+        "m13": {"calibrator": get("m13"), "galaxies": gal(grad_a, names_a),
+                "table1": pd.DataFrame({"model": ["SFH", "base", "other"],
+                                        "bic": [1.0, 2.0, 0.5]})},
+        "pg16": {"calibrator": get("pg16"), "galaxies": gal(grad_b, names_b), "table1": empty},
+    }  # fmt: skip
+
+
+def test_comparison_columns_labels_and_small_overlaps():
+    names = [f"{i}-1" for i in range(12)]
+    # pg16 shares 3 galaxies with m13: differences 0.01, 0.02, 0.06 -> median 0.02
+    res = compare_calibrators(_cal_inputs(
+        np.full(12, -0.1), [-0.09, -0.08, -0.04], names, ["0-1", "1-1", "2-1"]))  # fmt: skip
+    s = res.summary
+    assert list(s.columns) == [
+        "calibrator", "label", "scale", "n_galaxies", "median_gradient",
+        "gradient_difference_median", "gradient_difference_dispersion", "best_model_bic",
+        "sfh_lowest_bic", "size_coefficient", "size_coefficient_err", "offsets_size_dependent",
+    ]  # fmt: skip
+    s = s.set_index("calibrator")
+    for key in ("m13", "pg16"):
+        assert s.loc[key, "label"] == get(key).label and s.loc[key, "scale"] == get(key).scale
+    assert s.loc["pg16", "n_galaxies"] == 3
+    assert s.loc["pg16", "median_gradient"] == pytest.approx(-0.08)
+    assert s.loc["pg16", "gradient_difference_median"] == pytest.approx(0.02)
+    d = np.array([0.01, 0.02, 0.06])
+    assert s.loc["pg16", "gradient_difference_dispersion"] == pytest.approx(
+        robust_sigma_ref(d), rel=1e-9)  # fmt: skip
+    # the table without rows has no best model; only the Table 1 models are kept
+    assert s.loc["pg16", "best_model_bic"] == "" and not s.loc["pg16", "sfh_lowest_bic"]
+    assert s.loc["m13", "best_model_bic"] == "other" and not s.loc["m13", "sfh_lowest_bic"]
+    # offsets all exactly zero: coefficient 0 with error 0 is not size-dependent
+    assert s.loc["m13", "size_coefficient"] == 0.0 and s.loc["m13", "size_coefficient_err"] == 0
+    assert not s.loc["m13", "offsets_size_dependent"]
+    assert np.isnan(s.loc["pg16", "size_coefficient"])  # 3 galaxies: no coefficient
+    assert list(res.table1.columns) == ["calibrator", "model", "bic"]
+    assert list(res.table1["model"]) == ["SFH", "base"]
+    assert list(res.table1.index) == [0, 1]
+    assert res.gradients.index.name == "plateifu"
+    assert list(res.gradients.columns) == ["m13", "pg16"]
+    # two galaxies in common: no dispersion; none in common: no median either
+    two = compare_calibrators(_cal_inputs(np.zeros(12), [0.1, 0.2], names, ["0-1", "1-1"]))
+    assert np.isnan(two.summary.set_index("calibrator").loc["pg16",
+                                                          "gradient_difference_dispersion"])
+    none = compare_calibrators(_cal_inputs(np.zeros(12), [0.1, 0.2], names, ["a", "b"]))
+    row = none.summary.set_index("calibrator").loc["pg16"]
+    assert np.isnan(row["gradient_difference_median"])
+    assert np.isnan(row["gradient_difference_dispersion"])
+
+
+def test_table1_of_two_calibrators_has_a_fresh_index():
+    names = [f"{i}-1" for i in range(3)]
+    inputs = _cal_inputs(np.zeros(3), np.zeros(3), names, names)
+    inputs["pg16"]["table1"] = pd.DataFrame({"model": ["base", "SFH"], "bic": [3.0, 1.0]})
+    res = compare_calibrators(inputs)
+    assert list(res.table1.index) == [0, 1, 2, 3]
+    assert list(res.table1["calibrator"]) == ["m13", "m13", "pg16", "pg16"]
+
+
+# --------------------------------------------------------------------------- mass-size plane
+
+
+def _plane_inputs(n=40, seed=7):
+    rng = np.random.default_rng(seed)
+    names = [f"{9000 + i}-1901" for i in range(n)]
+    m = rng.uniform(9.0, 11.0, n)
+    lr = 0.5 + 0.2 * (m - 10) + rng.normal(0, 0.1, n)
+    gal = pd.DataFrame(
+        {C.LOG_MSTAR: m, C.LOG_RE: lr, "grad_obs": rng.normal(-0.05, 0.03, n),
+         "grad_base": rng.normal(-0.04, 0.01, n), "grad_sfh": rng.normal(-0.045, 0.01, n)},
+        index=pd.Index(names, name=C.PLATEIFU),
+    )  # fmt: skip
+    gal[C.offset("base")] = gal["grad_obs"] - gal["grad_base"]
+    gal[C.offset("SFH")] = gal["grad_obs"] - gal["grad_sfh"]
+    gal["offset_base_norm"] = gal[C.offset("base")] / 0.02
+    gal["offset_sfh_norm"] = gal[C.offset("SFH")] / 0.02
+    r = np.tile([0.55, 0.8, 1.2, 1.6, 1.95], n)
+    spax = pd.DataFrame({
+        C.PLATEIFU: np.repeat(names, 5), C.R_RE: r,
+        "oh_x": 8.6 - 0.05 * r + rng.normal(0, 0.02, 5 * n),
+        C.pred("SFH"): 8.55 - 0.04 * r,
+    })  # fmt: skip
+    return gal, spax
+
+
+def test_massize_plane_follows_its_configuration():
+    gal, spax = _plane_inputs()
+    ms = MassSizeConfig(loess_frac=0.5, relation_bin=0.5, steep_percentile=25.0,
+                        shallow_percentile=75.0, small_offset=0.01, profile_bin=0.35,
+                        profile_r_max=1.9)  # fmt: skip
+    config = dataclasses.replace(RunConfig(), massize=ms)
+    plane = massize_plane(gal, spax, "oh_x", config, pool=SerialPool())
+    g = plane.galaxies
+    m, lr = gal[C.LOG_MSTAR].to_numpy(), gal[C.LOG_RE].to_numpy()
+    ref = cappellari_loess_2d(m, lr, gal["grad_obs"].to_numpy(), frac=0.5, degree=1,
+                              rescale=True)[0]  # fmt: skip
+    np.testing.assert_allclose(g[C.loess("grad_obs")], ref, rtol=0, atol=1e-8)
+    # mass thirds: the tertiles of log M*, "low" at or below the first
+    edges = np.percentile(m, [100 / 3, 200 / 3])
+    np.testing.assert_allclose(plane.third_edges, edges)
+    third = np.where(m <= edges[0], "low", np.where(m <= edges[1], "mid", "high"))
+    assert list(g["mass_third"]) == list(third)
+    # extended: above the median log R_e of its 0.5-dex mass bin
+    k = np.floor(m / 0.5)
+    med = pd.Series(lr).groupby(k).median()
+    ext = lr > med.reindex(k).to_numpy()
+    assert list(g["extended"]) == list(ext)
+    np.testing.assert_allclose(plane.relation["median_log_re"], med.to_numpy())
+    bins = [f"{a}-{'extended' if e else 'compact'}" for a, e in zip(third, ext, strict=True)]
+    assert list(g["massize_bin"]) == bins
+    # subsamples: 25th / 75th percentiles of the SFH offset in each bin, |offset| <= 0.01
+    off = gal[C.offset("SFH")].to_numpy()
+    want = np.full(len(off), "", dtype=object)
+    for b in set(bins):
+        mem = np.array(bins) == b
+        lo, hi = np.percentile(off[mem], [25, 75])
+        want[mem & (np.abs(off) <= 0.01)] = "small"
+        want[mem & (off <= lo)] = "steep"
+        want[mem & (off >= hi)] = "shallow"
+    assert list(g["subsample"]) == list(want)
+    # profiles on the configured edges 0.5, 0.85, 1.2, 1.55, 1.9
+    p = plane.profiles
+    assert sorted(set(p["r_lo"])) == pytest.approx([0.5, 0.85, 1.2, 1.55])
+
+
+def _profile_inputs():
+    gal = pd.DataFrame(
+        {"massize_bin": ["low-compact", "low-compact", "high-extended", ""],
+         "subsample": ["steep", "small", "steep", "steep"]},
+        index=pd.Index(["a", "b", "c", "d"], name=C.PLATEIFU),
+    )  # fmt: skip
+    f = pd.DataFrame({
+        C.PLATEIFU: ["a", "a", "a", "b", "b", "c", "d"],
+        C.R_RE: [0.6, 0.7, 1.0, 0.65, 1.1, 0.9, 0.6],
+        "oh_x": [8.5, 8.7, 8.4, 8.6, 8.3, 8.2, 9.0],
+        C.pred("SFH"): [8.4, 8.4, 8.3, 8.5, 8.35, 8.0, 8.0],
+    })  # fmt: skip
+    config = dataclasses.replace(RunConfig(), massize=MassSizeConfig(
+        profile_r_min=0.5, profile_r_max=1.3, profile_bin=0.4))  # fmt: skip
+    return gal, f, config
+
+
+def test_profiles_by_hand():
+    gal, f, config = _profile_inputs()
+    p = _profiles(gal, f, "oh_x", config)
+    assert list(p.columns) == ["massize_bin", "subsample", "quantity", "n_galaxies", "r_lo",
+                               "r_hi", "r_mid", "n", "median", "p16", "p84"]  # fmt: skip
+    assert list(p.index) == list(range(len(p)))
+    # bins sorted, the galaxy without a bin ("") has no profile; 3 subsamples x 2 quantities
+    # x 2 radial bins [0.5, 0.9), [0.9, 1.3] per mass-size bin
+    assert list(dict.fromkeys(p["massize_bin"])) == ["high-extended", "low-compact"]
+    assert len(p) == 2 * len(SUBSAMPLES) * 2 * 2
+    key = ["massize_bin", "subsample", "quantity", "r_lo"]
+    t = p.set_index(key).sort_index()
+    # low-compact steep = galaxy a: O/H 8.5, 8.7 inside 0.9; 8.4 outside
+    row = t.loc[("low-compact", "steep", "oh", 0.5)]
+    assert row["n"] == 2 and row["median"] == pytest.approx(8.6) and row["n_galaxies"] == 1
+    assert row["p16"] == pytest.approx(8.5 + 0.16 * 0.2)
+    row = t.loc[("low-compact", "steep", "residual_sfh", 0.5)]
+    assert row["median"] == pytest.approx(0.2)  # residuals 0.1 and 0.3
+    row = t.loc[("low-compact", "small", "residual_sfh", 0.9)]
+    assert row["median"] == pytest.approx(-0.05) and row["n_galaxies"] == 1
+    # high-extended steep = galaxy c (the first pair code 0 is galaxy a's; c has its own)
+    row = t.loc[("high-extended", "steep", "oh", 0.9)]
+    assert row["n"] == 1 and row["median"] == pytest.approx(8.2)
+    # a pair without galaxies: an empty profile with 0 galaxies
+    row = t.loc[("high-extended", "shallow", "oh", 0.5)]
+    assert row["n"] == 0 and row["n_galaxies"] == 0 and np.isnan(row["median"])
+    assert (t.loc[("low-compact", "shallow"), "n"] == 0).all()
