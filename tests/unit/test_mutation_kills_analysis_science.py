@@ -284,3 +284,66 @@ def test_profiles_by_hand():
     row = t.loc[("high-extended", "shallow", "oh", 0.5)]
     assert row["n"] == 0 and row["n_galaxies"] == 0 and np.isnan(row["median"])
     assert (t.loc[("low-compact", "shallow"), "n"] == 0).all()
+
+
+# --------------------------------------------------------------------------- model sets
+
+
+def _model_frame(n=450, seed=8):
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({
+        "log_mstar": rng.choice([9.55, 10.05, 10.55], n),
+        "log_sigma_star": rng.choice([7.55, 8.05, 8.55], n),
+        "d4000": rng.choice([1.205, 1.305, 1.405], n),
+        "log_age_lw": rng.choice([8.61, 9.01, 9.41], n),
+        "log_ew_ha": rng.choice([1.05, 1.45, 1.85], n),
+    }, index=pd.RangeIndex(100, 100 + n))  # fmt: skip
+    frame["oh"] = (8.5 + 0.1 * (frame["log_mstar"] - 10) + 0.05 * (frame["d4000"] - 1.3)
+                   + rng.normal(0, 0.02, n))  # fmt: skip
+    return frame
+
+
+def _model_config(**kw):
+    models = dataclasses.replace(RunConfig().models, base_bin_mstar=0.2, corr1d_min_count=40,
+                                 **kw)  # fmt: skip
+    return dataclasses.replace(RunConfig(), models=models)
+
+
+def test_model_sets_equal_each_set_fitted_on_its_own():
+    from metgrad.analysis.fit_models import fit_model_sets
+    from metgrad.analysis.metrics import TABLEA1_MODELS, model_tables
+    from metgrad.models import clone, model_sets_from_config
+
+    frame = _model_frame()
+    frame["log_ew_ha"] = 0.5 + 0.2 * np.arange(len(frame))  # no EW bin: the EW sets fail
+    config = _model_config()
+    fitted = fit_model_sets(frame, "oh", config, pool=SerialPool())
+    assert fitted.predictions.index.equals(frame.index)
+    y = frame["oh"].to_numpy()
+    for name, model in model_sets_from_config(config.models).items():
+        if name in ("EW_Ha", "SFH_Ha"):
+            with pytest.raises(ValueError) as why:
+                clone(model).fit(frame, y)
+            assert fitted.failed[name] == " ".join(str(why.value).split())
+            assert np.isnan(fitted.pair(name)[0]).all() and name not in fitted.n_params
+            continue
+        ref = clone(model).fit(frame, y)
+        pred, err = ref.predict(frame, return_error=True)
+        np.testing.assert_allclose(fitted.pair(name)[0], pred, rtol=0, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(fitted.pair(name)[1], err, rtol=0, atol=1e-12, err_msg=name)
+        assert fitted.n_params[name] == ref.n_params_
+    tables = model_tables(y, np.full(len(y), 0.02), fitted)
+    assert list(tables.tableA1.index) == list(TABLEA1_MODELS)
+    assert list(tables.table1.index) == ["base", "D4000", "SFH"]
+
+
+def test_model_sets_stop_without_base_or_sfh():
+    from metgrad.analysis.fit_models import fit_model_sets
+
+    frame = _model_frame(n=300)
+    frame["log_age_lw"] = 8.5 + 0.1 * np.arange(300)  # no SFH bin is occupied enough
+    with pytest.raises(ValueError, match=r"^the SFH model cannot be fitted: \S"):
+        fit_model_sets(frame, "oh", _model_config(), pool=SerialPool())
+    frame["log_mstar"] = 9.0 + 0.3 * np.arange(300)  # nor a base bin
+    with pytest.raises(ValueError, match=r"^the base model cannot be fitted: \S"):
+        fit_model_sets(frame, "oh", _model_config(), pool=SerialPool())
