@@ -16,6 +16,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from analysis_synthetic import build
 from independent_references import cappellari_loess_2d, idl_robust_sigma
 
 from metgrad import columns as C
@@ -347,3 +348,178 @@ def test_model_sets_stop_without_base_or_sfh():
     frame["log_mstar"] = 9.0 + 0.3 * np.arange(300)  # nor a base bin
     with pytest.raises(ValueError, match=r"^the base model cannot be fitted: \S"):
         fit_model_sets(frame, "oh", _model_config(), pool=SerialPool())
+
+
+# --------------------------------------------------------------------------- final gradients
+
+
+def lad_linprog(x, y):
+    """Exact LAD line (intercept, slope) by HiGHS: min sum(u + v), a + b x + u - v = y."""
+    from scipy.optimize import linprog
+
+    n = len(x)
+    cost = np.concatenate([[0.0, 0.0], np.ones(2 * n)])
+    a_eq = np.hstack([np.ones((n, 1)), np.reshape(x, (n, 1)), np.eye(n), -np.eye(n)])
+    bounds = [(None, None)] * 2 + [(0, None)] * (2 * n)
+    res = linprog(cost, A_eq=a_eq, b_eq=y, bounds=bounds, method="highs")
+    return res.x[0], res.x[1]
+
+
+class _Predictions:
+    """Stands for FittedModels: ``pair(name)`` over the model-fitting sample."""
+
+    def __init__(self, pairs):
+        self.pairs = pairs
+
+    def pair(self, name):
+        return self.pairs[name]
+
+
+CHANGED, NOISY, AT_LIMIT, NO_D4000 = "8000-1901", "8001-3701", "8000-6101", "8000-12701"
+
+
+def _final_setup(*, recheck=True, models=("base", "D4000", "SFH")):
+    from metgrad.analysis.final_sample import FinalSample
+    from metgrad.analysis.sample import SampleSteps
+
+    run = build(10)
+    s = run.spaxels.set_index(1000 + 2 * np.arange(len(run.spaxels)))  # a subset's index
+    t = run.truth.reindex(s[C.PLATEIFU])
+    a, b, r = t["intercept"].to_numpy(), t["slope"].to_numpy(), s[C.R_RE].to_numpy()
+    err = np.full(len(s), 0.01)
+    d4000, d4000_err = a + (b - 0.02) * r, err.copy()
+    d4000[(s[C.PLATEIFU] == NO_D4000).to_numpy()] = np.nan
+    odd = np.flatnonzero((s[C.PLATEIFU] == CHANGED).to_numpy())[7]
+    d4000[odd], d4000_err[odd] = 99.0, np.nan  # no error: left out (kept, a huge outlier)
+    fitted = _Predictions({"base": (a + b * r, err), "SFH": (a + (b + 0.01) * r, err),
+                           "D4000": (d4000, d4000_err)})  # fmt: skip
+    drop = s.index[(s[C.PLATEIFU] == CHANGED).to_numpy()][:5]
+    rows = s.index.difference(drop)
+    final = FinalSample(rows, SampleSteps().add("final", "final", s.loc[rows, C.PLATEIFU]))
+    names = sorted(set(s[C.PLATEIFU]))
+    first = pd.DataFrame({
+        "slope": 0.5 + 0.01 * np.arange(10), "slope_err": 0.001 * np.arange(10),
+        "intercept": 9.0 + np.arange(10), "n_spaxels": s.groupby(C.PLATEIFU).size()[names],
+    }, index=pd.Index(names, name=C.PLATEIFU))  # fmt: skip
+    first.loc[NOISY, "slope_err"] = 0.2
+    first.loc[AT_LIMIT, "slope_err"] = 0.1
+    base = RunConfig()
+    config = dataclasses.replace(
+        base,
+        gradients=dataclasses.replace(base.gradients, n_bootstrap=10, n_noise=12, seed=7,
+                                      models=models),
+        analysis=dataclasses.replace(base.analysis, azimuthal_bin=0.2,
+                                     recheck_final_error=recheck),
+        selection=dataclasses.replace(base.selection, r_re_min=0.6),
+    )  # fmt: skip
+    return s, final, first, fitted, config
+
+
+def _measure(s, final, first, fitted, config, from_reference=False):
+    from metgrad.analysis.final_gradients import measure_final_gradients
+
+    return measure_final_gradients(s, final, first, fitted=fitted, calibrator=get("m13"),
+                                   from_reference=from_reference, config=config,
+                                   pool=SerialPool())  # fmt: skip
+
+
+def test_final_gradients_against_independent_fits():
+    from metgrad.analysis.final_gradients import model_stream
+    from metgrad.gradients import galaxy_gradients
+
+    s, final, first, fitted, config = _final_setup()
+    res = _measure(s, final, first, fitted, config)
+    g = res.galaxies
+    kept = [n for n in first.index if n != NOISY]
+    assert list(g.index) == kept and g.index.name == C.PLATEIFU
+    assert list(g.columns) == [
+        "grad_obs", "grad_obs_err", "intercept_obs", "grad_base", "grad_base_err",
+        "intercept_base", "grad_d4000", "grad_d4000_err", "intercept_d4000",
+        "n_spaxels_d4000", "grad_sfh", "grad_sfh_err", "intercept_sfh", "n_spaxels",
+        "log_mstar", "log_re", "ba", "offset_base", "offset_d4000", "offset_sfh",
+        "offset_base_norm", "offset_sfh_norm", "err_obs_base", "grad_obs_azimuthal",
+    ]  # fmt: skip
+    # galaxies that kept every spaxel reuse the first pass; the changed one is refitted
+    same = [n for n in kept if n != CHANGED]
+    np.testing.assert_array_equal(g.loc[same, "grad_obs"], first.loc[same, "slope"])
+    np.testing.assert_array_equal(g.loc[same, "grad_obs_err"], first.loc[same, "slope_err"])
+    np.testing.assert_array_equal(g.loc[same, "intercept_obs"], first.loc[same, "intercept"])
+    fc = s.loc[final.rows][s.loc[final.rows, C.PLATEIFU] == CHANGED]
+    a, b = lad_linprog(fc[C.R_RE].to_numpy(), fc["oh_m13"].to_numpy())
+    assert g.loc[CHANGED, "grad_obs"] == pytest.approx(b, abs=1e-9)
+    assert g.loc[CHANGED, "intercept_obs"] == pytest.approx(a, abs=1e-9)
+    assert g.loc[CHANGED, "n_spaxels"] == len(fc)
+    assert (g.loc[same, "n_spaxels"] == first.loc[same, "n_spaxels"]).all()
+    # the errors come from the calibrator's streams, the run seed and the refit counts
+    one = [CHANGED] * len(fc)
+    ref = galaxy_gradients(one, fc[C.R_RE].to_numpy(), fc["oh_m13"].to_numpy(), seed=7,
+                           stream="observed-m13", n_refits=10)  # fmt: skip
+    assert g.loc[CHANGED, "grad_obs_err"] == ref.loc[CHANGED, "slope_err"]
+    assert model_stream("SFH", "m13") == "SFH-m13"
+    pb = fitted.pair("SFH")[0][s.index.get_indexer(fc.index)]
+    ref = galaxy_gradients(one, fc[C.R_RE].to_numpy(), pb, np.full(len(fc), 0.01), seed=7,
+                           stream="SFH-m13", n_refits=12)  # fmt: skip
+    assert g.loc[CHANGED, "grad_sfh_err"] == ref.loc[CHANGED, "slope_err"] > 0
+    # model gradients: the injected lines
+    truth = build(10).truth.loc[kept]
+    np.testing.assert_allclose(g["grad_base"], truth["slope"], atol=1e-9)
+    np.testing.assert_allclose(g["intercept_base"], truth["intercept"], atol=1e-9)
+    np.testing.assert_allclose(g["grad_sfh"], truth["slope"] + 0.01, atol=1e-9)
+    d = [n for n in kept if n != NO_D4000]
+    np.testing.assert_allclose(g.loc[d, "grad_d4000"], truth.loc[d, "slope"] - 0.02, atol=1e-9)
+    assert np.isnan(g.loc[NO_D4000, "grad_d4000"]) and g.loc[NO_D4000, "n_spaxels_d4000"] == 0
+    assert g.loc[CHANGED, "n_spaxels_d4000"] == len(fc) - 1  # the spaxel without error
+    assert g["n_spaxels_d4000"].dtype == np.int64
+    # galaxy values, offsets and their normalisation
+    galaxies = build(10).galaxies.loc[kept]
+    for col in (C.LOG_MSTAR, C.LOG_RE, C.BA):
+        np.testing.assert_allclose(g[col], galaxies[col])
+    np.testing.assert_allclose(g["offset_base"], g["grad_obs"] - truth["slope"], atol=1e-9)
+    np.testing.assert_allclose(g["offset_sfh"], g["grad_obs"] - truth["slope"] - 0.01,
+                               atol=1e-9)  # fmt: skip
+    norm = idl_robust_sigma(g["offset_base"].to_numpy())
+    assert res.offset_normalisation == pytest.approx(norm, rel=1e-9)
+    np.testing.assert_allclose(g["offset_base_norm"], g["offset_base"] / norm)
+    np.testing.assert_allclose(g["offset_sfh_norm"], g["offset_sfh"] / norm)
+    np.testing.assert_allclose(g["err_obs_base"],
+                               np.sqrt(g["grad_obs_err"] ** 2 + g["grad_base_err"] ** 2))
+    # the azimuthal check on 0.2 R_e annuli from r_re_min = 0.6
+    f = res.spaxels
+    for name in (CHANGED, same[0]):
+        rows = f[f[C.PLATEIFU] == name]
+        az = azimuthal_gradients(rows[C.PLATEIFU], rows[C.R_RE], rows["oh_m13"], width=0.2,
+                                 r_min=0.6)  # fmt: skip
+        assert g.loc[name, "grad_obs_azimuthal"] == pytest.approx(az.loc[name], abs=1e-12)
+    # the final spaxels: the later steps' columns, the values at the final rows
+    assert list(f.columns) == [C.PLATEIFU, C.R_RE, "oh_m13", C.LOG_MSTAR, C.LOG_RE, C.BA,
+                               "pred_base", "err_base", "pred_SFH", "err_SFH",
+                               "pred_D4000", "err_D4000"]  # fmt: skip
+    at = s.index.get_indexer(f.index)
+    np.testing.assert_array_equal(f["pred_SFH"], fitted.pair("SFH")[0][at])
+    np.testing.assert_array_equal(f["err_D4000"], fitted.pair("D4000")[1][at])
+    assert set(f[C.PLATEIFU]) == set(kept)
+
+
+def test_final_gradient_error_recheck():
+    s, final, first, fitted, config = _final_setup(models=("base", "SFH"))
+    res = _measure(s, final, first, fitted, config)
+    f = s.loc[final.rows]
+    left = f[f[C.PLATEIFU] != NOISY]  # 0.2 > 0.1 leaves; exactly 0.1 stays
+    assert NOISY not in res.galaxies.index and AT_LIMIT in res.galaxies.index
+    assert res.final.rows.equals(left.index) and res.spaxels.index.equals(left.index)
+    assert res.final.steps.rows[-1] == {
+        "step": "final_gradient_error",
+        "description": "final observed gradient error <= 0.1 dex/Re",
+        "n_spaxels": len(left), "n_galaxies": 9,
+    }  # fmt: skip
+    # the reference calibrator's sample, or the option off: nobody leaves
+    for res in (_measure(s, final, first, fitted, config, from_reference=True),
+                _measure(*_final_setup(recheck=False, models=("base", "SFH")))):  # fmt: skip
+        assert NOISY in res.galaxies.index and res.final.steps == final.steps
+        assert res.final.rows.equals(final.rows)
+        assert len(res.spaxels) == len(final.rows)
+    strict = dataclasses.replace(config, selection=dataclasses.replace(
+        config.selection, gradient_err_max=0.0))  # fmt: skip
+    first["slope_err"] = 0.05
+    with pytest.raises(ValueError, match=r"^m13: no galaxy left after the final gradient-error"):
+        _measure(s, final, first, fitted, strict)
