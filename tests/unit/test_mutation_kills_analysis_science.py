@@ -523,3 +523,140 @@ def test_final_gradient_error_recheck():
     first["slope_err"] = 0.05
     with pytest.raises(ValueError, match=r"^m13: no galaxy left after the final gradient-error"):
         _measure(s, final, first, fitted, strict)
+
+
+# --------------------------------------------------------------------------- relations
+
+
+class _Fitted(_Predictions):
+    """Stands for FittedModels: predictions and the fitted models' bins."""
+
+    def __init__(self, pairs, models):
+        super().__init__(pairs)
+        self.models = models
+
+
+def _bins(k):
+    """A fitted 2-D binned estimator's bins, made up (``k`` tells the estimators apart)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        bin_centres_=[(1.0 + k, 2.0), (1.5 + k, 2.5)], bin_count_=np.array([10, 20 + k]),
+        bin_mean_=np.array([0.1, 0.2 + k]), bin_smoothed_=np.array([0.3, 0.4 + k]),
+        bin_std_=np.array([0.5, 0.6 + k]),
+    )  # fmt: skip
+
+
+def _relation_inputs(*, sfh_ha=True):
+    s = build(10).spaxels
+    n = len(s)
+    base = 8.4 + 0.1 * (s[C.LOG_MSTAR] - 10).to_numpy()
+    base[::37] = np.nan  # no base prediction: left out of the residual tables
+    sfh = base + 0.3 * (s["d4000"] - 1.4).to_numpy()
+    models = {"base": _bins(0), "SFH": _bins(1)}
+    models["SFH"].correction_ = _bins(2)
+    if sfh_ha:
+        models["SFH_Ha"] = _bins(0)
+        models["SFH_Ha"].correction_ = _bins(3)
+    fitted = _Fitted({"base": (base, np.full(n, 0.01)), "SFH": (sfh, np.full(n, 0.01))}, models)
+    cfg = RunConfig()
+    config = dataclasses.replace(
+        cfg,
+        trends=dataclasses.replace(cfg.trends, bin_log_ssfr=0.4, bin_d4000=0.2, bin_log_ew_ha=0.3,
+                                   bin_log_mstar=0.5, min_count=15, sfr_map_bin=0.4,
+                                   sfr_map_min_count=6),
+        models=dataclasses.replace(cfg.models, base_loess_frac=0.5),
+    )  # fmt: skip
+    return s, fitted, config
+
+
+def _trend_ref(x, v, width, min_count):
+    x, v = np.asarray(x, dtype=float), np.asarray(v, dtype=float)
+    good = np.isfinite(x) & np.isfinite(v)
+    k = np.floor(x[good] / width)
+    rows = [(key * width, len(g), np.median(g), idl_robust_sigma(g))
+            for key, g in pd.Series(v[good]).groupby(k) if len(g) >= min_count]  # fmt: skip
+    return np.array(rows)
+
+
+def test_relation_tables_against_scipy_and_pandas():
+    from scipy.stats import spearmanr
+
+    from metgrad.analysis.relations import relation_tables
+    from metgrad.models import BinnedResidualCorrection
+    from metgrad.trends import PARAMETERS, ColumnOrders
+
+    s, fitted, config = _relation_inputs()
+    oh = s["oh_m13"].to_numpy()
+    resid = oh - fitted.pair("base")[0]
+    for orders in (None, ColumnOrders(s)):
+        rel = relation_tables(s.iloc[5:], "oh_m13", _Fitted(
+            {k: (p[5:], e[5:]) for k, (p, e) in fitted.pairs.items()}, fitted.models),
+            config, orders=orders)  # fmt: skip
+        c = rel.correlations.set_index("parameter")
+        assert list(c.index) == list(PARAMETERS)
+        assert list(c.columns) == ["column", "n", "rho", "p_value", "abs_rho", "sign",
+                                   "n_residual", "rho_residual", "p_value_residual"]  # fmt: skip
+        for label, column in PARAMETERS.items():
+            x = s[column].to_numpy()[5:]
+            rho, p = spearmanr(x, oh[5:])
+            assert c.loc[label, "rho"] == pytest.approx(rho, abs=1e-12)
+            assert c.loc[label, "p_value"] == pytest.approx(p, rel=1e-9)
+            if label in ("M*", "Sigma_*"):  # galaxy / base-model axes: no residual row
+                assert np.isnan(c.loc[label, ["n_residual", "rho_residual"]].astype(float)).all()
+                continue
+            ok = np.isfinite(resid[5:])
+            rho, p = spearmanr(x[ok], resid[5:][ok])
+            assert c.loc[label, "n_residual"] == ok.sum()
+            assert c.loc[label, "rho_residual"] == pytest.approx(rho, abs=1e-12)
+            assert c.loc[label, "p_value_residual"] == pytest.approx(p, rel=1e-9)
+    rel = relation_tables(s, "oh_m13", fitted, config)
+    # residual trends: base residuals against sSFR, D4000, EW; base and SFH against M*
+    t = config.trends
+    assert list(rel.trends) == ["log_ssfr", "d4000", "log_ew_ha", "log_mstar_base",
+                                "log_mstar_sfh"]  # fmt: skip
+    sfh_resid = oh - fitted.pair("SFH")[0]
+    for key, col, width, values in (
+        ("log_ssfr", "log_ssfr", t.bin_log_ssfr, resid), ("d4000", "d4000", t.bin_d4000, resid),
+        ("log_ew_ha", "log_ew_ha", t.bin_log_ew_ha, resid),
+        ("log_mstar_base", C.LOG_MSTAR, t.bin_log_mstar, resid),
+        ("log_mstar_sfh", C.LOG_MSTAR, t.bin_log_mstar, sfh_resid),
+    ):  # fmt: skip
+        ref = _trend_ref(s[col], values, width, t.min_count)
+        got = rel.trends[key][["x_lo", "n", "median", "dispersion"]].to_numpy()
+        assert len(ref) >= 2, key
+        np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-12, err_msg=key)
+    # maps: the fitted bins as tables, and the base residual over Sigma_* x Sigma_SFR
+    assert list(rel.maps) == ["base", "sfh_correction", "sfh_ha_correction",
+                              "sigma_sfr_residual"]  # fmt: skip
+    for key, k in (("base", 0), ("sfh_correction", 2), ("sfh_ha_correction", 3)):
+        m = rel.maps[key]
+        assert list(m.columns) == ["x", "y", "count", "mean", "smoothed", "std"]
+        np.testing.assert_array_equal(m.to_numpy(), [[1.0 + k, 2.0, 10, 0.1, 0.3, 0.5],
+                                                     [1.5 + k, 2.5, 20 + k, 0.2 + k, 0.4 + k,
+                                                      0.6 + k]])  # fmt: skip
+    m = rel.maps["sigma_sfr_residual"]
+    ok = np.isfinite(resid)
+    x, y = s.loc[ok, C.LOG_SIGMA_STAR].to_numpy(), s.loc[ok, C.LOG_SIGMA_SFR].to_numpy()
+    cells = pd.Series(resid[ok]).groupby([np.floor(x / 0.4), np.floor(y / 0.4)])
+    ref = cells.agg(["size", "mean"])
+    ref = ref[ref["size"] >= 6]
+    assert len(ref) >= 3
+    got = m.set_index([np.floor(m["x"] / 0.4), np.floor(m["y"] / 0.4)]).sort_index()
+    np.testing.assert_array_equal(got["count"], ref["size"])
+    np.testing.assert_allclose(got["mean"], ref["mean"], rtol=1e-12)
+    direct = BinnedResidualCorrection(features=(C.LOG_SIGMA_STAR, C.LOG_SIGMA_SFR),
+                                      widths=(0.4, 0.4), min_count=6, loess_frac=0.5
+                                      ).fit(s.loc[ok, [C.LOG_SIGMA_STAR, C.LOG_SIGMA_SFR]],
+                                            resid[ok])  # fmt: skip
+    np.testing.assert_allclose(m["smoothed"], direct.bin_smoothed_, rtol=1e-12)
+
+
+def test_relation_maps_of_a_small_sample():
+    from metgrad.analysis.relations import relation_tables
+
+    s, fitted, config = _relation_inputs(sfh_ha=False)
+    few = dataclasses.replace(config, trends=dataclasses.replace(config.trends,
+                                                                 sfr_map_min_count=10000))
+    rel = relation_tables(s, "oh_m13", fitted, few)
+    assert list(rel.maps) == ["base", "sfh_correction"]  # SFH_Ha not fitted, no map bin
