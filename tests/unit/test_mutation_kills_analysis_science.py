@@ -660,3 +660,145 @@ def test_relation_maps_of_a_small_sample():
                                                                  sfr_map_min_count=10000))
     rel = relation_tables(s, "oh_m13", fitted, few)
     assert list(rel.maps) == ["base", "sfh_correction"]  # SFH_Ha not fitted, no map bin
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def _metrics(names, n0):
+    rows = {m: {"n": n0 + i, "median_residual": 0.01 * i, "residual_dispersion": 0.1 + i,
+                "chi2": 50.0 + i, "k": 3 + i, "ln_n": float(np.log(n0 + i)), "bic": 60.0 + i}
+            for i, m in enumerate(names)}  # fmt: skip
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("model")
+
+
+def _summary_result(*, steps, repeats):
+    from types import SimpleNamespace
+
+    from metgrad.analysis.sample import SampleSteps
+
+    rng = np.random.default_rng(11)
+    n = 9
+    gal = pd.DataFrame({
+        "massize_bin": ["low-compact"] * 4 + ["high-extended"] * 3 + ["", ""],
+        "grad_obs": rng.normal(-0.05, 0.03, n),
+        "grad_obs_err": [0.01, 0.03, 0.019, 0.02, 0.05, np.nan, 0.001, 0.04, 0.015],
+        "err_obs_base": rng.uniform(0.01, 0.05, n),
+        "offset_base": rng.normal(0, 0.02, n), "offset_sfh": rng.normal(0.01, 0.02, n),
+        "offset_d4000": np.full(n, np.nan),
+    })  # fmt: skip
+    gal["grad_obs_azimuthal"] = gal["grad_obs"] + rng.normal(0, 0.01, n)
+    gal.loc[2, "grad_obs_azimuthal"] = np.nan
+    f = pd.DataFrame({"oh_m13": rng.normal(8.5, 0.1, 40), "pred_base": rng.normal(8.5, 0.1, 40),
+                      "pred_SFH": rng.normal(8.5, 0.1, 40)})  # fmt: skip
+    f.loc[3, "pred_SFH"] = np.nan
+    s = SampleSteps()
+    for i, name in enumerate(steps):
+        s = s.add(name, name, np.repeat([f"g{k}" for k in range(20 - 2 * i)], 10 - i))
+    table1 = _metrics(["base", "D4000", "SFH"], 1000)
+    return SimpleNamespace(
+        calibrator=get("m13"), final_spaxels=f,
+        plane=SimpleNamespace(galaxies=gal, third_edges=np.array([9.8, 10.6])),
+        gradients=SimpleNamespace(final=SimpleNamespace(steps=s), offset_normalisation=0.0234),
+        repeats=SimpleNamespace(table=repeats),
+        tables=SimpleNamespace(table1=table1, tableA1=_metrics(["SFH", "SFH_a"], 900),
+                               all_models=_metrics(["base", "SFH", "SFH_a"], 800)),
+        fitted=SimpleNamespace(failed={"EW_Ha": "no bin"}),
+    )  # fmt: skip
+
+
+def _stats_ref(values):
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    return v.size, np.median(v), idl_robust_sigma(v)
+
+
+def test_summary_numbers_from_the_result_tables():
+    import json
+
+    from metgrad.analysis.summary import summarise
+
+    steps = ["ingest", "gradient_error", "mass", "min_spaxels", "final"]
+    repeats = pd.DataFrame({"plateifu": ["a", "b", "c"], "kept": [True, False, False]})
+    result = _summary_result(steps=steps, repeats=repeats)
+    gm = dataclasses.replace(RunConfig().gradients, models=("base", "D4000", "SFH"),
+                             n_bootstrap=11, n_noise=13, seed=5)  # fmt: skip
+    ms = MassSizeConfig(steep_percentile=20.0, shallow_percentile=70.0, small_offset=0.03)
+    cfg = RunConfig()
+    config = dataclasses.replace(cfg, gradients=gm, massize=ms, trends=dataclasses.replace(
+        cfg.trends, sfr_map_bin=0.3), models=dataclasses.replace(
+        cfg.models, base_bin_mstar=0.11, base_bin_sigma=0.12, sfh_bin_d4000=0.013,
+        sfh_bin_log_age=0.014, sfh_bin_log_ew=0.015))  # fmt: skip
+    out = summarise(result, config, {"config_hash": "abc", "versions": {"metgrad": "1"}})
+    json.loads(json.dumps(out))  # plain Python numbers only
+    assert list(out) == [
+        "calibrator", "calibrator_name", "seed", "n_bootstrap", "n_noise", "config_hash",
+        "versions", "subsample_percentiles", "subsample_small_offset", "map_widths",
+        "sample_steps", "n_spaxels_after_cuts", "n_galaxies_removed_low_mass",
+        "n_spaxels_final", "n_galaxies_final", "n_repeat_observations_dropped",
+        "models_common_n", "models_common_ln_n", "residual_base", "residual_sfh",
+        "gradient_obs", "gradient_obs_error_median", "gradient_obs_error_below_0p02_fraction",
+        "gradient_obs_base_error_median", "gradient_azimuthal_minus_spaxel", "offset_base",
+        "offset_sfh", "offset_by_model", "offset_normalisation", "mass_third_edges_log_mstar",
+        "massize_bin_counts", "models", "models_not_fitted", "table1", "tableA1",
+    ]  # fmt: skip
+    cal = get("m13")
+    assert (out["calibrator"], out["calibrator_name"]) == (cal.key, cal.name)
+    assert (out["seed"], out["n_bootstrap"], out["n_noise"]) == (5, 11, 13)
+    assert out["config_hash"] == "abc" and out["versions"] == {"metgrad": "1"}
+    assert out["subsample_percentiles"] == [20.0, 70.0] and out["subsample_small_offset"] == 0.03
+    assert out["map_widths"] == {"base": [0.11, 0.12], "sfh_correction": [0.013, 0.014],
+                                 "sfh_ha_correction": [0.015, 0.014],
+                                 "sigma_sfr_residual": [0.3, 0.3]}  # fmt: skip
+    # steps: step i kept 20 - 2i galaxies of 10 - i spaxels each
+    assert out["sample_steps"] == [
+        {"step": s, "description": s, "n_spaxels": (20 - 2 * i) * (10 - i),
+         "n_galaxies": 20 - 2 * i} for i, s in enumerate(steps)]  # fmt: skip
+    assert out["n_spaxels_after_cuts"] == 14 * 7  # after min_spaxels
+    assert out["n_galaxies_removed_low_mass"] == 18 - 16
+    gal, f = result.plane.galaxies, result.final_spaxels
+    assert out["n_spaxels_final"] == 40 and out["n_galaxies_final"] == 9
+    assert out["n_repeat_observations_dropped"] == 2
+    assert out["models_common_n"] == 1000 and out["models_common_ln_n"] == np.log(1000)
+    for key, values in (
+        ("residual_base", f["oh_m13"] - f["pred_base"]),
+        ("residual_sfh", f["oh_m13"] - f["pred_SFH"]), ("gradient_obs", gal["grad_obs"]),
+        ("gradient_azimuthal_minus_spaxel", gal["grad_obs_azimuthal"] - gal["grad_obs"]),
+        ("offset_base", gal["offset_base"]), ("offset_sfh", gal["offset_sfh"]),
+    ):  # fmt: skip
+        n, med, disp = _stats_ref(values)
+        assert out[key]["n"] == n and type(out[key]["n"]) is int, key
+        assert out[key]["median"] == pytest.approx(med, abs=1e-15), key
+        assert out[key]["dispersion"] == pytest.approx(disp, rel=1e-12), key
+    assert out["residual_sfh"]["n"] == 39 and out["gradient_azimuthal_minus_spaxel"]["n"] == 8
+    errs = [0.01, 0.03, 0.019, 0.02, 0.05, 0.001, 0.04, 0.015]
+    assert out["gradient_obs_error_median"] == pytest.approx(np.median(errs))
+    assert out["gradient_obs_error_below_0p02_fraction"] == pytest.approx(4 / 9)
+    assert out["gradient_obs_base_error_median"] == pytest.approx(np.median(gal["err_obs_base"]))
+    assert list(out["offset_by_model"]) == ["base", "D4000", "SFH"]
+    assert out["offset_by_model"]["SFH"] == out["offset_sfh"]
+    empty = out["offset_by_model"]["D4000"]
+    assert empty["n"] == 0 and np.isnan(empty["median"]) and np.isnan(empty["dispersion"])
+    assert out["offset_normalisation"] == 0.0234
+    assert out["mass_third_edges_log_mstar"] == [9.8, 10.6]
+    assert out["massize_bin_counts"] == {"high-extended": 3, "low-compact": 4}
+    assert list(out["models"]) == ["base", "SFH", "SFH_a"]
+    assert out["models"]["SFH"] == {"n": 801, "median_residual": 0.01, "residual_dispersion": 1.1,
+                                    "chi2": 51.0, "k": 4, "ln_n": float(np.log(801)),
+                                    "bic": 61.0}  # fmt: skip
+    assert type(out["models"]["SFH"]["k"]) is int and type(out["models"]["SFH"]["bic"]) is float
+    assert out["models_not_fitted"] == {"EW_Ha": "no bin"}
+    assert [r["model"] for r in out["table1"]] == ["base", "D4000", "SFH"]
+    assert out["tableA1"][1] == {"model": "SFH_a", "n": 901, "median_residual": 0.01,
+                                 "residual_dispersion": 1.1, "chi2": 51.0, "k": 4,
+                                 "ln_n": float(np.log(901)), "bic": 61.0}  # fmt: skip
+
+
+def test_summary_counts_without_mass_cut_or_repeats():
+    from metgrad.analysis.summary import summarise
+
+    result = _summary_result(steps=["ingest", "gradient_error", "final"],
+                             repeats=pd.DataFrame({"plateifu": [], "kept": []}))  # fmt: skip
+    out = summarise(result, RunConfig(), {})
+    assert out["n_spaxels_after_cuts"] == 16 * 8  # no min_spaxels step: the last one
+    assert out["n_galaxies_removed_low_mass"] == 0 and out["n_repeat_observations_dropped"] == 0
