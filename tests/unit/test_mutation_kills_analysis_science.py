@@ -72,6 +72,23 @@ def test_azimuthal_defaults_are_the_papers_annuli():
     assert azimuthal_gradients(["g"] * 6, r, oh).loc["g"] == pytest.approx(-0.7, abs=1e-9)
 
 
+def test_azimuthal_gradient_does_not_depend_on_the_spaxel_order():
+    # annuli (0.55, 8.0), (0.65, 8.1), (0.75, 8.1), (0.85, 8.0): the LAD line is not unique
+    # (every line through the middle of both pairs' ranges is optimal); whatever line is
+    # returned, listing the spaxels in another order must not change it
+    r = np.array([0.55, 0.65, 0.75, 0.85])
+    oh = np.array([8.0, 8.1, 8.1, 8.0])
+    slopes = {azimuthal_gradients(["g"] * 4, r[o], oh[o]).loc["g"]
+              for o in ([0, 1, 2, 3], [3, 2, 1, 0], [1, 3, 0, 2])}  # fmt: skip
+    assert len(slopes) == 1
+    # and it is a LAD line: its total absolute deviation is HiGHS's optimum
+    a, b = lad_linprog(r, oh)
+    (slope,) = slopes
+    best = np.abs(oh - a - b * r).sum()
+    dev = np.abs(oh - slope * r - np.median(oh - slope * r)).sum()
+    assert dev == pytest.approx(best, abs=1e-9)
+
+
 def test_azimuthal_bad_width_and_empty_input():
     with pytest.raises(ValueError, match="width must be positive, got 0"):
         azimuthal_gradients(["g"], [1.0], [8.5], width=0)
@@ -383,7 +400,10 @@ def _final_setup(*, recheck=True, models=("base", "D4000", "SFH")):
     from metgrad.analysis.sample import SampleSteps
 
     run = build(10)
-    s = run.spaxels.set_index(1000 + 2 * np.arange(len(run.spaxels)))  # a subset's index
+    # galaxies in reverse plate-ifu order (each contiguous) and a subset's index
+    order = run.spaxels[C.PLATEIFU].rank(method="dense", ascending=False)
+    s = run.spaxels.iloc[np.argsort(order.to_numpy(), kind="stable")]
+    s = s.set_index(1000 + 2 * np.arange(len(s)))
     t = run.truth.reindex(s[C.PLATEIFU])
     a, b, r = t["intercept"].to_numpy(), t["slope"].to_numpy(), s[C.R_RE].to_numpy()
     err = np.full(len(s), 0.01)
@@ -402,6 +422,8 @@ def _final_setup(*, recheck=True, models=("base", "D4000", "SFH")):
         "intercept": 9.0 + np.arange(10), "n_spaxels": s.groupby(C.PLATEIFU).size()[names],
     }, index=pd.Index(names, name=C.PLATEIFU))  # fmt: skip
     first.loc[NOISY, "slope_err"] = 0.2
+    first.loc["7999-1901"] = [0.1, 0.01, 8.0, 50]  # measured, then left the sample
+    first = first.sort_index().astype({"n_spaxels": np.int64})
     first.loc[AT_LIMIT, "slope_err"] = 0.1
     base = RunConfig()
     config = dataclasses.replace(
@@ -430,8 +452,9 @@ def test_final_gradients_against_independent_fits():
     s, final, first, fitted, config = _final_setup()
     res = _measure(s, final, first, fitted, config)
     g = res.galaxies
-    kept = [n for n in first.index if n != NOISY]
-    assert list(g.index) == kept and g.index.name == C.PLATEIFU
+    kept = [n for n in first.index if n not in (NOISY, "7999-1901")]
+    assert list(g.index) == kept and g.index.name == C.PLATEIFU  # sorted
+    assert g["n_spaxels"].dtype == np.int64 and g["grad_obs"].dtype == np.float64
     assert list(g.columns) == [
         "grad_obs", "grad_obs_err", "intercept_obs", "grad_base", "grad_base_err",
         "intercept_base", "grad_d4000", "grad_d4000_err", "intercept_d4000",
@@ -512,10 +535,13 @@ def test_final_gradient_error_recheck():
         "description": "final observed gradient error <= 0.1 dex/Re",
         "n_spaxels": len(left), "n_galaxies": 9,
     }  # fmt: skip
-    # the reference calibrator's sample, or the option off: nobody leaves
+    # the reference calibrator's sample, or the option off: nobody leaves (a first-pass
+    # gradient without an error is kept too)
+    first.loc[AT_LIMIT, "slope_err"] = np.nan
     for res in (_measure(s, final, first, fitted, config, from_reference=True),
                 _measure(*_final_setup(recheck=False, models=("base", "SFH")))):  # fmt: skip
         assert NOISY in res.galaxies.index and res.final.steps == final.steps
+        assert AT_LIMIT in res.galaxies.index
         assert res.final.rows.equals(final.rows)
         assert len(res.spaxels) == len(final.rows)
     strict = dataclasses.replace(config, selection=dataclasses.replace(
@@ -523,6 +549,11 @@ def test_final_gradient_error_recheck():
     first["slope_err"] = 0.05
     with pytest.raises(ValueError, match=r"^m13: no galaxy left after the final gradient-error"):
         _measure(s, final, first, fitted, strict)
+    # every galaxy changed, and none has two distinct radii: no gradient, no galaxy
+    first["n_spaxels"] += 1
+    s = s.assign(**{C.R_RE: 1.0})
+    with pytest.raises(ValueError, match=r"^m13: no galaxy left after the final gradient-error"):
+        _measure(s, final, first, fitted, config)
 
 
 # --------------------------------------------------------------------------- relations
@@ -786,12 +817,21 @@ def test_summary_numbers_from_the_result_tables():
     assert out["models"]["SFH"] == {"n": 801, "median_residual": 0.01, "residual_dispersion": 1.1,
                                     "chi2": 51.0, "k": 4, "ln_n": float(np.log(801)),
                                     "bic": 61.0}  # fmt: skip
-    assert type(out["models"]["SFH"]["k"]) is int and type(out["models"]["SFH"]["bic"]) is float
+    row = out["models"]["SFH"]
+    assert type(row["k"]) is int and type(row["n"]) is int and type(row["bic"]) is float
     assert out["models_not_fitted"] == {"EW_Ha": "no bin"}
     assert [r["model"] for r in out["table1"]] == ["base", "D4000", "SFH"]
     assert out["tableA1"][1] == {"model": "SFH_a", "n": 901, "median_residual": 0.01,
                                  "residual_dispersion": 1.1, "chi2": 51.0, "k": 4,
                                  "ln_n": float(np.log(901)), "bic": 61.0}  # fmt: skip
+
+
+def test_summary_statistics_treat_missing_values_as_missing():
+    from metgrad.analysis.summary import _stats
+
+    # an object column (e.g. read back from JSON) with None: None is left out like NaN
+    out = _stats(pd.Series([0.1, None, 0.3, np.nan, 0.2], dtype=object))
+    assert out["n"] == 3 and out["median"] == pytest.approx(0.2)
 
 
 def test_summary_counts_without_mass_cut_or_repeats():
