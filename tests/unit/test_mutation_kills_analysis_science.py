@@ -177,6 +177,9 @@ def test_comparison_columns_labels_and_small_overlaps():
     two = compare_calibrators(_cal_inputs(np.zeros(12), [0.1, 0.2], names, ["0-1", "1-1"]))
     assert np.isnan(two.summary.set_index("calibrator").loc["pg16",
                                                           "gradient_difference_dispersion"])
+    one = compare_calibrators(_cal_inputs(np.zeros(12), [0.1], names, ["0-1"]))
+    assert np.isnan(one.summary.set_index("calibrator").loc["pg16",
+                                                          "gradient_difference_dispersion"])
     none = compare_calibrators(_cal_inputs(np.zeros(12), [0.1, 0.2], names, ["a", "b"]))
     row = none.summary.set_index("calibrator").loc["pg16"]
     assert np.isnan(row["gradient_difference_median"])
