@@ -76,7 +76,7 @@ def size_coefficient(galaxies: pd.DataFrame, column: str = "offset_sfh") -> tupl
 
 
 def _row(key, label, scale, gal, table1, reference_grad) -> dict:
-    diff = (gal[C.grad("obs")] - reference_grad.reindex(gal.index)).dropna()
+    diff = (gal[C.grad("obs")] - reference_grad).dropna()  # galaxies in both
     table1 = table1.set_index("model")
     best = str(table1["bic"].idxmin()) if len(table1) else ""
     c, c_err = size_coefficient(gal)
@@ -86,7 +86,7 @@ def _row(key, label, scale, gal, table1, reference_grad) -> dict:
         "scale": scale,
         "n_galaxies": len(gal),
         "median_gradient": float(gal[C.grad("obs")].median()),
-        "gradient_difference_median": float(diff.median()) if len(diff) else float("nan"),
+        "gradient_difference_median": float(diff.median()),  # NaN: no galaxy in common
         "gradient_difference_dispersion": float(robust_sigma(diff.to_numpy()))
         if len(diff) > 2
         else float("nan"),

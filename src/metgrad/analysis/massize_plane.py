@@ -67,9 +67,9 @@ def _profiles(gal, f, oh_column, config) -> pd.DataFrame:
     rows = []
     for b in sorted(set(gal["massize_bin"]) - {""}):
         for sub in SUBSAMPLES:
-            at = pair_names.get_indexer([(b, sub)])[0]
-            member = code == at if at >= 0 else np.zeros(r.size, dtype=bool)
-            n_gal = int((pair_code == at).sum()) if at >= 0 else 0
+            at = pair_names.get_indexer([(b, sub)])[0]  # -1 (no galaxy): matches nothing
+            member = code == at
+            n_gal = int((pair_code == at).sum())
             for quantity, values in quantities.items():
                 prof = radial_profile(r[member], values[member], edges=edges)
                 prof.insert(0, "quantity", quantity)

@@ -98,9 +98,7 @@ def summarise(result: CalibratorResult, config: RunConfig, provenance: dict) -> 
         **_sample_counts(result),
         "n_spaxels_final": len(f),
         "n_galaxies_final": len(gal),
-        "n_repeat_observations_dropped": int((~result.repeats.table["kept"]).sum())
-        if len(result.repeats.table)
-        else 0,
+        "n_repeat_observations_dropped": int((~result.repeats.table["kept"]).sum()),
         "models_common_n": int(result.tables.table1["n"].iloc[0]),
         "models_common_ln_n": float(result.tables.table1["ln_n"].iloc[0]),
         **_gradient_numbers(gal, f, result.calibrator.oh_column, config),
