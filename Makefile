@@ -16,9 +16,9 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/metgrad demo
 
-# Two pytest-xdist workers, one test module at a time, and every module that uses one of the
-# costly session fixtures on the same worker (tests/conftest.py), so no fixture is built
-# twice; the longest work first (the order tests/conftest.py gives).
+# Two pytest-xdist workers, one test module at a time, and every test that uses one of the
+# costly session fixtures (or a fixture of its module) on the same worker (tests/conftest.py),
+# so no fixture is built twice; the longest work first (the order tests/conftest.py gives).
 test: $(STAMP) browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import os
-from collections import Counter
 from functools import cache
 from pathlib import Path
 
@@ -40,16 +39,19 @@ def real_maps_dr15() -> Path:
 
 #: Session fixtures that take seconds to build (tests/integration/conftest.py). ``make test``
 #: runs pytest-xdist with ``--dist loadfile``, for which :func:`pytest_xdist_make_scheduler`
-#: sends every module that uses one of them to the same worker, so that each is built once.
-SHARED_FIXTURES = ("demo_run", "analysed_truth_survey", "ingested_survey")
+#: sends every test that uses one of them to the same worker, so that each is built once.
+#: Costliest unit of work first (CPU seconds of the fixture and its tests, measured with
+#: ``make test``'s options: about 70, 65 and 45), the order the workers take them in.
+SHARED_FIXTURES = ("analysed_truth_survey", "demo_run", "ingested_survey")
 
 
 @cache
 def _keys_of_tests(module: Path) -> dict[str, frozenset[str]]:
-    """What each test function of a module shares: shared session fixtures, its module.
+    """What each test function of a module shares: shared session fixtures, module fixtures.
 
     Read from the source: a test's arguments and, through the fixtures defined in the module,
-    the fixtures they use. A test that uses a fixture of its module shares the module.
+    the fixtures they use. A test that uses a fixture of its module shares that fixture
+    (``<module>::<fixture>``) with the module's other tests that use it.
     """
     tree = ast.parse(module.read_text()) if module.is_file() else ast.Module(body=[])
     functions = [f for f in tree.body if isinstance(f, ast.FunctionDef)]
@@ -64,16 +66,16 @@ def _keys_of_tests(module: Path) -> dict[str, frozenset[str]]:
                 seen.add(name)
                 todo.extend(local.get(name, ()))
         found = {n for n in seen if n in SHARED_FIXTURES}
-        keys[test.name] = frozenset(found | ({str(module)} if seen & set(local) else set()))
+        keys[test.name] = frozenset(found | {f"{module}::{n}" for n in seen & set(local)})
     return keys
 
 
 def _unit_of_tests(root: Path, nodeids: list[str]) -> dict[str, str]:
     """Each test (node id) to its unit of work for the workers.
 
-    A test's unit is its module unless it uses a shared session fixture: tests that use the
-    same one, or a fixture of the same module, are joined (transitively), and the unit is named
-    after the fixture.
+    A test's unit is its module unless it uses a shared session fixture or a fixture of its
+    module: tests that use the same one are joined (transitively), and the unit is named
+    after the shared fixture if it has one, else after the module fixture.
     """
     parent: dict[str, str] = {}
 
@@ -85,7 +87,7 @@ def _unit_of_tests(root: Path, nodeids: list[str]) -> dict[str, str]:
     def keys(nodeid: str) -> list[str]:
         module, _, name = nodeid.partition("::")
         found = _keys_of_tests(root / module).get(name.split("[")[0].split("::")[-1], ())
-        return sorted(k if k in SHARED_FIXTURES else module for k in found) or [module]
+        return sorted(found) or [module]
 
     for nodeid in nodeids:
         first, *rest = keys(nodeid)
@@ -128,20 +130,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """In an xdist worker: the tests in the order the scheduler should hand them out.
 
     The longest work first (``make test`` keeps this order: ``--no-loadscope-reorder``):
-    modules with a ``slow`` test that share no session fixture, then the shared-fixture units
-    of :func:`pytest_xdist_make_scheduler`, largest first, then the rest, each in collection
-    order. A serial run keeps pytest's order.
+    the shared-fixture units of :func:`pytest_xdist_make_scheduler` in the order of
+    :data:`SHARED_FIXTURES`, then the units with a ``slow`` test, then the rest, each in
+    collection order; each worker takes the next unit when it is nearly done, so the small
+    units last even out the two workers. A serial run keeps pytest's order.
     """
     if not hasattr(config, "workerinput"):
         return
     units = _unit_of_tests(config.rootpath, [item.nodeid for item in items])
-    size = Counter(units.values())
     slow = {units[i.nodeid] for i in items if i.get_closest_marker("slow")}
 
     def rank(item: pytest.Item) -> tuple[int, int]:
         unit = units[item.nodeid]
         if unit in SHARED_FIXTURES:
-            return (1, -size[unit])
-        return (0 if unit in slow else 2, 0)
+            return (0, SHARED_FIXTURES.index(unit))
+        return (1 if unit in slow else 2, 0)
 
     items.sort(key=rank)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from os import PathLike
 from pathlib import Path
 
@@ -171,17 +171,19 @@ def _quiet(message: str) -> None:
 
 
 def _figures(
-    run_dir: Path, fig_dir: Path, *, draw: bool, say, calibrators=()
+    run_dir: Path, fig_dir: Path, *, draw: bool, say, calibrators=(), ids=None
 ) -> list[dict]:
-    """Draw (or reuse) every registered figure, and the Appendix B figures of every other
-    calibrator of ``calibrators``; one warning line for each not drawn."""
+    """Draw (or reuse) every registered figure (those of ``ids`` only, if given), and the
+    Appendix B figures of every other calibrator of ``calibrators``; one warning line for
+    each not drawn."""
     from .figures import FIGURES, draw_figures, figure_specs
 
     specs = figure_specs(calibrators)
     status = {}
     if draw:
-        say(f"      drawing {len(specs)} figures -> {fig_dir}")
-        drawn = draw_figures(run_dir, out_dir=fig_dir, calibrators=calibrators)
+        ids = None if ids is None else list(ids)
+        say(f"      drawing {len(specs) if ids is None else len(ids)} figures -> {fig_dir}")
+        drawn = draw_figures(run_dir, out_dir=fig_dir, calibrators=calibrators, ids=ids)
         status = {d.spec.id: d for d in drawn}
     figures = []
     for spec in specs:
@@ -469,6 +471,7 @@ def build_report(
     draw: bool = True,
     pages: bool = True,
     appendix_b: bool = True,
+    figure_ids: Iterable[str] | None = None,
     workers: int | None = 1,
     say: Callable[[str], None] | None = None,
 ) -> Path:
@@ -490,6 +493,11 @@ def build_report(
         Draw and show Figs B1-B7 of every analysed calibrator besides M13 (the
         main-text figures) and PG16 (the paper's Appendix B, always drawn): 7 figures
         per calibrator, about 0.5 s each on an idle core.
+    figure_ids : iterable of str, optional
+        With ``draw``: the registered figures (ids of :func:`metgrad.figures.figure_specs`)
+        to draw; the others are embedded from the PNGs already in ``RUN/report/figures/``,
+        as with ``draw=False`` (default: draw every one). The figures of the report's own
+        sections are drawn whenever ``draw`` is True.
     workers : int or None, optional
         Processes drawing the galaxy pages (None or 0: every core).
     say : callable, optional
@@ -517,7 +525,8 @@ def build_report(
         raise FileNotFoundError(f"{analysis_dir}: no calibrator results (summary.json) found")
 
     others = keys if appendix_b else ()
-    figures = _figures(run_dir, layout.figures_dir, draw=draw, say=say, calibrators=others)
+    figures = _figures(run_dir, layout.figures_dir, draw=draw, say=say, calibrators=others,
+                       ids=figure_ids)  # fmt: skip
     appendix_b = _appendix_b(figures)
     figures = [f for f in figures if not f["other_calibrator"]]
     recovery = _recovery(run_dir, say)

@@ -21,6 +21,7 @@ import pytest
 from metgrad.calibration import CALIBRATORS
 from metgrad.cli import main
 from metgrad.config import LearnConfig, RunConfig
+from metgrad.figures import FIGURES
 from metgrad.figures.calibrators import running_median
 from metgrad.layout import RunLayout
 from metgrad.learn import learn_run
@@ -69,9 +70,16 @@ def sections_run(demo_run, tmp_path_factory):
     learn_run(run, calibrators=("m13",), config=config, workers=2)
     warnings: list[str] = []
     # the Appendix B figures of the 17 other calibrators (119 figures) are checked, for one
-    # calibrator, in test_appendix_b_figures.py; drawing them all here would add minutes
-    report = build_report(run, pages=False, appendix_b=False, workers=1, say=warnings.append)
-    return {"run": run, "html": report.read_text(), "said": warnings}
+    # calibrator, in test_appendix_b_figures.py; drawing them all here would add minutes.
+    # The paper's figures are the demo's (copied with the run; test_figures_run.py checks
+    # them): only the sections' own figures, the subject here, are drawn
+    figures = RunLayout(run).figures_dir
+    copied = {p.name: p.stat().st_mtime_ns for p in figures.glob("fig*.png")}
+    report = build_report(run, pages=False, appendix_b=False, figure_ids=(), workers=1,
+                          say=warnings.append)  # fmt: skip
+    kept = {p.name: p.stat().st_mtime_ns for p in figures.glob("fig*.png")}
+    return {"run": run, "html": report.read_text(), "said": warnings, "copied": copied,
+            "kept": kept}  # fmt: skip
 
 
 def test_running_median_by_hand():
@@ -127,6 +135,17 @@ def test_learn_section_shows_scores_and_figures(sections_run):
     images = _images(section)
     assert len(images) == 5 and all(i.startswith(PNG_MAGIC) for i in images)
     assert "Not drawn" not in section
+
+
+def test_figure_ids_draw_only_those_and_embed_the_others(sections_run):
+    """``figure_ids=()``: no paper figure drawn again, each embedded from its PNG."""
+    assert len(sections_run["copied"]) >= len(FIGURES) - 1  # the demo's (Fig 13 may lack)
+    assert sections_run["kept"] == sections_run["copied"]
+    html = sections_run["html"]
+    for name in sections_run["copied"]:
+        block = re.search(rf'<figure id="{name[:-4]}">(.*?)</figure>', html, re.S)
+        assert block and 'src="data:image/png;base64,' in block.group(1), name
+    assert not [s for s in sections_run["said"] if "not drawn" in s and "fig13" not in s]
 
 
 def test_learn_section_says_how_to_make_it(demo_run):
