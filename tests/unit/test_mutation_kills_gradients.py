@@ -150,6 +150,15 @@ def test_without_a_generator_a_fresh_one_is_used():
         assert (fit.slope, fit.intercept, fit.slope_err, fit.n_spaxels) == (-0.5, 9.5, 0.0, 2)
 
 
+def test_object_arrays_are_fitted_as_float():
+    # e.g. the values of a pandas column of dtype object: numbers, fitted as float64
+    r, oh = np.array([1.0, 3.0], dtype=object), np.array([9.0, 8.0], dtype=object)
+    fit = observed_gradient(r, oh, rng=np.random.default_rng(1))
+    assert (fit.slope, fit.intercept, fit.slope_err) == (-0.5, 9.5, 0.0)
+    fit = model_gradient(r, oh, np.array([0.0, 0.0], dtype=object), rng=np.random.default_rng(1))
+    assert (fit.slope, fit.intercept, fit.slope_err) == (-0.5, 9.5, 0.0)
+
+
 def test_integer_input_is_fitted_as_float():
     r, oh = np.array([1, 3]), np.array([9, 8])  # int64 arrays
     fit = observed_gradient(r, oh, rng=np.random.default_rng(1))
