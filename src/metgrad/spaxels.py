@@ -194,7 +194,7 @@ def _escape_velocity(dap, galaxy, sigma_star, covered, phys, cosmology) -> np.nd
     )
     area = (phys.spaxel_arcsec * kpc_per_arcsec) ** 2
     radius = dap.r_arcsec[covered] * kpc_per_arcsec
-    total = 10.0**galaxy.log_mstar if np.isfinite(galaxy.log_mstar) else np.nan
+    total = 10.0**galaxy.log_mstar  # not finite (M* unknown): the map's mass alone
     return physics.spherical_escape_velocity(
         radius, radius, sigma_star * area / galaxy.ba,
         total_mass_msun=total, min_radius_kpc=0.5 * phys.spaxel_arcsec * kpc_per_arcsec,
