@@ -194,7 +194,7 @@ def _escape_velocity(dap, galaxy, sigma_star, covered, phys, cosmology) -> np.nd
     )
     area = (phys.spaxel_arcsec * kpc_per_arcsec) ** 2
     radius = dap.r_arcsec[covered] * kpc_per_arcsec
-    total = 10.0**galaxy.log_mstar if np.isfinite(galaxy.log_mstar) else np.nan
+    total = 10.0**galaxy.log_mstar  # not finite (M* unknown): the map's mass alone
     return physics.spherical_escape_velocity(
         radius, radius, sigma_star * area / galaxy.ba,
         total_mass_msun=total, min_radius_kpc=0.5 * phys.spaxel_arcsec * kpc_per_arcsec,
@@ -312,8 +312,8 @@ def _line_columns(dap: DapMaps, covered: np.ndarray) -> tuple[dict[str, np.ndarr
     for short, names in _LINES.items():
         value, err, line_bad = _flux(dap, names, "gflux", covered)
         cols[f"flux_{short}"], cols[f"err_{short}"] = value, err
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cols[f"snr_{short}"] = np.where(err > 0, value / err, np.nan)
+        with np.errstate(invalid="ignore"):  # err > 0 always; an infinite flux gives NaN
+            cols[f"snr_{short}"] = value / err
         bad |= line_bad
     ha_np, _, ha_np_bad = _flux(dap, ("Ha-6564",), "sflux", covered)
     ew, _, ew_bad = _flux(dap, ("Ha-6564",), "sew", covered)
@@ -363,7 +363,8 @@ def _star_formation_columns(cols, galaxy, pipe3d, covered, phys) -> None:
     else:
         nan = np.full(n, np.nan)
         cols["sigma_star"], cols["d4000"], cols["log_age_lw"] = nan, nan, nan
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # Sigma_SFR and Sigma_* are positive or NaN; only A_V can be 0 (no dust): SFR / 0 = inf
+    with np.errstate(divide="ignore"):
         cols["ssfr_local"] = cols["sigma_sfr"] / cols["sigma_star"]
         cols["av_over_sigma_star"] = cols["a_v"] / cols["sigma_star"]
         cols["sigma_sfr_over_av"] = cols["sigma_sfr"] / cols["a_v"]
@@ -396,39 +397,36 @@ def _calibrator_columns(
     that correction (:func:`metgrad.physics.calibrators.estimate_all`).
     """
     fluxes, errors = _channel_fluxes(dap, covered)
-    names = [cal.name for cal in CALIBRATORS.values()]
-    usable = set(calibrators.usable(fluxes))
+    # every registered calibrator whose lines the file has (estimate_all's default);
+    # it returns float64 values and errors and int8 branch codes
     estimates = calibrators.estimate_all(
-        fluxes, errors, dust_correct=True, names=[n for n in names if n in usable],
-        intrinsic=phys.balmer_intrinsic, r_v=phys.r_v,
-    )  # fmt: skip
+        fluxes, errors, dust_correct=True, intrinsic=phys.balmer_intrinsic, r_v=phys.r_v
+    )
     for cal in CALIBRATORS.values():
         if cal.name not in estimates:
             continue
         est = estimates[cal.name]
-        c[cal.oh_column] = np.asarray(est.oh, dtype=np.float64)
-        c[cal.err_column] = np.asarray(est.error, dtype=np.float64)
+        c[cal.oh_column], c[cal.err_column] = est.oh, est.error
         if cal.branched:
-            c[cal.branch_column] = np.asarray(est.branch, dtype=np.int8)
+            c[cal.branch_column] = est.branch
 
 
 def _cut_flags(c, bad, r_re, sel: SelectionConfig, *, dap_only: bool):
     """One boolean per cut of :data:`CUTS` (True = passes), and the cuts skipped."""
     ew = c["ew_ha"]
     bpt = "corr" if sel.bpt_dust_corrected else "flux"  # §2.1: corrected fluxes throughout
-    with np.errstate(invalid="ignore"):
-        ok = {
-            "mask": ~bad,
-            "snr": np.all([c[f"snr_{s}"] > sel.snr_min for s in _LINES], axis=0),
-            "bpt": physics.is_star_forming_k03(
-                *(c[f"{bpt}_{line}"] for line in ("nii", "ha", "oiii", "hb"))
-            ),
-            "ew": np.isfinite(ew) & (ew > sel.ew_ha_min),
-            "balmer": c["balmer_ratio"] >= sel.balmer_min,
-            "radius": (r_re >= sel.r_re_min) & (r_re <= sel.r_re_max),
-            "d4000": (c["d4000"] > sel.d4000_min) & (c["d4000"] < sel.d4000_max),
-            "oh_m13": (c["oh_m13"] >= sel.oh_m13_min) & (c["oh_m13"] <= sel.oh_m13_max),
-        }  # fmt: skip
+    ok = {  # comparisons with NaN are False, without a warning
+        "mask": ~bad,
+        "snr": np.all([c[f"snr_{s}"] > sel.snr_min for s in _LINES], axis=0),
+        "bpt": physics.is_star_forming_k03(
+            *(c[f"{bpt}_{line}"] for line in ("nii", "ha", "oiii", "hb"))
+        ),
+        "ew": np.isfinite(ew) & (ew > sel.ew_ha_min),
+        "balmer": c["balmer_ratio"] >= sel.balmer_min,
+        "radius": (r_re >= sel.r_re_min) & (r_re <= sel.r_re_max),
+        "d4000": (c["d4000"] > sel.d4000_min) & (c["d4000"] < sel.d4000_max),
+        "oh_m13": (c["oh_m13"] >= sel.oh_m13_min) & (c["oh_m13"] <= sel.oh_m13_max),
+    }
     if dap_only:
         ok["d4000"] = np.ones(r_re.size, dtype=bool)
         return ok, ("d4000",)
@@ -437,7 +435,7 @@ def _cut_flags(c, bad, r_re, sel: SelectionConfig, *, dap_only: bool):
 
 def _selection_columns(ok: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """``ok_<cut>`` per cut, ``selected`` and ``reject_reason`` (the first failed cut)."""
-    flags = np.stack([np.asarray(ok[cut], dtype=bool) for cut in CUTS])
+    flags = np.stack([ok[cut] for cut in CUTS])  # every flag is a boolean array
     data = {f"ok_{cut}": flag for cut, flag in zip(CUTS, flags, strict=True)}
     selected = flags.all(axis=0)
     reasons = np.array(CUTS, dtype=object)[np.argmin(flags, axis=0)]

@@ -8,9 +8,11 @@ import re
 
 import numpy as np
 import pytest
+from independent_references import idl_robust_sigma
 from numpy.testing import assert_allclose
+from scipy.optimize import linprog
 
-from metgrad.gradients import galaxy_gradients, model_gradient, observed_gradient
+from metgrad.gradients import Gradient, galaxy_gradients, model_gradient, observed_gradient
 
 R = np.linspace(0.5, 2.0, 12)
 OH = 8.6 - 0.1 * R + 0.01 * np.sin(7 * R)
@@ -75,3 +77,109 @@ def test_two_refits_are_allowed():
 def test_messages_name_the_input_and_the_problem(call, message):
     with pytest.raises(ValueError, match="^" + re.escape(message)):
         call()
+
+
+# ------------------------------------------------ refits against an independent LAD solver
+
+
+class _ChosenDraws:
+    """Stands in for a numpy Generator and returns draws chosen by the test.
+
+    ``integers`` and ``standard_normal`` keep numpy's signatures (``integers(n)`` means
+    0..n-1, as ``integers(0, n)``); the shapes asked for are recorded.
+    """
+
+    def __init__(self, *, picks=None, normal=None):
+        self.picks, self.normal, self.asked = picks, normal, []
+
+    def integers(self, low, high=None, size=None):
+        low, high = (0, low) if high is None else (low, high)
+        self.asked.append(("integers", low, high, size))
+        return np.broadcast_to(self.picks, size).copy()
+
+    def standard_normal(self, size):
+        self.asked.append(("standard_normal", size))
+        return np.broadcast_to(self.normal, size).copy()
+
+
+def _lad_slope_highs(x, y):
+    """Slope of the least-absolute-deviation line, as a linear program (scipy HiGHS)."""
+    n = x.size
+    # variables a, b, u (n), v (n): minimise sum(u + v) with a + b x + u - v = y
+    cost = np.r_[0.0, 0.0, np.ones(2 * n)]
+    a_eq = np.hstack([np.ones((n, 1)), x[:, None], np.eye(n), -np.eye(n)])
+    bounds = [(None, None)] * 2 + [(0, None)] * (2 * n)
+    result = linprog(cost, A_eq=a_eq, b_eq=y, bounds=bounds, method="highs")
+    assert result.status == 0
+    return result.x[1]
+
+
+def test_noise_refits_add_the_noise_to_the_model_values():
+    # Injected noise z (5 refits x 7 spaxels): refit k is the LAD slope of oh + err z_k.
+    r = np.array([0.5, 0.7, 0.9, 1.2, 1.4, 1.7, 2.0])
+    oh = np.array([8.60, 8.52, 8.57, 8.41, 8.47, 8.30, 8.36])  # not on a line
+    err = np.array([0.02, 0.05, 0.03, 0.04, 0.02, 0.06, 0.03])
+    z = np.random.default_rng(11).standard_normal((5, r.size))
+    draws = _ChosenDraws(normal=z)
+    fit = model_gradient(r, oh, err, n_noise=5, rng=draws)
+    slopes = [_lad_slope_highs(r, oh + err * row) for row in z]
+    assert fit.slope == pytest.approx(_lad_slope_highs(r, oh), abs=1e-9)
+    assert fit.slope_err == pytest.approx(idl_robust_sigma(slopes), rel=1e-6)
+    assert draws.asked == [("standard_normal", (5, 7))]
+
+
+def test_the_paper_makes_100_refits_by_default():
+    r = np.linspace(0.5, 2.0, 6)
+    oh = 8.6 - 0.1 * r
+    draws = _ChosenDraws(picks=np.arange(6))
+    observed_gradient(r, oh, rng=draws)
+    assert draws.asked == [("integers", 0, 6, (100, 6))]
+    draws = _ChosenDraws(normal=np.zeros(6))
+    model_gradient(r, oh, 0 * r, rng=draws)
+    assert draws.asked == [("standard_normal", (100, 6))]
+    plateifu = np.array(["a"] * R.size)
+    default = galaxy_gradients(plateifu, R, OH, seed=4, stream="t")
+    assert default.equals(galaxy_gradients(plateifu, R, OH, seed=4, stream="t", n_refits=100))
+    assert not default.equals(galaxy_gradients(plateifu, R, OH, seed=4, stream="t", n_refits=101))
+
+
+def test_without_a_generator_a_fresh_one_is_used():
+    # two points fix the line; every resample of exact residuals is the line itself
+    r, oh = np.array([1.0, 3.0]), np.array([9.0, 8.0])
+    for fit in (observed_gradient(r, oh), model_gradient(r, oh, np.zeros(2))):
+        assert (fit.slope, fit.intercept, fit.slope_err, fit.n_spaxels) == (-0.5, 9.5, 0.0, 2)
+
+
+def test_object_arrays_are_fitted_as_float():
+    # e.g. the values of a pandas column of dtype object: numbers, fitted as float64
+    r, oh = np.array([1.0, 3.0], dtype=object), np.array([9.0, 8.0], dtype=object)
+    fit = observed_gradient(r, oh, rng=np.random.default_rng(1))
+    assert (fit.slope, fit.intercept, fit.slope_err) == (-0.5, 9.5, 0.0)
+    fit = model_gradient(r, oh, np.array([0.0, 0.0], dtype=object), rng=np.random.default_rng(1))
+    assert (fit.slope, fit.intercept, fit.slope_err) == (-0.5, 9.5, 0.0)
+
+
+def test_integer_input_is_fitted_as_float():
+    r, oh = np.array([1, 3]), np.array([9, 8])  # int64 arrays
+    fit = observed_gradient(r, oh, rng=np.random.default_rng(1))
+    assert (fit.slope, fit.intercept, fit.slope_err) == (-0.5, 9.5, 0.0)
+    fit = model_gradient(r, oh, np.array([0, 0]), rng=np.random.default_rng(1))
+    assert (fit.slope, fit.intercept, fit.slope_err) == (-0.5, 9.5, 0.0)
+    frame = galaxy_gradients(np.array(["a", "a"]), r, oh, np.array([0, 0]), seed=1, stream="t")
+    assert frame.loc["a", "slope"] == -0.5 and frame.loc["a", "slope_err"] == 0.0
+
+
+def test_a_pool_without_a_size_attribute_is_used_as_given():
+    # any executor with map() will do (the docstring); the result does not depend on it
+    from concurrent.futures import ThreadPoolExecutor
+
+    plateifu, r, oh = _ten_galaxies()
+    alone = galaxy_gradients(plateifu, r, oh, seed=1, stream="t", n_refits=2)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pooled = galaxy_gradients(plateifu, r, oh, seed=1, stream="t", n_refits=2, pool=pool)
+    assert pooled.equals(alone)
+
+
+def test_gradient_as_a_plain_dictionary():
+    record = Gradient(slope=-0.1, intercept=8.6, slope_err=0.02, n_spaxels=40).to_dict()
+    assert record == {"slope": -0.1, "intercept": 8.6, "slope_err": 0.02, "n_spaxels": 40}
