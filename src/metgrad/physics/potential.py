@@ -67,7 +67,8 @@ def spherical_escape_velocity(
     -------
     v_esc : ndarray
         ``sqrt(-2 Phi)`` in km/s, the shape of ``at_radius_kpc``; NaN where the
-        radius is not finite, and everywhere if the map holds no mass.
+        radius is not finite, and everywhere if the map holds no mass. At r = 0
+        (with ``min_radius_kpc`` 0) it is ``sqrt(2 G sum_j m_j / r_j)``.
 
     Raises
     ------
@@ -107,7 +108,8 @@ def spherical_escape_velocity(
     ok = np.isfinite(at)
     q = np.maximum(at[ok], min_radius_kpc)
     k = np.searchsorted(r, q, side="right")  # shells with r_j <= q are inside
-    with np.errstate(divide="ignore", invalid="ignore"):
-        minus_phi_over_g = inside[k] / q + outside[k]
+    # at q = 0 no mass lies inside (inside[k] = 0): that term is 0, not 0 / 0
+    enclosed = np.divide(inside[k], q, out=np.zeros(q.shape), where=inside[k] > 0)
+    minus_phi_over_g = enclosed + outside[k]
     out[ok] = np.sqrt(2.0 * G_KPC_KMS2_PER_MSUN * minus_phi_over_g)
     return out
