@@ -667,3 +667,21 @@ class TestDustEdges:
     def test_balmer_ebv_names_the_intrinsic_ratio(self):
         with pytest.raises(ValueError, match=r"^intrinsic must be a finite positive scalar"):
             physics.balmer_ebv(3.0, 1.0, intrinsic=0.0)
+
+
+class TestPG16BranchBoundary:
+    def test_log_n2_exactly_minus_0_6_takes_eq_4(self):
+        # PG16 (Boardman et al. 2022, App. B): eq. 4 holds for log N2 >= -0.6, with
+        # N2 = 4/3 [NII]6584 / Hb; the [NII] flux is chosen so that log N2 is exactly -0.6.
+        from metgrad.physics import calibrators
+
+        nii = 0.75 * 10**-0.6
+        log_n2 = np.log10(nii * (4.0 / 3.0) / 1.0)
+        assert log_n2 == -0.6
+        oiii, oii = 2.0, 3.0
+        log_r3, log_r2 = np.log10(4.0 / 3.0 * oiii), np.log10(oii)
+        a = log_r3 - log_r2
+        eq4 = 8.589 + 0.022 * a + 0.399 * log_n2 + (-0.137 + 0.164 * a + 0.589 * log_n2) * log_r2
+        fluxes = {"OII-3727": 1.2, "OII-3729": 1.8, "Hb-4862": 1.0, "OIII-5008": oiii,
+                  "NII-6585": nii}  # fmt: skip
+        assert calibrators.get("PG16_R").oh(fluxes) == pytest.approx(eq4, abs=1e-12)
