@@ -304,6 +304,7 @@ class TestDualArithmetic:
         one = x**1
         np.testing.assert_array_equal(one.value, x.value)
         np.testing.assert_array_equal(one.grad["a"], [1.0, 3.0])
+        assert one.grad["a"].dtype == np.float64
         cube = x**3  # d(x^3) = 3 x^2 dx
         assert_allclose(cube.value, [0.125, 8.0], rtol=1e-15)
         assert_allclose(cube.grad["a"], [0.75, 36.0], rtol=1e-15)

@@ -108,8 +108,8 @@ def spherical_escape_velocity(
     ok = np.isfinite(at)
     q = np.maximum(at[ok], min_radius_kpc)
     k = np.searchsorted(r, q, side="right")  # shells with r_j <= q are inside
-    # at q = 0 no mass lies inside (inside[k] = 0): that term is 0, not 0 / 0
-    enclosed = np.divide(inside[k], q, out=np.zeros(q.shape), where=inside[k] > 0)
-    minus_phi_over_g = enclosed + outside[k]
+    minus_phi_over_g = outside[k]
+    inner = k > 0  # below the first shell no mass is inside (no 0 / 0 at q = 0)
+    minus_phi_over_g[inner] += inside[k[inner]] / q[inner]
     out[ok] = np.sqrt(2.0 * G_KPC_KMS2_PER_MSUN * minus_phi_over_g)
     return out

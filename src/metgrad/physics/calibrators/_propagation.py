@@ -36,7 +36,7 @@ def propagate(gradients, fluxes, errors, *, dust_correct, r_v):
     log10 F_Hb - log10 2.86), so Halpha and Hbeta collect the extra term
     +/- sum_i (dy/dlog10 F_i,corr) k_i / (k_Hb - k_Ha).
     """
-    total = {name: np.asarray(g, dtype=np.float64) for name, g in gradients.items()}
+    total = dict(gradients)
     if dust_correct:
         dust_term = sum(
             g * calzetti_k(_WAVELENGTHS_AA[name], r_v) for name, g in gradients.items()
