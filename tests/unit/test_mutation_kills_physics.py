@@ -686,3 +686,29 @@ class TestPG16BranchBoundary:
         fluxes = {"OII-3727": 1.2, "OII-3729": 1.8, "Hb-4862": 1.0, "OIII-5008": oiii,
                   "NII-6585": nii}  # fmt: skip
         assert calibrators.get("PG16_R").oh(fluxes) == pytest.approx(eq4, abs=1e-12)
+
+
+class TestSilentWhateverTheCallersFloatSettings:
+    """The physics functions evaluate under ``np.errstate(all="ignore")`` (physics._arrays)."""
+
+    def test_pg16_error_of_an_overflowing_ratio_is_nan(self):
+        # [OII]/Hb = 1e310 overflows to inf: log R2 = inf, and the gradients give inf - inf
+        sigma = physics.oh_r_pg16_error(1e300, 1e-10, 1.0, 1.0, 1.0, 1e-11, 0.1, 0.1)
+        assert np.isnan(sigma)
+
+    def test_sfr_underflow_with_floating_point_errors_raised(self):
+        # 5.5e-42 * 1e-300 underflows to 0 (below the smallest float64, 4.9e-324)
+        with np.errstate(all="raise"):
+            sfr = physics.sfr_halpha_k09(np.array([1e-300, 1e40]))
+        np.testing.assert_array_equal(sfr, [0.0, 5.5e-42 * 1e40])
+
+    def test_sigma_sfr_underflow_with_floating_point_errors_raised(self):
+        # Sigma_SFR = 5.5e-42 * 4 pi D_L^2 F 1e-17 * (b/a) / A: here SFR * (b/a) is below
+        # the smallest normal float64 (2.2e-308), an underflow
+        cosmology = FlatLambdaCDM(H0=71.0, Om0=0.27)
+        d_l = cosmology.luminosity_distance(0.03).to_value("cm")
+        area = _spaxel_area_kpc2(0.03, 0.5, cosmology)
+        expected = (5.5e-42 * 4 * np.pi * d_l**2 * 1e-17) * 1e-302 / area * 0.01
+        with np.errstate(all="raise"):
+            sigma = physics.sigma_sfr_halpha(1e-302, 0.03, 0.01)
+        assert_allclose(sigma, expected, rtol=1e-3)  # F * 1e-17 is subnormal: ~4 digits

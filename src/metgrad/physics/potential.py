@@ -103,13 +103,13 @@ def spherical_escape_velocity(
     # append the missing mass as one more shell at the map's edge (the largest radius)
     r = np.append(r, r[-1])
     m = np.append(m, rest)
-    inside = np.concatenate([[0.0], np.cumsum(m)])  # mass of shells 0..k-1
+    inside = np.cumsum(m)  # inside[k - 1]: mass of shells 0..k-1
     outside = np.concatenate([np.cumsum((m / r)[::-1])[::-1], [0.0]])  # sum m/r of k..end
     ok = np.isfinite(at)
     q = np.maximum(at[ok], min_radius_kpc)
     k = np.searchsorted(r, q, side="right")  # shells with r_j <= q are inside
     minus_phi_over_g = outside[k]
     inner = k > 0  # below the first shell no mass is inside (no 0 / 0 at q = 0)
-    minus_phi_over_g[inner] += inside[k[inner]] / q[inner]
+    minus_phi_over_g[inner] += inside[k[inner] - 1] / q[inner]
     out[ok] = np.sqrt(2.0 * G_KPC_KMS2_PER_MSUN * minus_phi_over_g)
     return out

@@ -101,11 +101,10 @@ class Dual:
     def __pow__(self, exponent):
         if not isinstance(exponent, int) or exponent < 1:
             raise ValueError(f"Dual powers take a positive integer exponent, got {exponent!r}")
-        lower = self.value  # self.value ** (exponent - 1), by products (faster than pow)
+        # self.value ** (exponent - 1), by products (faster than pow)
+        lower = 1.0 if exponent == 1 else self.value
         for _ in range(exponent - 2):
             lower = lower * self.value
-        if exponent == 1:
-            lower = np.ones_like(self.value)
         return Dual(lower * self.value, _scaled(self.grad, exponent * lower))
 
     def log10(self):
