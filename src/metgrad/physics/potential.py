@@ -67,7 +67,8 @@ def spherical_escape_velocity(
     -------
     v_esc : ndarray
         ``sqrt(-2 Phi)`` in km/s, the shape of ``at_radius_kpc``; NaN where the
-        radius is not finite, and everywhere if the map holds no mass.
+        radius is not finite, and everywhere if the map holds no mass. At r = 0
+        (with ``min_radius_kpc`` 0) it is ``sqrt(2 G sum_j m_j / r_j)``.
 
     Raises
     ------
@@ -102,12 +103,13 @@ def spherical_escape_velocity(
     # append the missing mass as one more shell at the map's edge (the largest radius)
     r = np.append(r, r[-1])
     m = np.append(m, rest)
-    inside = np.concatenate([[0.0], np.cumsum(m)])  # mass of shells 0..k-1
+    inside = np.cumsum(m)  # inside[k - 1]: mass of shells 0..k-1
     outside = np.concatenate([np.cumsum((m / r)[::-1])[::-1], [0.0]])  # sum m/r of k..end
     ok = np.isfinite(at)
     q = np.maximum(at[ok], min_radius_kpc)
     k = np.searchsorted(r, q, side="right")  # shells with r_j <= q are inside
-    with np.errstate(divide="ignore", invalid="ignore"):
-        minus_phi_over_g = inside[k] / q + outside[k]
+    minus_phi_over_g = outside[k]
+    inner = k > 0  # below the first shell no mass is inside (no 0 / 0 at q = 0)
+    minus_phi_over_g[inner] += inside[k[inner] - 1] / q[inner]
     out[ok] = np.sqrt(2.0 * G_KPC_KMS2_PER_MSUN * minus_phi_over_g)
     return out

@@ -24,15 +24,13 @@ def _scaled(grad, factor):
 
 
 def _combined(grad_a, factor_a, grad_b, factor_b):
-    """``factor_a * grad_a + factor_b * grad_b`` (either factor may be None: 0).
+    """``factor_a * grad_a + factor_b * grad_b``.
 
     A factor of exactly 1.0 or -1.0 (a sum or a difference) takes the array itself
     or its negation, the same numbers without a multiplication.
     """
     out = {}
     for grad, factor in ((grad_a, factor_a), (grad_b, factor_b)):
-        if factor is None:
-            continue
         for name, g in grad.items():
             term = _times(g, factor)
             out[name] = out[name] + term if name in out else term
@@ -103,11 +101,10 @@ class Dual:
     def __pow__(self, exponent):
         if not isinstance(exponent, int) or exponent < 1:
             raise ValueError(f"Dual powers take a positive integer exponent, got {exponent!r}")
-        lower = self.value  # self.value ** (exponent - 1), by products (faster than pow)
+        # self.value ** (exponent - 1), by products (faster than pow)
+        lower = 1.0 if exponent == 1 else self.value
         for _ in range(exponent - 2):
             lower = lower * self.value
-        if exponent == 1:
-            lower = np.ones_like(self.value)
         return Dual(lower * self.value, _scaled(self.grad, exponent * lower))
 
     def log10(self):

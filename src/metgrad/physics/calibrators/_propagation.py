@@ -36,13 +36,13 @@ def propagate(gradients, fluxes, errors, *, dust_correct, r_v):
     log10 F_Hb - log10 2.86), so Halpha and Hbeta collect the extra term
     +/- sum_i (dy/dlog10 F_i,corr) k_i / (k_Hb - k_Ha).
     """
-    total = {name: np.asarray(g, dtype=np.float64) for name, g in gradients.items()}
+    total = dict(gradients)
     if dust_correct:
         dust_term = sum(
             g * calzetti_k(_WAVELENGTHS_AA[name], r_v) for name, g in gradients.items()
         ) / _balmer_k_difference(r_v)
         total["Ha-6564"] = total.get("Ha-6564", 0.0) + dust_term
-        total["Hb-4862"] = total.get("Hb-4862", 0.0) - dust_term
+        total["Hb-4862"] = total["Hb-4862"] - dust_term  # both callers' formulas read Hbeta
     names = list(fluxes)
     flux_values = [as_float(fluxes[name]) for name in names]
     error_values = [as_float(errors[name]) for name in names]
@@ -51,7 +51,7 @@ def propagate(gradients, fluxes, errors, *, dust_correct, r_v):
         for error in error_values:
             valid &= error >= 0
         variance = sum(
-            (total.get(name, 0.0) * err / flux) ** 2
+            (total[name] * err / flux) ** 2  # every flux passed has a gradient
             for name, flux, err in zip(names, flux_values, error_values, strict=True)
         )
         sigma = np.sqrt(variance) / _LN10

@@ -94,14 +94,13 @@ class Validity:
 
     def mask(self, *, index=None, oh=None):
         """Return True where ``index`` and ``oh`` (arrays or None) are in range."""
-        mask = np.array(True)
-        with np.errstate(invalid="ignore"):
-            if self.index_range is not None:
-                low, high = self.index_range
-                mask = mask & (index > low) & (index < high)
-            if self.oh_range is not None:
-                low, high = self.oh_range
-                mask = mask & (oh >= low) & (oh <= high)
+        mask = np.array(True)  # (comparisons with NaN are False, silently)
+        if self.index_range is not None:
+            low, high = self.index_range
+            mask = mask & (index > low) & (index < high)
+        if self.oh_range is not None:
+            low, high = self.oh_range
+            mask = mask & (oh >= low) & (oh <= high)
         return mask
 
 
@@ -177,8 +176,7 @@ def branch_codes(indicator, threshold):
         BRANCH_UPPER, BRANCH_LOWER, or BRANCH_NONE where the indicator is not finite.
     """
     indicator = as_float(indicator)
-    with np.errstate(invalid="ignore"):
-        codes = np.where(indicator >= threshold, BRANCH_UPPER, BRANCH_LOWER)
+    codes = np.where(indicator >= threshold, BRANCH_UPPER, BRANCH_LOWER)  # NaN: lower, silently
     return np.where(np.isfinite(indicator), codes, BRANCH_NONE).astype(np.int8)
 
 
@@ -287,8 +285,7 @@ class ChannelErrors:
         """Return ``(flux, error, usable)`` of a channel as float arrays and a mask."""
         if name not in self._prepared:
             error = as_float(self.errors[name])
-            with np.errstate(invalid="ignore"):
-                usable = np.isfinite(error) & (error >= 0)
+            usable = np.isfinite(error) & (error >= 0)
             self._prepared[name] = (as_float(self.fluxes[name]), error, usable)
         return self._prepared[name]
 

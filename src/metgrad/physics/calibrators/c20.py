@@ -129,7 +129,7 @@ class _Inversion:
         log_r = self.index(lines)
         target = np.broadcast_to(log_r.value, np.shape(log_r.value))
         if self.upper is None:
-            branch = np.array(BRANCH_NONE, dtype=np.int8)
+            branch = BRANCH_NONE
             x = invert_monotonic(self.coeffs, target, *self.lower)
         else:
             oii = lines["OII-3727"].value + lines["OII-3729"].value

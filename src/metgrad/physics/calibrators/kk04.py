@@ -31,7 +31,7 @@ which KK04 fitted these expressions.
 
 import numpy as np
 
-from ._dual import Dual, lift, substituted, where
+from ._dual import Dual, substituted, where
 from ._kernels import kk04_converged, kk04_log_q, kk04_z_lower, kk04_z_upper
 from .base import Calibrator, Evaluation, Validity, branch_codes
 from .registry import register
@@ -61,10 +61,9 @@ _z_upper = kk04_z_upper.py_func
 
 
 def _step(z, x, y, upper):
+    """One step Z -> Z(x, log q(Z, y)) on Dual numbers (the derivatives of the fixed point)."""
     log_q = _log_q(z, y)
-    if isinstance(z, Dual) or isinstance(x, Dual):
-        return where(upper, _z_upper(lift(x), log_q), _z_lower(lift(x), log_q))
-    return np.where(upper, _z_upper(x, log_q), _z_lower(x, log_q))
+    return where(upper, _z_upper(x, log_q), _z_lower(x, log_q))
 
 
 def kk04_iterate(x, y, upper):
@@ -102,7 +101,7 @@ def _kk04(lines):
     z = kk04_iterate(x.value, y.value, upper)
     # implicit-function theorem on Z = step(Z, x, y): dZ = d step|_Z / (1 - d step / dZ)
     step, partials = substituted(lambda z_, x_, y_: _step(z_, x_, y_, upper), Dual(z), x, y)
-    d_step_dz = partials.get(0, 0.0)
+    d_step_dz = partials[0]  # log q depends on Z, so this partial is always there
     oh = Dual(z, {name: g / (1.0 - d_step_dz) for name, g in step.grad.items()})
     return Evaluation(oh, _VALIDITY.mask(oh=z), branch)
 
