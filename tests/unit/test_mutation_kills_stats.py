@@ -251,3 +251,15 @@ def test_loess_2d_all_neighbours_coincident_message():
         match=r"^all neighbours of a point coincide with it: increase frac or npoints$",
     ):
         loess_2d(x, y, z, npoints=5)
+
+
+def test_loess_2d_rescale_of_points_on_a_line_is_refused_without_warnings():
+    # all but two points on y = 0: the rotated axis across the line has zero MAD, so
+    # its biweight dispersion is undefined; the error says so (no division warning).
+    x = np.r_[np.arange(20.0), [3.0, 7.0]]
+    y = np.r_[np.zeros(20), [1.0, -1.0]]
+    with pytest.raises(
+        ValueError,
+        match=r"^rescale=True needs a non-zero biweight dispersion along both rotated axes$",
+    ):
+        loess_2d(x, y, np.arange(22.0), frac=0.5, rescale=True)
