@@ -176,6 +176,50 @@ def test_binned_statistics_2d_float32_and_integer_widths_and_origins():
     assert shifted.rows_of([0.6, 1.4, 2.2], [0.0, 0.0, 0.0]).tolist() == [1, 1, 2]
 
 
+def test_binned_statistics_missing_values_given_as_none_are_left_out():
+    stats = binned_statistics_1d([0.12, None, 0.13, 0.31], [1.0, 5.0, 2.0, None], 0.1)
+    np.testing.assert_allclose(stats.mean, [1.5])
+    assert stats.point_row.dtype == np.int64
+    assert stats.point_row.tolist() == [0, -1, 0, -1]
+
+
+def test_binned_statistics_span_limit_is_2_to_the_62_grid_cells():
+    # 2**31 x 2**31 bins of width 1 reach the limit (refused); one bin fewer along y fits
+    top = 2.0**31 - 1.0
+    with pytest.raises(ValueError, match=r"^binned_statistics_2d: the data span too many bins"):
+        binned_statistics_2d([0.0, top], [0.0, top], [1.0, 2.0], 1.0)
+    stats = binned_statistics_2d([0.0, top], [0.0, top - 1.0], [1.0, 2.0], 1.0)
+    assert stats.count.tolist() == [1, 1]
+    with pytest.raises(ValueError, match=r"^bin_index: \|x - origin\| / width is too large"):
+        bin_index([2.0**62], 1.0)
+    assert bin_index([2.0**62 - 1024.0], 1.0).tolist() == [2**62 - 1024]
+
+
+def test_rows_of_on_a_sparse_grid():
+    # bins 10**6 widths apart: the grid is too sparse for a lookup table
+    x = [0.5, 0.5, 5e5 + 0.5, 5e5 + 0.5, 1e6 + 0.5, 1e6 + 0.5, 2e6 + 0.5]
+    stats = binned_statistics_1d(x, np.arange(7.0), 1.0, min_count=2)
+    rows = stats.rows_of(np.array([1e6 + 0.2, 0.7, 5e5 + 0.1, 2e6 + 0.5, 3.0], dtype=np.float32))
+    assert rows.dtype == np.int64
+    assert rows.tolist() == [2, 0, 1, -1, -1]
+    single = binned_statistics_1d([0.5, 0.5, 1e6 + 0.5], [1.0, 2.0, 3.0], 1.0, min_count=2)
+    assert single.rows_of([0.2, 1e6 + 0.5, 7.0]).tolist() == [0, -1, -1]
+    empty = binned_statistics_1d([0.5, 1e6 + 0.5], [1.0, 2.0], 1.0, min_count=2)
+    assert empty.n_bins == 0
+    assert empty.rows_of([0.5, 1e6 + 0.5]).tolist() == [-1, -1]
+
+
+def test_rows_of_far_points_are_outside_without_warnings():
+    stats = binned_statistics_1d([0.05, 0.15], [1.0, 2.0], 1e-10)
+    assert stats.rows_of([1e300, -1e300, np.nan]).tolist() == [-1, -1, -1]
+
+
+def test_rows_of_float32_points_as_their_float64_values():
+    stats = binned_statistics_1d(np.arange(0.0, 0.5, 0.01), np.arange(50.0), 0.05)
+    points = np.array([0.15, 0.35, 0.2], dtype=np.float32)
+    assert np.array_equal(stats.rows_of(points), stats.rows_of(points.astype(np.float64)))
+
+
 # ---------------------------------------------------------------------------- loess_2d
 
 
