@@ -47,9 +47,13 @@ def test_robust_sigma_scaled_mad_exactly_at_the_fallback_threshold_keeps_the_mad
 
 
 def test_robust_sigma_of_even_count_long_rows_uses_the_mean_of_the_two_middle_values():
-    rng = np.random.default_rng(4)
-    rows = rng.normal(size=(2, 1000)) * np.array([[1.0], [3.0]])
-    expected = [idl_robust_sigma(row) for row in rows]
+    # 1000 integer values with many ties (long rows take the selection path): the two
+    # middle order statistics are 24 and 25 (median 24.5)
+    row = np.random.default_rng(86).integers(0, 50, size=1000).astype(float)
+    assert np.sort(row)[499:501].tolist() == [24.0, 25.0]
+    assert robust_sigma(row) == pytest.approx(idl_robust_sigma(row), rel=1e-12)
+    rows = np.vstack([row, row[::-1] * 2.0])
+    expected = [idl_robust_sigma(rows[0]), idl_robust_sigma(rows[1])]
     np.testing.assert_allclose(robust_sigma(rows, axis=1), expected, rtol=1e-12)
 
 
