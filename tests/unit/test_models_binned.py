@@ -174,6 +174,7 @@ def test_base_needs_four_bins_for_loess():
         ({"min_count": 2.5}, "min_count must be an integer >= 1"),
         ({"loess_frac": 0.0}, r"loess_frac must be in \(0, 1\]"),
     ],
+    ids=lambda value: None if isinstance(value, dict) else value.split(" must")[0],
 )
 def test_base_rejects_bad_parameters_at_fit(params, message):
     X, y = _table()

@@ -124,7 +124,7 @@ def test_fit_does_not_modify_the_given_sub_estimators():
         MedianResidualCorrection("d4000", 0.05),
         model_set("SFH"),
     ],
-    ids=repr,
+    ids=lambda model: type(model).__name__,
 )
 def test_predict_before_fit_raises_not_fitted_error(model):
     X = pd.DataFrame({c: [1.0] for c in ("log_mstar", "log_sigma_star", "d4000", "log_age_lw")})

@@ -89,6 +89,7 @@ def test_metrics_of_one_model_use_its_own_spaxels():
         ((Y, Y_ERR, {"A": (PRED_A, PRED_A, PRED_A)}, {"A": 1}), "a \\(prediction, error\\) pair"),
         ((Y, Y_ERR, {"A": np.full(7, np.nan)}, {"A": 1}), "no spaxel has a measurement"),
     ],
+    ids=["no-model", "no-n-params", "lengths", "shape", "not-a-pair", "no-common-spaxel"],
 )
 def test_metrics_reject_bad_input(args, message):
     with pytest.raises(ValueError, match=message):

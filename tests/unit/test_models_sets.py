@@ -100,6 +100,7 @@ def test_model_sets_from_config():
         ("SFH", {"sfh_bin_age": 0.1}, r"unknown model option\(s\) \['sfh_bin_age'\]"),
         ("SFH", {"sfh_bin_d4000": -1.0}, "models.sfh_bin_d4000 = -1.0 is outside"),
     ],
+    ids=["unknown-set", "unknown-option", "option-out-of-range"],
 )
 def test_bad_names_and_options(name, options, message):
     with pytest.raises(ValueError, match=message):
