@@ -29,20 +29,17 @@ and its M13 metallicity
 i.e. a straight line in radius (intercept ``a_g``, slope ``b_g`` in dex/R_e,
 the columns ``intercept`` and ``slope`` of the truth) plus a local term in the
 stellar surface density at fixed radius (coefficient :data:`GAMMA`) plus noise
-(``noise`` of the truth, 0.02 dex for most galaxies, 0.3 dex for the one galaxy
-made to fail the 0.1 dex/R_e gradient-error cut, whose spaxels also span only
-0.5-0.6 R_e: ``r_max`` of the truth, 2.0 for the others). ``oh_m13_err`` is 0.03 dex.
-``oh_pg16 = oh_m13 - 0.1`` (error 0.05 dex) exactly, except NaN on every seventh
-spaxel of the table (row ``i`` with ``i % 7 == 3``), so that the calibrator step
-removes them for PG16 only; ``oh_m13_n2 = oh_m13 + 0.02`` (error 0.04 dex).
+(``noise`` of the truth, 0.02 dex for most galaxies, 1.2 dex for the one galaxy
+made to fail the 0.1 dex/R_e gradient-error cut). ``oh_m13_err`` is 0.03 dex.
+``oh_pg16 = oh_m13 - 0.1`` exactly, except NaN on the spaxels listed by
+``pg16_nan`` (so the calibrator step removes them for PG16 only).
 
-Built-in features (the first ten plate-ifus in the order made, before sorting): a
-repeat observation (two plate-ifus of one ``mangaid``, the one with fewer spaxels
-dropped by the ``most_spaxels`` rule), galaxies with b/a < 0.6, a galaxy with
-fewer than 20 spaxels, a galaxy below 10^8.9 Msun, and a noisy one with a short
-radial range (gradient error above 0.1 dex/R_e); then three galaxies exactly on
-the paper's thresholds (b/a = 0.6, 20 spaxels, log M* = 8.9), which every cut
-keeps. The tests recompute the counts from the arrays (never from the pipeline).
+Built-in features, each with the count it leaves (``SyntheticRun.expect``):
+a repeat observation (two plate-ifus of one ``mangaid``, the one with fewer
+spaxels dropped by the ``most_spaxels`` rule), galaxies with b/a < 0.6, a
+galaxy with fewer than 20 spaxels, a galaxy below 10^8.9 Msun, and one with
+large noise. The counts themselves are always recomputed from the arrays by the
+tests (never taken from the pipeline).
 """
 
 from __future__ import annotations
@@ -72,17 +69,11 @@ LOG_COLUMNS = {
     "log_sigma_sfr_over_av": "sigma_sfr_over_av",
 }
 #: Calibrators the table holds: key -> (O/H column, error column).
-CALIBRATOR_COLUMNS = {
-    "m13": ("oh_m13", "oh_m13_err"),
-    "m13_n2": ("oh_m13_n2", "oh_m13_n2_err"),
-    "pg16": ("oh_pg16", "oh_pg16_err"),
-}
+CALIBRATOR_COLUMNS = {"m13": ("oh_m13", "oh_m13_err"), "pg16": ("oh_pg16", "oh_pg16_err")}
 #: dex of O/H per dex of Sigma_* at fixed radius.
 GAMMA = 0.1
 #: Offset of PG16 from M13 (dex).
 PG16_OFFSET = -0.1
-#: Offset of M13 N2 from M13 O3N2 (dex).
-M13_N2_OFFSET = 0.02
 #: Configuration hash written into galaxies.parquet (any string: ingest's own).
 CONFIG_HASH = "5y47e71c"
 
@@ -99,8 +90,7 @@ class SyntheticRun:
         Indexed by plate-ifu (sorted): ``mangaid``, ``log_mstar``, ``re_kpc``,
         ``ba``, ``n_selected``, ``log_re``, ``log_phi_star``.
     truth : pandas.DataFrame
-        Indexed by plate-ifu: ``intercept`` (dex), ``slope`` (dex/R_e), ``noise`` (dex),
-        ``r_max`` (R_e; radii are uniform in [0.5, r_max]).
+        Indexed by plate-ifu: ``intercept`` (dex), ``slope`` (dex/R_e), ``noise`` (dex).
     unselected : pandas.DataFrame
         Extra spaxel rows of the same galaxies that ingest did not select
         (``reject_reason`` ``'snr'`` or ``'oh_m13'``), written only by
@@ -123,7 +113,6 @@ def _galaxies(rng: np.random.Generator, n_galaxies: int) -> pd.DataFrame:
     ba = rng.uniform(0.62, 1.0, n_galaxies)
     n_spax = rng.integers(40, 81, n_galaxies)
     noise = np.full(n_galaxies, 0.02)
-    r_max = np.full(n_galaxies, 2.0)
     mangaid = [f"1-{100000 + i}" for i in range(n_galaxies)]
     # the features: galaxy 1 re-observes galaxy 0's target with fewer spaxels; 2 and 3 are
     # too inclined; 4 has 12 spaxels; 5 is below 10^8.9 Msun; 6 is very noisy
@@ -132,10 +121,7 @@ def _galaxies(rng: np.random.Generator, n_galaxies: int) -> pd.DataFrame:
     ba[2], ba[3] = 0.45, 0.59
     n_spax[4] = 12
     log_mstar[5] = 8.7
-    noise[6], r_max[6] = 0.3, 0.6
-    # and on the thresholds (kept, since every cut is >= or <=): b/a = 0.6 exactly, 20
-    # spaxels exactly, log M* = 8.9 exactly
-    ba[7], n_spax[8], log_mstar[9] = 0.6, 20, 8.9
+    noise[6] = 1.2
     re_kpc = 10 ** (0.5 + 0.25 * (log_mstar - 10) + rng.normal(0, 0.08, n_galaxies))
     frame = pd.DataFrame({
         "plateifu": names, "mangaid": mangaid, "log_mstar": log_mstar, "re_kpc": re_kpc,
@@ -143,13 +129,12 @@ def _galaxies(rng: np.random.Generator, n_galaxies: int) -> pd.DataFrame:
         "intercept": 8.45 + 0.1 * (log_mstar - 10) + rng.normal(0, 0.03, n_galaxies),
         "slope": -0.03 - 0.04 * (log_mstar - 10) + rng.normal(0, 0.02, n_galaxies),
         "noise": noise,
-        "r_max": r_max,
     })  # fmt: skip
     return frame.set_index("plateifu").sort_index()
 
 
 def _galaxy_spaxels(rng, name, gal, n, truth) -> dict[str, np.ndarray]:
-    r = rng.uniform(0.5, truth["r_max"], n)
+    r = rng.uniform(0.5, 2.0, n)
     mu = 8.2 + 0.5 * (gal["log_mstar"] - 10)
     d_sigma = rng.normal(0, 0.05, n)
     log_sigma_star = mu - 0.4 * r + d_sigma
@@ -192,12 +177,12 @@ def build(n_galaxies: int = 36, *, seed: int = 1) -> SyntheticRun:
     Parameters
     ----------
     n_galaxies : int, optional
-        Number of plate-ifus (at least 10: the built-in features use the first ten).
+        Number of plate-ifus (at least 7, the built-in features use the first seven).
     seed : int, optional
         Seed of :func:`numpy.random.default_rng`.
     """
-    if n_galaxies < 10:
-        raise ValueError(f"n_galaxies = {n_galaxies}: at least 10")
+    if n_galaxies < 7:
+        raise ValueError(f"n_galaxies = {n_galaxies}: at least 7")
     rng = np.random.default_rng(seed)
     gal = _galaxies(rng, n_galaxies)
     parts = [
@@ -205,16 +190,11 @@ def build(n_galaxies: int = 36, *, seed: int = 1) -> SyntheticRun:
         for name in gal.index
     ]
     spaxels = pd.DataFrame({k: np.concatenate([p[k] for p in parts]) for k in parts[0]})
-    n_per = gal["n_selected"].to_numpy()
     # PG16: M13 shifted, with a NaN on every seventh spaxel
     spaxels["oh_pg16"] = spaxels["oh_m13"] + PG16_OFFSET
     spaxels.loc[np.arange(len(spaxels)) % 7 == 3, "oh_pg16"] = np.nan
     spaxels["oh_pg16_err"] = 0.05
-    spaxels["oh_m13_n2"] = spaxels["oh_m13"] + M13_N2_OFFSET
-    spaxels["oh_m13_n2_err"] = 0.04
-    # an escape velocity (km/s) from the galaxy's mass and the radius, only for the loader
-    spaxels["v_esc"] = 10 ** (0.3 * (np.repeat(gal["log_mstar"].to_numpy(), n_per) - 10) + 2.4)
-    spaxels["v_esc"] /= np.sqrt(spaxels["r_re"])
+    spaxels["v_esc"] = np.nan
     galaxies = gal[["mangaid", "log_mstar", "re_kpc", "ba", "n_selected"]].copy()
     galaxies["log_re"] = np.log10(galaxies["re_kpc"])
     galaxies["log_phi_star"] = galaxies["log_mstar"] - galaxies["log_re"]
@@ -224,7 +204,7 @@ def build(n_galaxies: int = 36, *, seed: int = 1) -> SyntheticRun:
     for name, col in LOG_COLUMNS.items():
         spaxels[name] = _log10(spaxels[col])
     unselected = _unselected(rng, spaxels)
-    truth = gal[["intercept", "slope", "noise", "r_max"]].copy()
+    truth = gal[["intercept", "slope", "noise"]].copy()
     return SyntheticRun(spaxels.reset_index(drop=True), galaxies, truth, unselected)
 
 
@@ -239,12 +219,7 @@ def _unselected(rng, spaxels: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_run_folder(
-    folder,
-    run: SyntheticRun,
-    *,
-    config: dict | None = None,
-    calibrators=tuple(CALIBRATOR_COLUMNS),
-    optional=("v_esc",),
+    folder, run: SyntheticRun, *, config: dict | None = None, calibrators=("m13", "pg16")
 ) -> Path:
     """Write ``run`` as ``metgrad ingest`` would have: a folder ``analyse_run`` accepts.
 
@@ -258,8 +233,6 @@ def write_run_folder(
         manifest without it.
     calibrators : iterable of str
         Keys of :data:`CALIBRATOR_COLUMNS` whose columns the spaxel tables hold.
-    optional : iterable of str
-        Optional columns written (``()``: a run ingested before ``v_esc`` existed).
 
     Returns
     -------
@@ -269,7 +242,7 @@ def write_run_folder(
     folder = Path(folder)
     (folder / "spaxels").mkdir(parents=True, exist_ok=True)
     oh = [c for k in calibrators for c in CALIBRATOR_COLUMNS[k]]
-    columns = [*SPAXEL_COLUMNS, *optional, *oh]
+    columns = [*SPAXEL_COLUMNS, "v_esc", *oh]
     sel = run.spaxels[columns].assign(selected=True, reject_reason="")
     rej = run.unselected[columns].assign(
         selected=False, reject_reason=run.unselected["reject_reason"]
