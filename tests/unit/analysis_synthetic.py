@@ -29,16 +29,17 @@ and its M13 metallicity
 i.e. a straight line in radius (intercept ``a_g``, slope ``b_g`` in dex/R_e,
 the columns ``intercept`` and ``slope`` of the truth) plus a local term in the
 stellar surface density at fixed radius (coefficient :data:`GAMMA`) plus noise
-(``noise`` of the truth, 0.02 dex for most galaxies, 1.2 dex for the one galaxy
-made to fail the 0.1 dex/R_e gradient-error cut). ``oh_m13_err`` is 0.03 dex.
+(``noise`` of the truth, 0.02 dex for most galaxies, 0.3 dex for the one galaxy
+made to fail the 0.1 dex/R_e gradient-error cut, whose spaxels also span only
+0.5-0.6 R_e: ``r_max`` of the truth, 2.0 for the others). ``oh_m13_err`` is 0.03 dex.
 ``oh_pg16 = oh_m13 - 0.1`` exactly, except NaN on the spaxels listed by
-``pg16_nan`` (so the calibrator step removes them for PG16 only).
+every seventh spaxel of the table (row ``i`` with ``i % 7 == 3``), so that the
+calibrator step removes them for PG16 only.
 
-Built-in features, each with the count it leaves (``SyntheticRun.expect``):
-a repeat observation (two plate-ifus of one ``mangaid``, the one with fewer
+Built-in features (the first seven plate-ifus in the order made, before sorting): a repeat observation (two plate-ifus of one ``mangaid``, the one with fewer
 spaxels dropped by the ``most_spaxels`` rule), galaxies with b/a < 0.6, a
-galaxy with fewer than 20 spaxels, a galaxy below 10^8.9 Msun, and one with
-large noise. The counts themselves are always recomputed from the arrays by the
+galaxy with fewer than 20 spaxels, a galaxy below 10^8.9 Msun, and a noisy one
+with a short radial range (gradient error above 0.1 dex/R_e). The counts themselves are always recomputed from the arrays by the
 tests (never taken from the pipeline).
 """
 
@@ -90,7 +91,8 @@ class SyntheticRun:
         Indexed by plate-ifu (sorted): ``mangaid``, ``log_mstar``, ``re_kpc``,
         ``ba``, ``n_selected``, ``log_re``, ``log_phi_star``.
     truth : pandas.DataFrame
-        Indexed by plate-ifu: ``intercept`` (dex), ``slope`` (dex/R_e), ``noise`` (dex).
+        Indexed by plate-ifu: ``intercept`` (dex), ``slope`` (dex/R_e), ``noise`` (dex),
+        ``r_max`` (R_e; radii are uniform in [0.5, r_max]).
     unselected : pandas.DataFrame
         Extra spaxel rows of the same galaxies that ingest did not select
         (``reject_reason`` ``'snr'`` or ``'oh_m13'``), written only by
@@ -113,6 +115,7 @@ def _galaxies(rng: np.random.Generator, n_galaxies: int) -> pd.DataFrame:
     ba = rng.uniform(0.62, 1.0, n_galaxies)
     n_spax = rng.integers(40, 81, n_galaxies)
     noise = np.full(n_galaxies, 0.02)
+    r_max = np.full(n_galaxies, 2.0)
     mangaid = [f"1-{100000 + i}" for i in range(n_galaxies)]
     # the features: galaxy 1 re-observes galaxy 0's target with fewer spaxels; 2 and 3 are
     # too inclined; 4 has 12 spaxels; 5 is below 10^8.9 Msun; 6 is very noisy
@@ -121,7 +124,7 @@ def _galaxies(rng: np.random.Generator, n_galaxies: int) -> pd.DataFrame:
     ba[2], ba[3] = 0.45, 0.59
     n_spax[4] = 12
     log_mstar[5] = 8.7
-    noise[6] = 1.2
+    noise[6], r_max[6] = 0.3, 0.6
     re_kpc = 10 ** (0.5 + 0.25 * (log_mstar - 10) + rng.normal(0, 0.08, n_galaxies))
     frame = pd.DataFrame({
         "plateifu": names, "mangaid": mangaid, "log_mstar": log_mstar, "re_kpc": re_kpc,
@@ -129,12 +132,13 @@ def _galaxies(rng: np.random.Generator, n_galaxies: int) -> pd.DataFrame:
         "intercept": 8.45 + 0.1 * (log_mstar - 10) + rng.normal(0, 0.03, n_galaxies),
         "slope": -0.03 - 0.04 * (log_mstar - 10) + rng.normal(0, 0.02, n_galaxies),
         "noise": noise,
+        "r_max": r_max,
     })  # fmt: skip
     return frame.set_index("plateifu").sort_index()
 
 
 def _galaxy_spaxels(rng, name, gal, n, truth) -> dict[str, np.ndarray]:
-    r = rng.uniform(0.5, 2.0, n)
+    r = rng.uniform(0.5, truth["r_max"], n)
     mu = 8.2 + 0.5 * (gal["log_mstar"] - 10)
     d_sigma = rng.normal(0, 0.05, n)
     log_sigma_star = mu - 0.4 * r + d_sigma
@@ -204,7 +208,7 @@ def build(n_galaxies: int = 36, *, seed: int = 1) -> SyntheticRun:
     for name, col in LOG_COLUMNS.items():
         spaxels[name] = _log10(spaxels[col])
     unselected = _unselected(rng, spaxels)
-    truth = gal[["intercept", "slope", "noise"]].copy()
+    truth = gal[["intercept", "slope", "noise", "r_max"]].copy()
     return SyntheticRun(spaxels.reset_index(drop=True), galaxies, truth, unselected)
 
 
