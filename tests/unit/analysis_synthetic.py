@@ -36,11 +36,13 @@ made to fail the 0.1 dex/R_e gradient-error cut, whose spaxels also span only
 every seventh spaxel of the table (row ``i`` with ``i % 7 == 3``), so that the
 calibrator step removes them for PG16 only.
 
-Built-in features (the first seven plate-ifus in the order made, before sorting): a repeat observation (two plate-ifus of one ``mangaid``, the one with fewer
-spaxels dropped by the ``most_spaxels`` rule), galaxies with b/a < 0.6, a
-galaxy with fewer than 20 spaxels, a galaxy below 10^8.9 Msun, and a noisy one
-with a short radial range (gradient error above 0.1 dex/R_e). The counts themselves are always recomputed from the arrays by the
-tests (never taken from the pipeline).
+Built-in features (the first ten plate-ifus in the order made, before sorting): a
+repeat observation (two plate-ifus of one ``mangaid``, the one with fewer spaxels
+dropped by the ``most_spaxels`` rule), galaxies with b/a < 0.6, a galaxy with
+fewer than 20 spaxels, a galaxy below 10^8.9 Msun, and a noisy one with a short
+radial range (gradient error above 0.1 dex/R_e); then three galaxies exactly on
+the paper's thresholds (b/a = 0.6, 20 spaxels, log M* = 8.9), which every cut
+keeps. The tests recompute the counts from the arrays (never from the pipeline).
 """
 
 from __future__ import annotations
@@ -125,6 +127,9 @@ def _galaxies(rng: np.random.Generator, n_galaxies: int) -> pd.DataFrame:
     n_spax[4] = 12
     log_mstar[5] = 8.7
     noise[6], r_max[6] = 0.3, 0.6
+    # and on the thresholds (kept, since every cut is >= or <=): b/a = 0.6 exactly, 20
+    # spaxels exactly, log M* = 8.9 exactly
+    ba[7], n_spax[8], log_mstar[9] = 0.6, 20, 8.9
     re_kpc = 10 ** (0.5 + 0.25 * (log_mstar - 10) + rng.normal(0, 0.08, n_galaxies))
     frame = pd.DataFrame({
         "plateifu": names, "mangaid": mangaid, "log_mstar": log_mstar, "re_kpc": re_kpc,
