@@ -186,12 +186,12 @@ def build(n_galaxies: int = 36, *, seed: int = 1) -> SyntheticRun:
     Parameters
     ----------
     n_galaxies : int, optional
-        Number of plate-ifus (at least 7, the built-in features use the first seven).
+        Number of plate-ifus (at least 10: the built-in features use the first ten).
     seed : int, optional
         Seed of :func:`numpy.random.default_rng`.
     """
-    if n_galaxies < 7:
-        raise ValueError(f"n_galaxies = {n_galaxies}: at least 7")
+    if n_galaxies < 10:
+        raise ValueError(f"n_galaxies = {n_galaxies}: at least 10")
     rng = np.random.default_rng(seed)
     gal = _galaxies(rng, n_galaxies)
     parts = [
@@ -228,7 +228,12 @@ def _unselected(rng, spaxels: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_run_folder(
-    folder, run: SyntheticRun, *, config: dict | None = None, calibrators=("m13", "pg16")
+    folder,
+    run: SyntheticRun,
+    *,
+    config: dict | None = None,
+    calibrators=("m13", "pg16"),
+    optional=("v_esc",),
 ) -> Path:
     """Write ``run`` as ``metgrad ingest`` would have: a folder ``analyse_run`` accepts.
 
@@ -242,6 +247,8 @@ def write_run_folder(
         manifest without it.
     calibrators : iterable of str
         Keys of :data:`CALIBRATOR_COLUMNS` whose columns the spaxel tables hold.
+    optional : iterable of str
+        Optional columns written (``()``: a run ingested before ``v_esc`` existed).
 
     Returns
     -------
@@ -251,7 +258,7 @@ def write_run_folder(
     folder = Path(folder)
     (folder / "spaxels").mkdir(parents=True, exist_ok=True)
     oh = [c for k in calibrators for c in CALIBRATOR_COLUMNS[k]]
-    columns = [*SPAXEL_COLUMNS, "v_esc", *oh]
+    columns = [*SPAXEL_COLUMNS, *optional, *oh]
     sel = run.spaxels[columns].assign(selected=True, reject_reason="")
     rej = run.unselected[columns].assign(
         selected=False, reject_reason=run.unselected["reject_reason"]
