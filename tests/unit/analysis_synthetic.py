@@ -32,9 +32,9 @@ stellar surface density at fixed radius (coefficient :data:`GAMMA`) plus noise
 (``noise`` of the truth, 0.02 dex for most galaxies, 0.3 dex for the one galaxy
 made to fail the 0.1 dex/R_e gradient-error cut, whose spaxels also span only
 0.5-0.6 R_e: ``r_max`` of the truth, 2.0 for the others). ``oh_m13_err`` is 0.03 dex.
-``oh_pg16 = oh_m13 - 0.1`` exactly, except NaN on the spaxels listed by
-every seventh spaxel of the table (row ``i`` with ``i % 7 == 3``), so that the
-calibrator step removes them for PG16 only.
+``oh_pg16 = oh_m13 - 0.1`` (error 0.05 dex) exactly, except NaN on every seventh
+spaxel of the table (row ``i`` with ``i % 7 == 3``), so that the calibrator step
+removes them for PG16 only; ``oh_m13_n2 = oh_m13 + 0.02`` (error 0.04 dex).
 
 Built-in features (the first ten plate-ifus in the order made, before sorting): a
 repeat observation (two plate-ifus of one ``mangaid``, the one with fewer spaxels
@@ -72,11 +72,17 @@ LOG_COLUMNS = {
     "log_sigma_sfr_over_av": "sigma_sfr_over_av",
 }
 #: Calibrators the table holds: key -> (O/H column, error column).
-CALIBRATOR_COLUMNS = {"m13": ("oh_m13", "oh_m13_err"), "pg16": ("oh_pg16", "oh_pg16_err")}
+CALIBRATOR_COLUMNS = {
+    "m13": ("oh_m13", "oh_m13_err"),
+    "m13_n2": ("oh_m13_n2", "oh_m13_n2_err"),
+    "pg16": ("oh_pg16", "oh_pg16_err"),
+}
 #: dex of O/H per dex of Sigma_* at fixed radius.
 GAMMA = 0.1
 #: Offset of PG16 from M13 (dex).
 PG16_OFFSET = -0.1
+#: Offset of M13 N2 from M13 O3N2 (dex).
+M13_N2_OFFSET = 0.02
 #: Configuration hash written into galaxies.parquet (any string: ingest's own).
 CONFIG_HASH = "5y47e71c"
 
@@ -203,6 +209,8 @@ def build(n_galaxies: int = 36, *, seed: int = 1) -> SyntheticRun:
     spaxels["oh_pg16"] = spaxels["oh_m13"] + PG16_OFFSET
     spaxels.loc[np.arange(len(spaxels)) % 7 == 3, "oh_pg16"] = np.nan
     spaxels["oh_pg16_err"] = 0.05
+    spaxels["oh_m13_n2"] = spaxels["oh_m13"] + M13_N2_OFFSET
+    spaxels["oh_m13_n2_err"] = 0.04
     spaxels["v_esc"] = np.nan
     galaxies = gal[["mangaid", "log_mstar", "re_kpc", "ba", "n_selected"]].copy()
     galaxies["log_re"] = np.log10(galaxies["re_kpc"])
@@ -232,7 +240,7 @@ def write_run_folder(
     run: SyntheticRun,
     *,
     config: dict | None = None,
-    calibrators=("m13", "pg16"),
+    calibrators=tuple(CALIBRATOR_COLUMNS),
     optional=("v_esc",),
 ) -> Path:
     """Write ``run`` as ``metgrad ingest`` would have: a folder ``analyse_run`` accepts.

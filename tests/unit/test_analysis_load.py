@@ -63,7 +63,7 @@ def test_a_subset_of_calibrators_and_the_cache_holding_all(folder):
     pd.testing.assert_frame_equal(only, both[only.columns])
     pg16, _ = load_selected_spaxels(folder, calibrators=("pg16",))
     assert "oh_m13" not in pg16.columns and "oh_pg16_err" in pg16.columns
-    assert calibrators_in_run(RunLayout(folder)) == ["m13", "pg16"]
+    assert calibrators_in_run(RunLayout(folder)) == ["m13", "m13_n2", "pg16"]
 
 
 def test_own_ranges_add_the_spaxels_failing_only_the_m13_range(folder, small):
