@@ -196,3 +196,18 @@ def test_repeat_rule_keeps_the_observation_with_most_spaxels(run):
     plain = run.galaxies.drop(columns="n_selected")
     kept = repeat_observations(plain, rule="most_spaxels").kept
     assert min(dup.index) in kept and max(dup.index) not in kept
+
+
+def test_repeat_table_columns_and_integer_counts(run):
+    columns = ["mangaid", "plateifu", "n_selected", "kept", "rule"]
+    # without mangaid every plate-ifu is its own galaxy: an empty table, same columns
+    plain = repeat_observations(run.galaxies.drop(columns="mangaid"), rule="first")
+    assert list(plain.table.columns) == columns and plain.table.empty
+    assert list(plain.kept) == list(run.galaxies.index)
+    # counts read as floats are written as integers; without them, zeros
+    floats = run.galaxies.astype({"n_selected": float})
+    table = repeat_observations(floats, rule="most_spaxels").table
+    assert table["n_selected"].dtype == np.int64
+    table = repeat_observations(run.galaxies.drop(columns="n_selected"), rule="first").table
+    assert table["n_selected"].tolist() == [0, 0] and table["n_selected"].dtype == np.int64
+    assert list(table.index) == [0, 1] and set(table["rule"]) == {"first"}
