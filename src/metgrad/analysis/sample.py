@@ -75,7 +75,7 @@ def galaxies_with_at_least(plateifu, n: int) -> np.ndarray:
     if not isinstance(plateifu, pd.Series | pd.Index):
         plateifu = np.asarray(plateifu, dtype=object)
     codes, _ = pd.factorize(plateifu)
-    return np.bincount(codes, minlength=1)[codes] >= n
+    return np.bincount(codes)[codes] >= n
 
 
 @dataclass(frozen=True)
