@@ -33,6 +33,12 @@ CONFIG = {
     "trends": {"min_count": 10, "sfr_map_min_count": 5},
 }  # fmt: skip
 KEYS = ["m13", "m13_n2", "pg16"]
+#: The binned trends and maps of analysis/relations.py, one file each.
+TRENDS_AND_MAPS = [
+    "trend_d4000.csv", "trend_log_ew_ha.csv", "trend_log_mstar_base.csv",
+    "trend_log_mstar_sfh.csv", "trend_log_ssfr.csv", "map_base.csv", "map_sfh_correction.csv",
+    "map_sfh_ha_correction.csv", "map_sigma_sfr_residual.csv",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +75,8 @@ def test_every_file_of_every_calibrator_is_written(analysed, synthetic):
     final = expected_final_galaxies(synthetic)
     for key in KEYS:
         out = layout.analysis(key)
-        for name in ANALYSIS_FILES.values():
-            assert (out.dir / name).is_file(), (key, name)
+        names = sorted(p.name for p in out.dir.iterdir())
+        assert names == sorted([*ANALYSIS_FILES.values(), *TRENDS_AND_MAPS])
         assert json.loads(out.summary.read_text()) == json.loads(json.dumps(summaries[key]))
         galaxies = pd.read_parquet(out.galaxies)
         assert sorted(galaxies["plateifu"]) == final
@@ -82,6 +88,10 @@ def test_every_file_of_every_calibrator_is_written(analysed, synthetic):
         assert meta[b"metgrad.seed"] == str(summaries[key]["seed"]).encode()
         assert meta[b"metgrad.config_hash"] == summaries[key]["config_hash"].encode()
         assert json.loads(meta[b"metgrad.versions"]) == summaries[key]["versions"]
+        versions = json.loads(meta[b"metgrad.versions"], object_pairs_hook=list)
+        assert [k for k, _ in versions] == sorted(summaries[key]["versions"])  # reproducible
+        galaxy_meta = pq.read_schema(out.galaxies).metadata
+        assert {k: galaxy_meta[k] for k in meta} == meta
         names = spaxels.column_names
         assert names[: len(SPAXEL_OUTPUT_COLUMNS)] == list(SPAXEL_OUTPUT_COLUMNS)
         assert names[len(SPAXEL_OUTPUT_COLUMNS) : len(SPAXEL_OUTPUT_COLUMNS) + 2] == [

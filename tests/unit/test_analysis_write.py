@@ -38,3 +38,13 @@ def test_each_call_has_its_own_temporary_folder(tmp_path):
     for _ in range(2):
         replace_folder(tmp_path / "m13", lambda d: made.append(d.name))
     assert made[0] != made[1] and all(len(n) == len(".m13.tmp-") + 8 for n in made)
+
+
+def test_the_fill_error_is_raised_even_if_the_temporary_folder_is_gone(tmp_path):
+    def removes_itself(d):
+        d.rmdir()
+        raise RuntimeError("fill failed")
+
+    with pytest.raises(RuntimeError, match=r"^fill failed$"):
+        replace_folder(tmp_path / "m13", removes_itself)
+    assert list(tmp_path.iterdir()) == []
