@@ -127,7 +127,7 @@ def repeat_observations(galaxies: pd.DataFrame, *, rule: str) -> RepeatObservati
     )
     by = ["mangaid", "plateifu"] if rule == "first" else ["mangaid", "n_selected", "plateifu"]
     ascending = [True, True] if rule == "first" else [True, False, True]
-    ordered = frame.sort_values(by, ascending=ascending, kind="stable")
+    ordered = frame.sort_values(by, ascending=ascending)  # plate-ifus are unique: no ties
     first = ~ordered["mangaid"].duplicated()
     ordered["kept"] = first.to_numpy()
     ordered["rule"] = rule
