@@ -211,3 +211,10 @@ def test_repeat_table_columns_and_integer_counts(run):
     table = repeat_observations(run.galaxies.drop(columns="n_selected"), rule="first").table
     assert table["n_selected"].tolist() == [0, 0] and table["n_selected"].dtype == np.int64
     assert list(table.index) == [0, 1] and set(table["rule"]) == {"first"}
+
+
+def test_no_steps_yet_is_an_empty_table_with_the_columns():
+    table = SampleSteps().table()
+    assert table.empty and list(table.columns) == [
+        "step", "description", "n_spaxels", "n_galaxies",
+    ]  # fmt: skip

@@ -160,7 +160,7 @@ class Sample:
     from_reference: bool = False
 
 
-def _sample_columns(spaxels: pd.DataFrame, calibrator: Calibrator, others) -> list[str]:
+def _sample_columns(spaxels: pd.DataFrame, others) -> list[str]:
     """The loaded columns less the other calibrators' and the linear ones (their logs stay)."""
     drop = {c for o in others for c in (o.oh_column, o.err_column)} | set(LOG_COLUMNS.values())
     return [c for c in spaxels.columns if c not in drop]
@@ -228,7 +228,7 @@ def select_sample(
         keep[keep] = galaxies_with_at_least(plateifu[keep], sel.min_spaxels)
         at_least = f"galaxies with >= {sel.min_spaxels} spaxels"
         steps = steps.add("min_spaxels", at_least, plateifu[keep])
-    frame = spaxels.loc[keep, _sample_columns(spaxels, calibrator, others)]
+    frame = spaxels.loc[keep, _sample_columns(spaxels, others)]
     if frame.empty:
         raise ValueError(f"{calibrator.key}: no spaxel left after the sample cuts")
     return Sample(calibrator, frame, steps, from_reference)
