@@ -205,13 +205,16 @@ def build(n_galaxies: int = 36, *, seed: int = 1) -> SyntheticRun:
         for name in gal.index
     ]
     spaxels = pd.DataFrame({k: np.concatenate([p[k] for p in parts]) for k in parts[0]})
+    n_per = gal["n_selected"].to_numpy()
     # PG16: M13 shifted, with a NaN on every seventh spaxel
     spaxels["oh_pg16"] = spaxels["oh_m13"] + PG16_OFFSET
     spaxels.loc[np.arange(len(spaxels)) % 7 == 3, "oh_pg16"] = np.nan
     spaxels["oh_pg16_err"] = 0.05
     spaxels["oh_m13_n2"] = spaxels["oh_m13"] + M13_N2_OFFSET
     spaxels["oh_m13_n2_err"] = 0.04
-    spaxels["v_esc"] = np.nan
+    # an escape velocity (km/s) from the galaxy's mass and the radius, only for the loader
+    spaxels["v_esc"] = 10 ** (0.3 * (np.repeat(gal["log_mstar"].to_numpy(), n_per) - 10) + 2.4)
+    spaxels["v_esc"] /= np.sqrt(spaxels["r_re"])
     galaxies = gal[["mangaid", "log_mstar", "re_kpc", "ba", "n_selected"]].copy()
     galaxies["log_re"] = np.log10(galaxies["re_kpc"])
     galaxies["log_phi_star"] = galaxies["log_mstar"] - galaxies["log_re"]

@@ -5,6 +5,8 @@ import shutil
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from analysis_synthetic import GALAXY_COLUMNS, LOG_COLUMNS, build, write_run_folder
 from analysis_synthetic import SPAXEL_COLUMNS as SYNTHETIC_SPAXEL_COLUMNS
@@ -90,7 +92,8 @@ def test_a_run_without_optional_columns_gets_nan(tmp_path, small):
     run = type(small)(spaxels, small.galaxies, small.truth, small.unselected.drop(columns="v_esc"))
     folder = write_run_folder(tmp_path / "old", run, calibrators=("m13",), optional=())
     loaded, _ = load_selected_spaxels(folder)
-    assert loaded["v_esc"].isna().all() and "oh_pg16" not in loaded.columns
+    assert loaded["v_esc"].isna().all() and loaded["v_esc"].dtype == np.float64
+    assert "oh_pg16" not in loaded.columns
     assert calibrators_in_run(RunLayout(folder)) == ["m13"]
 
 
@@ -145,3 +148,23 @@ def test_a_valid_cache_is_read_without_the_tables(folder):
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     with pytest.raises(ValueError, match=rf"{path.name}: changed since ingest"):
         load_selected_spaxels(folder)
+
+
+def test_the_cache_holds_the_analysis_columns_of_every_calibrator(folder):
+    load_selected_spaxels(folder, calibrators=["pg16"])
+    names = pq.read_schema(RunLayout(folder).selected_cache).names
+    oh = ["oh_m13", "oh_m13_err", "oh_m13_n2", "oh_m13_n2_err", "oh_pg16", "oh_pg16_err"]
+    assert names == [*SYNTHETIC_SPAXEL_COLUMNS, "v_esc", *oh]  # not 'selected' nor the reason
+
+
+def test_rows_come_back_sorted_by_galaxy_whatever_order_they_are_read_in(folder, monkeypatch):
+    # 30 rows of two galaxies interleaved, each galaxy's rows numbered in reading order
+    names = np.where(np.arange(30) % 3 == 0, "8000-2", "8000-1")
+    table = pa.table({c: np.arange(30.0) + 1 for c in SYNTHETIC_SPAXEL_COLUMNS[1:]})
+    table = table.add_column(0, "plateifu", pa.array(names))
+    monkeypatch.setattr(load, "_selected_table", lambda *a, **k: table)
+    spaxels, _ = load_selected_spaxels(folder)
+    assert spaxels["plateifu"].tolist() == ["8000-1"] * 20 + ["8000-2"] * 10
+    order = spaxels["r_re"].to_numpy()  # within each galaxy, the reading order is kept
+    assert np.all(np.diff(order[:20]) > 0) and np.all(np.diff(order[20:]) > 0)
+    assert list(spaxels.index) == list(range(30))
