@@ -115,6 +115,11 @@ def test_every_file_of_every_calibrator_is_written(analysed, synthetic):
     assert list(zip(pg16["plateifu"], pg16["r_re"], strict=True)) == list(wanted.index)
     assert np.allclose(pg16["oh_pg16"], wanted.to_numpy())
     assert pg16["final"].all() and n2["final"].all()
+    # taken whole from the reference: not cut again (no final gradient-error re-check)
+    for key in ("m13_n2", "pg16"):
+        assert [r["step"] for r in summaries[key]["sample_steps"]] == [
+            "spaxel_cuts", "one_observation", "calibrator", "reference_sample", "final",
+        ]  # fmt: skip
 
 
 def test_the_comparison_and_the_manifest(analysed):
@@ -273,3 +278,22 @@ def test_unknown_run_folder_is_refused(tmp_path):
     with pytest.raises(FileNotFoundError, match="not an ingested run"):
         analyse_run(tmp_path / "nothing", config=RunConfig())
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_a_calibrator_with_every_model_set_fitted_says_so(synthetic):
+    from metgrad import calibration
+    from metgrad.analysis.driver import analyse_calibrator
+    from metgrad.analysis.sample import repeat_observations
+
+    options = {**CONFIG, "models": {**CONFIG["models"], "corr1d_min_count": 10}}
+    s = synthetic.spaxels
+    rows = s.index[s["plateifu"].isin(expected_final_galaxies(synthetic))]
+    lines = []
+    result = analyse_calibrator(
+        s, calibration.get("m13_n2"), config_from_dict(options),
+        repeats=repeat_observations(synthetic.galaxies, rule="most_spaxels"),
+        reference_rows=rows, pool=SerialPool(), say=lines.append,
+    )  # fmt: skip
+    assert re.fullmatch(r"      m13_n2: 7 model sets fitted \(\d+\.\d s\)", lines[2])
+    assert len(result.fitted.models) == 7 and not result.fitted.failed
+    assert list(result.gradients.final.rows) == list(rows)
