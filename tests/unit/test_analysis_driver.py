@@ -297,3 +297,12 @@ def test_a_calibrator_with_every_model_set_fitted_says_so(synthetic):
     assert re.fullmatch(r"      m13_n2: 7 model sets fitted \(\d+\.\d s\)", lines[2])
     assert len(result.fitted.models) == 7 and not result.fitted.failed
     assert list(result.gradients.final.rows) == list(rows)
+
+
+def test_another_reference_calibrator_goes_first():
+    config = config_from_dict({"analysis": {"reference_calibrator": "pg16"}})
+    present = ["m13", "m13_n2", "pg16"]
+    keys = driver._calibrator_keys(("m13_n2", "m13"), config, present, RunLayout("run"))
+    assert keys == ("pg16", "m13", "m13_n2")
+    with pytest.raises(ValueError, match=r"of c20_n2 in .*; present: m13, m13_n2, pg16$"):
+        driver._calibrator_keys(("c20_n2",), config, present, RunLayout("run"))
