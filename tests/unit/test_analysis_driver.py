@@ -156,7 +156,9 @@ def test_progress_lines_name_each_step(analysed):
         f"final and model gradients: {by['final_gradient_error']}",
         "mass-size plane, correlations and trends",
     ]
-    # serially, in the order reference, then the others
+    # by default one thread: every line from the caller's thread, in the order reference,
+    # then the others
+    assert {name for name, _ in lines} == {threading.current_thread().name}
     assert [t.split(":")[0].strip() for t in texts[::5]] == KEYS
 
 
@@ -306,3 +308,37 @@ def test_another_reference_calibrator_goes_first():
     assert keys == ("pg16", "m13", "m13_n2")
     with pytest.raises(ValueError, match=r"of c20_n2 in .*; present: m13, m13_n2, pg16$"):
         driver._calibrator_keys(("c20_n2",), config, present, RunLayout("run"))
+
+
+class Stop(Exception):
+    """Raised by a spy to end analyse_run once it has what it passes on."""
+
+
+def test_analyse_run_passes_on_the_configured_rows_calibrators_and_rule(
+    tmp_path, synthetic, monkeypatch
+):
+    folder = write_run_folder(tmp_path / "run", synthetic, config=CONFIG)
+    seen = {}
+
+    def load(root, **options):
+        seen["load"] = (root, options)
+        return synthetic.spaxels, synthetic.galaxies
+
+    def repeats(galaxies, *, rule):
+        seen["rule"] = rule
+        raise Stop
+
+    monkeypatch.setattr(driver, "load_selected_spaxels", load)
+    monkeypatch.setattr(driver, "repeat_observations", repeats)
+    options = {**CONFIG, "analysis": {"oh_range": "own", "repeat_rule": "first"}}
+    with pytest.raises(Stop):
+        analyse_run(folder, calibrators=("pg16",), config=config_from_dict(options))
+    assert seen["load"] == (folder, {"calibrators": ("m13", "pg16"), "oh_range": "own"})
+    assert seen["rule"] == "first"
+
+
+def test_analyse_run_names_the_spaxel_folder_of_a_missing_calibrator(tmp_path, synthetic):
+    folder = write_run_folder(tmp_path / "run", synthetic, config=CONFIG, calibrators=("m13",))
+    message = f"{folder / 'spaxels'}: no metallicities of pg16 in the spaxel tables"
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}"):
+        analyse_run(folder)
