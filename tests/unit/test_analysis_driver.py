@@ -162,9 +162,21 @@ def test_progress_lines_name_each_step(analysed):
     assert [t.split(":")[0].strip() for t in texts[::5]] == KEYS
 
 
-def test_lanes_give_the_files_of_a_serial_run(analysed, synthetic, tmp_path):
+class StartThenLater:
+    """A clock read first at 100 s, then always at 101.23456 s."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def perf_counter(self):
+        self.calls += 1
+        return 100.0 if self.calls == 1 else 101.23456
+
+
+def test_lanes_give_the_files_of_a_serial_run(analysed, synthetic, tmp_path, monkeypatch):
     serial = RunLayout(analysed[0])
     folder = write_run_folder(tmp_path / "run", synthetic, config=CONFIG)
+    monkeypatch.setattr(driver, "time", StartThenLater())
     names = []
     analyse_run(folder, calibrators=("pg16", "m13_n2"), config=config_from_dict(CONFIG),
                 workers=2, say=lambda s: names.append(threading.current_thread().name))  # fmt: skip
@@ -178,6 +190,8 @@ def test_lanes_give_the_files_of_a_serial_run(analysed, synthetic, tmp_path):
                 pd.testing.assert_frame_equal(pd.read_parquet(path), pd.read_parquet(other))
             else:
                 assert path.read_bytes() == other.read_bytes(), path.name
+    # the manifest records the analysis's wall time, in seconds to the millisecond
+    assert json.loads(lanes.analysis_manifest.read_text())["elapsed_s"] == 1.235
     for name in ("calibrators.csv", "table1_calibrators.csv"):
         assert (serial.analysis_dir / name).read_bytes() == (
             lanes.analysis_dir / name
