@@ -1,6 +1,6 @@
 """A small synthetic selected-spaxel table with injected truth, for the analysis's unit tests.
 
-:func:`build` returns, in well under 0.1 s, the two tables that
+:func:`build` returns, in about 0.1 s, the two tables that
 :func:`metgrad.analysis.load.load_selected_spaxels` returns for an ingested run
 (the selected spaxels of every galaxy with their galaxy's values and log
 columns; the galaxy table indexed by plate-ifu), made with NumPy alone from a
@@ -17,8 +17,8 @@ spelled here; a test checks they are the ones the loader reads).
 The truth (``SyntheticRun.truth``, one row per galaxy)
 -------------------------------------------------------
 Every galaxy ``g`` has ``log_mstar`` (log10 Msun), ``re_kpc``, ``ba``, a
-``mangaid`` and ``n_spaxels`` selected spaxels at radii ``r_re`` uniform in
-[0.5, 2.0] R_e. Its local stellar surface density is
+``mangaid`` and ``n_spaxels`` selected spaxels (``n_selected``) at radii ``r_re`` uniform in
+[0.5, r_max] R_e (r_max = 2, but 0.6 for one galaxy). Its local stellar surface density is
 
     log_sigma_star = mu_g - 0.4 r_re + N(0, 0.05),    mu_g = 8.2 + 0.5 (log_mstar - 10)
 

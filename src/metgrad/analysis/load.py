@@ -162,7 +162,7 @@ def load_selected_spaxels(
 _SIGNATURE_KEY = b"metgrad.selected_signature"
 
 
-def _signature(files: list[Path], columns: list[str], rows: str = "selected") -> str:
+def _signature(files: list[Path], columns: list[str], rows: str) -> str:
     """The columns and rows read, and the names, sizes and modification times of the
     tables, hashed."""
     digest = hashlib.sha256((",".join(columns) + "|" + rows).encode())
@@ -182,7 +182,7 @@ def _rows_filter(oh_range: str) -> tuple[str, ds.Expression]:
 
 
 def _selected_table(
-    layout: RunLayout, files: list[Path], calibrators=None, *, oh_range: str = "m13"
+    layout: RunLayout, files: list[Path], calibrators, *, oh_range: str
 ) -> pa.Table:
     """Selected rows and analysis columns of the spaxel tables, through a one-file cache.
 
@@ -199,7 +199,7 @@ def _selected_table(
     ``oh_range='own'`` the rows are those of :func:`_rows_filter` (the hash says
     which, so switching rebuilds the cache).
     """
-    columns = _columns_to_read(pq.read_schema(files[0])) if files else list(SPAXEL_COLUMNS)
+    columns = _columns_to_read(pq.read_schema(files[0]))  # one table per galaxy, at least one
     wanted = columns
     if calibrators is not None:
         keep = {c for k in calibrators for c in (CALIBRATORS[k].oh_column,

@@ -75,7 +75,7 @@ def galaxies_with_at_least(plateifu, n: int) -> np.ndarray:
     if not isinstance(plateifu, pd.Series | pd.Index):
         plateifu = np.asarray(plateifu, dtype=object)
     codes, _ = pd.factorize(plateifu)
-    return np.bincount(codes, minlength=1)[codes] >= n
+    return np.bincount(codes)[codes] >= n
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def repeat_observations(galaxies: pd.DataFrame, *, rule: str) -> RepeatObservati
     )
     by = ["mangaid", "plateifu"] if rule == "first" else ["mangaid", "n_selected", "plateifu"]
     ascending = [True, True] if rule == "first" else [True, False, True]
-    ordered = frame.sort_values(by, ascending=ascending, kind="stable")
+    ordered = frame.sort_values(by, ascending=ascending)  # plate-ifus are unique: no ties
     first = ~ordered["mangaid"].duplicated()
     ordered["kept"] = first.to_numpy()
     ordered["rule"] = rule
@@ -160,7 +160,7 @@ class Sample:
     from_reference: bool = False
 
 
-def _sample_columns(spaxels: pd.DataFrame, calibrator: Calibrator, others) -> list[str]:
+def _sample_columns(spaxels: pd.DataFrame, others) -> list[str]:
     """The loaded columns less the other calibrators' and the linear ones (their logs stay)."""
     drop = {c for o in others for c in (o.oh_column, o.err_column)} | set(LOG_COLUMNS.values())
     return [c for c in spaxels.columns if c not in drop]
@@ -228,7 +228,7 @@ def select_sample(
         keep[keep] = galaxies_with_at_least(plateifu[keep], sel.min_spaxels)
         at_least = f"galaxies with >= {sel.min_spaxels} spaxels"
         steps = steps.add("min_spaxels", at_least, plateifu[keep])
-    frame = spaxels.loc[keep, _sample_columns(spaxels, calibrator, others)]
+    frame = spaxels.loc[keep, _sample_columns(spaxels, others)]
     if frame.empty:
         raise ValueError(f"{calibrator.key}: no spaxel left after the sample cuts")
     return Sample(calibrator, frame, steps, from_reference)
