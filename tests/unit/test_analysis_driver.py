@@ -2,6 +2,7 @@
 and the driver's parts: configuration checks, calibrator keys, lanes and the step clock."""
 
 import json
+import os
 import re
 import shutil
 import threading
@@ -46,7 +47,14 @@ def synthetic():
     return build()
 
 
-@pytest.fixture(scope="module")
+def _module_unless_mutating(fixture_name, config):
+    """Module scope, but one run per test under mutmut (``MUTANT_UNDER_TEST`` set): mutmut
+    credits what a module fixture calls to the first test that uses it only, so the other
+    tests reading the analysed run would never be run against the driver's mutants."""
+    return "function" if os.environ.get("MUTANT_UNDER_TEST") else "module"
+
+
+@pytest.fixture(scope=_module_unless_mutating)
 def analysed(tmp_path_factory, synthetic):
     """The run analysed once, serially, with the configuration its manifest records."""
     folder = write_run_folder(tmp_path_factory.mktemp("driver") / "run", synthetic, config=CONFIG)
