@@ -40,9 +40,24 @@ def real_maps_dr15() -> Path:
 #: Session fixtures that take seconds to build (tests/integration/conftest.py). ``make test``
 #: runs pytest-xdist with ``--dist loadfile``, for which :func:`pytest_xdist_make_scheduler`
 #: sends every test that uses one of them to the same worker, so that each is built once.
-#: Costliest unit of work first (CPU seconds of the fixture and its tests, measured with
-#: ``make test``'s options: about 70, 65 and 45), the order the workers take them in.
 SHARED_FIXTURES = ("analysed_truth_survey", "demo_run", "ingested_survey")
+
+#: The units of work handed out first, in this order (xdist starts each worker with two
+#: units: worker 0 takes the first and third, worker 1 the second and fourth). The three
+#: shared fixtures are the costliest units (CPU seconds of the fixture and its tests,
+#: measured with ``make test``'s options: about 70, 65 and 45). In a clean clone the first
+#: analysis compiles the numba kernels of the analysis (about 25 CPU seconds), and two
+#: workers starting on an analysis at once compiled them twice (about 12 s of the suite's
+#: wall time). So worker 1 starts on the ingest tests, which need only the calibrators'
+#: kernels, and reaches the demo run when the truth survey's analysis on worker 0 has
+#: written the kernels to disk; the quick start, which copies the kernel cache into its
+#: clone, runs after the truth survey too.
+FIRST_UNITS = (
+    "analysed_truth_survey",
+    "ingested_survey",
+    "tests/integration/test_quick_start.py",
+    "demo_run",
+)
 
 
 @cache
@@ -130,9 +145,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """In an xdist worker: the tests in the order the scheduler should hand them out.
 
     The longest work first (``make test`` keeps this order: ``--no-loadscope-reorder``):
-    the shared-fixture units of :func:`pytest_xdist_make_scheduler` in the order of
-    :data:`SHARED_FIXTURES`, then the units with a ``slow`` test, then the rest, each in
-    collection order; each worker takes the next unit when it is nearly done, so the small
+    the units of :data:`FIRST_UNITS` in that order, then the units with a ``slow`` test, then
+    the rest, each in collection order; each worker takes the next unit when it is nearly done, so the small
     units last even out the two workers. A serial run keeps pytest's order.
     """
     if not hasattr(config, "workerinput"):
@@ -142,8 +156,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     def rank(item: pytest.Item) -> tuple[int, int]:
         unit = units[item.nodeid]
-        if unit in SHARED_FIXTURES:
-            return (0, SHARED_FIXTURES.index(unit))
+        if unit in FIRST_UNITS:
+            return (0, FIRST_UNITS.index(unit))
         return (1 if unit in slow else 2, 0)
 
     items.sort(key=rank)

@@ -164,8 +164,10 @@ def _validated(x, y):
     if not np.isfinite(ys).all():
         raise ValueError("lad_line: y contains NaN or infinite values; mask them before fitting")
     single = ys.ndim == 1
-    xs = np.ascontiguousarray(xs)
-    ys = np.ascontiguousarray(ys.reshape(-1, ys.shape[-1]))
+    # C-contiguous and writable (read-only input copied): one array type for the compiled
+    # kernel, which is then compiled once instead of once per layout
+    xs = np.require(xs, requirements=("C", "W"))
+    ys = np.require(ys.reshape(-1, ys.shape[-1]), requirements=("C", "W"))
     degenerate = ~(xs.max(axis=-1) > xs.min(axis=-1))
     if degenerate.any():
         where = "" if xs.ndim == 1 else f" (rows {np.flatnonzero(degenerate)[:5].tolist()})"
@@ -178,9 +180,11 @@ def lad_slopes_trusted(x: np.ndarray, y: np.ndarray, *, start: float | None = No
 
     For callers that have already checked their data (the gradient refits:
     100 calls per galaxy, where the checks would cost about a fifth of the
-    fit). ``x`` must be a finite float64 array of shape (n,) with at least two
-    distinct values and ``y`` a finite C-contiguous float64 array of shape
-    (m, n); anything else gives undefined results.
+    fit). ``x`` must be a finite array of shape (n,) with at least two distinct
+    values (it is passed on as a C-contiguous writable float64 array, the type
+    ``lad_line`` passes, so the kernel is compiled once) and ``y`` a finite
+    C-contiguous float64 array of shape (m, n); anything else gives undefined
+    results.
 
     ``start`` (keyword only) is a warm start: a slope near the rows' optimal ones,
     such as the best-fit slope of the data that the rows resample. Every descent then
@@ -191,5 +195,6 @@ def lad_slopes_trusted(x: np.ndarray, y: np.ndarray, *, start: float | None = No
     """
     slope = np.empty(y.shape[0])
     first = np.nan if start is None else float(start)
+    x = np.require(x, np.float64, ("C", "W"))  # the array type of lad_line's x: one compile
     lad_rows(x.reshape(1, -1), y, slope, slope, False, first)  # no intercepts: slopes only
     return slope

@@ -214,10 +214,14 @@ def loess_2d(
 
 
 def _as_vectors(*named, size=None):
-    """Convert ``(name, array_like)`` pairs to finite 1-D float arrays of one length."""
+    """Convert ``(name, array_like)`` pairs to finite 1-D float arrays of one length.
+
+    The arrays are C-contiguous and writable (read-only or strided input is copied), so
+    that the compiled kernels see one array type and are compiled once, not per layout.
+    """
     out = []
     for name, values in named:
-        arr = np.asarray(values, dtype=float)
+        arr = np.require(values, dtype=np.float64, requirements=("C", "W"))
         if arr.ndim != 1:
             raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
         if not np.all(np.isfinite(arr)):
