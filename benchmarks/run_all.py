@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ("lad", "loess", "calibrators", "mock", "ingest", "naive", "analysis", "scaling", "learn")
+ORDER = ("lad", "loess", "calibrators", "mock", "ingest", "naive", "analysis", "scaling", "learn",
+         "compile")
 
 
 def _machine() -> list[str]:
