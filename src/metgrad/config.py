@@ -423,7 +423,8 @@ class AnalysisConfig:
         ranges are listed in docs/calibrators.md), every other cut
         unchanged, and the calibrators after the reference take the reference's final
         galaxies with their own spaxels, cut again as with ``recut_secondary``. No
-        re-ingest is needed: ingest records every cut per spaxel.
+        re-ingest is needed: ingest records every cut per spaxel. ``metgrad galaxy
+        --config`` applies it to its gradients too.
     recheck_final_error : bool
         Re-apply ``selection.gradient_err_max`` to the final observed gradients
         (refitted on the final spaxels). The paper applies the cut once, before the

@@ -13,15 +13,22 @@ from dataclasses import dataclass
 from os import PathLike
 
 import numpy as np
+import pandas as pd
 
-from .config import PhysicsConfig, SelectionConfig
+from .config import OH_RANGES, PhysicsConfig, SelectionConfig
 from .gradients import Gradient, galaxy_rng, observed_gradient
 from .io.errors import InputFileError
 from .io.maps import DapMaps, read_dap_maps
 from .io.pipe3d import Pipe3DMaps, check_cube_identity, read_pipe3d
 from .spaxels import GalaxyInfo, SpaxelTable, spaxel_table
 
-__all__ = ["GalaxyFiles", "galaxy_gradient", "galaxy_spaxels", "read_galaxy_files"]
+__all__ = [
+    "GalaxyFiles",
+    "calibrator_rows",
+    "galaxy_gradient",
+    "galaxy_spaxels",
+    "read_galaxy_files",
+]
 
 
 @dataclass(frozen=True)
@@ -100,18 +107,47 @@ def galaxy_spaxels(
     return st
 
 
+def calibrator_rows(table: pd.DataFrame, oh_column: str, *, oh_range: str = "m13") -> np.ndarray:
+    """Which spaxels of a galaxy a calibrator's gradient is fitted on (boolean mask).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The galaxy's spaxels and cuts (:attr:`metgrad.spaxels.SpaxelTable.table`).
+    oh_column : str
+        The calibrator's 12+log(O/H) column (NaN where it gives no value).
+    oh_range : {'m13', 'own'}, optional
+        ``[analysis] oh_range``: ``'m13'`` (the paper) keeps the spaxels that pass every
+        cut, the M13 O3N2 range included; ``'own'`` also those whose only failed cut is
+        the M13 range, so that each calibrator is limited by its own validity range
+        (where it returns a value), as the survey analysis does.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Rows with a finite metallicity from the calibrator that pass those cuts.
+    """
+    if oh_range not in OH_RANGES:
+        raise ValueError(f"oh_range = {oh_range!r}; choose from {', '.join(OH_RANGES)}")
+    rows = table["selected"].to_numpy(dtype=bool)
+    if oh_range == "own":  # reject_reason names the first failed cut; the M13 range is last
+        rows = rows | (table["reject_reason"] == "oh_m13").to_numpy()
+    return rows & np.isfinite(table[oh_column].to_numpy(dtype=float))
+
+
 def galaxy_gradient(
     st: SpaxelTable, oh_column: str, *, stream: str, seed: int, n_bootstrap: int,
-    min_spaxels: int,
+    min_spaxels: int, oh_range: str = "m13",
 ) -> tuple[int, Gradient | None]:  # fmt: skip
     """The observed gradient of one calibrator over a galaxy's selected spaxels.
 
     The same fit as the survey analysis (exact LAD, residual bootstrap, the
-    galaxy's own random stream). Returns the number of spaxels and the
-    gradient, or None with fewer than ``min_spaxels``.
+    galaxy's own random stream) on the rows of :func:`calibrator_rows` (``oh_range``
+    as there). Returns the number of spaxels and the gradient, or None with fewer
+    than ``min_spaxels``.
     """
     t = st.table
-    sample = t[t["selected"] & np.isfinite(t[oh_column])]
+    sample = t[calibrator_rows(t, oh_column, oh_range=oh_range)]
     if len(sample) < min_spaxels:
         return len(sample), None
     plateifu = str(t["plateifu"].iloc[0])

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from metgrad.cli import main
+from metgrad.config import load_config
+from metgrad.galaxy import galaxy_spaxels, read_galaxy_files
+from metgrad.spaxels import CUTS, GalaxyInfo
 
 
 def test_json_gradient_agrees_with_pipe3d_summary(real_maps_dr15, real_dir, capsys):
@@ -52,3 +56,58 @@ def test_bad_file_one_line_error(tmp_path, capsys, content):
     assert err.count("\n") == 0
     assert err.startswith("metgrad galaxy: error: manga-1-1-MAPS-X.fits.gz: ")
     assert "Traceback" not in err
+
+
+#: A narrower M13 range than the paper's 8.17-8.77, inside this galaxy's values, so that the
+#: M13 range cut rejects spaxels that pass every other cut.
+NARROW_M13 = "[selection]\noh_m13_min = 8.45\noh_m13_max = 8.55\n"
+
+
+def _sum_abs(r, oh, slope, intercept):
+    return np.abs(oh - intercept - slope * r).sum()
+
+
+def test_own_oh_range_fits_each_calibrator_inside_its_own_range(real_maps_dr15, tmp_path,
+                                                                capsys):  # fmt: skip
+    """``[analysis] oh_range = "own"`` in ``--config``: the rows every cut but the M13 range keeps.
+
+    The rows expected are worked out from the spaxel table's per-cut ``ok_`` columns (the
+    command uses ``reject_reason``); the PG16 gradient must be a least-absolute-deviations
+    line of exactly those rows: no small move of its slope or intercept lowers the sum of
+    absolute deviations there.
+    """
+    outputs = {}
+    for oh_range in ("m13", "own"):
+        toml = tmp_path / f"{oh_range}.toml"
+        toml.write_text(NARROW_M13 + f'[analysis]\noh_range = "{oh_range}"\n')
+        assert main(["galaxy", str(real_maps_dr15), "--json", "--config", str(toml)]) == 0
+        outputs[oh_range] = json.loads(capsys.readouterr().out)
+    m13, own = outputs["m13"], outputs["own"]
+    assert (m13["oh_range"], own["oh_range"]) == ("m13", "own")
+    assert m13["cuts"] == own["cuts"] and m13["cuts"]["first_oh_m13"] > 50
+
+    config = load_config(tmp_path / "own.toml")
+    files = read_galaxy_files(real_maps_dr15)
+    info = GalaxyInfo(files.dap.plateifu, z=own["z"], ba=own["ba"],
+                      re_arcsec=files.dap.reff_arcsec)  # fmt: skip
+    t = galaxy_spaxels(files, info, selection=config.selection, physics=config.physics).table
+    other_cuts = np.logical_and.reduce([t[f"ok_{c}"].to_numpy() for c in CUTS if c != "oh_m13"])
+    for name, column in (("M13_O3N2", "oh_m13"), ("PG16_R", "oh_pg16")):
+        finite = np.isfinite(t[column].to_numpy())
+        assert m13[name]["n_spaxels"] == m13["cuts"]["selected"]  # the M13 range for all
+        assert own[name]["n_spaxels"] == np.count_nonzero(other_cuts & finite)
+        assert own[name]["n_spaxels"] > m13[name]["n_spaxels"]
+
+    rows = other_cuts & np.isfinite(t["oh_pg16"].to_numpy())
+    r, oh = t["r_re"].to_numpy()[rows], t["oh_pg16"].to_numpy()[rows]
+    fit = own["PG16_R"]
+    best = _sum_abs(r, oh, fit["slope"], fit["intercept"])
+    for d_slope, d_intercept in ((1e-4, 0), (-1e-4, 0), (0, 1e-4), (0, -1e-4),
+                                 (1e-4, -1e-4), (-1e-4, 1e-4)):  # fmt: skip
+        moved = _sum_abs(r, oh, fit["slope"] + d_slope, fit["intercept"] + d_intercept)
+        assert moved >= best - 1e-9
+
+    toml = tmp_path / "own.toml"
+    assert main(["galaxy", str(real_maps_dr15), "--config", str(toml), "--png",
+                 str(tmp_path / "own.png")]) == 0  # fmt: skip
+    assert "O/H range: each calibrator's own" in capsys.readouterr().out

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..calibration import CALIBRATORS, PAPER_CALIBRATORS, get
 from ..config import RunConfig, load_config
-from ..galaxy import galaxy_gradient, galaxy_spaxels, read_galaxy_files
+from ..galaxy import calibrator_rows, galaxy_gradient, galaxy_spaxels, read_galaxy_files
 from ..io.errors import InputFileError
 from ..safepaths import figure_path
 from ..spaxels import CUTS, GalaxyInfo, SpaxelTable
@@ -42,7 +42,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--z", type=float, help="redshift (default: SCINPVEL / c from MAPS)")
     parser.add_argument("--ba", type=float, help="axis ratio b/a (default: 1 - ECOOELL)")
-    parser.add_argument("--config", type=Path, help="TOML with [selection] / [gradients] options")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="TOML with [selection], [physics], [gradients] options and [analysis] oh_range "
+        "(the M13 range for every calibrator, or each one's own)",
+    )
     parser.add_argument(
         "--calibrator",
         action="append",
@@ -77,7 +82,8 @@ def galaxy_summary(
     ...) with ``n_spaxels``, ``slope``, ``slope_err`` (dex/R_e), ``intercept``
     (dex), its ``key``, abundance ``scale`` and, if double-valued, the spaxels on
     each ``branches``. A calibrator's sample is the selected spaxels (the M13 range
-    defines it for every calibrator) with a finite metallicity; with fewer than
+    defines it for every calibrator, or with ``[analysis] oh_range = "own"`` its own
+    validity range) with a finite metallicity; with fewer than
     ``selection.min_spaxels`` of them its gradient is null.
 
     Parameters
@@ -92,12 +98,14 @@ def galaxy_summary(
         "cuts": st.cut_counts(),
         "seed": config.gradients.seed,
         "n_bootstrap": config.gradients.n_bootstrap,
+        "oh_range": config.analysis.oh_range,
         "units": {"slope": "dex/Re", "intercept": "dex (12+log(O/H) at R=0)"},
     }
     for cal in _chosen(st, calibrators):
         n, g = galaxy_gradient(
             st, cal.oh_column, stream=f"observed-{cal.key}", seed=config.gradients.seed,
             n_bootstrap=config.gradients.n_bootstrap, min_spaxels=config.selection.min_spaxels,
+            oh_range=config.analysis.oh_range,
         )  # fmt: skip
         entry: dict[str, object] = {"key": cal.key, "scale": cal.scale, "n_spaxels": n}
         if g is not None:
@@ -106,9 +114,8 @@ def galaxy_summary(
             entry.update(slope=None, slope_err=None, intercept=None)
             entry["note"] = f"fewer than {config.selection.min_spaxels} selected spaxels"
         if cal.branched:
-            t = st.table
-            used = t["selected"] & np.isfinite(t[cal.oh_column])
-            codes = t.loc[used, cal.branch_column]
+            used = calibrator_rows(st.table, cal.oh_column, oh_range=config.analysis.oh_range)
+            codes = st.table.loc[used, cal.branch_column]
             entry["branches"] = {"upper": int((codes == 1).sum()),
                                  "lower": int((codes == -1).sum())}  # fmt: skip
         out[cal.name] = entry
@@ -126,6 +133,8 @@ def _text(summary: dict) -> str:
     ]
     for cut in CUTS:
         lines.append(f"  {cut:<9} {cuts[f'fail_{cut}']:>6}   {cuts[f'first_{cut}']:>6}")
+    if summary["oh_range"] == "own":
+        lines.append("  O/H range: each calibrator's own (the oh_m13 cut is not applied)")
     for name in (c.name for c in CALIBRATORS.values() if c.name in summary):
         e = summary[name]
         if e["slope"] is None:
@@ -147,7 +156,8 @@ def _plot(st: SpaxelTable, summary: dict, shape: tuple[int, int], path: Path) ->
     if len(shown) > 2:  # every calibrator: the profile shows the paper's two
         shown = [c for c in shown if c.key in PAPER_CALIBRATORS] or shown[:2]
     gradients = {c.key: summary[c.name] for c in shown}
-    fig = draw_galaxy(st.table, gradients, shape=shape, plateifu=summary["plateifu"])
+    fig = draw_galaxy(st.table, gradients, shape=shape, plateifu=summary["plateifu"],
+                      oh_range=summary["oh_range"])  # fmt: skip
     save_figure(fig, path.with_suffix(""), [path.suffix.lstrip(".") or "png"])
 
 

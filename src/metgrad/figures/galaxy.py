@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..calibration import CALIBRATORS
+from ..galaxy import calibrator_rows
 
 __all__ = ["draw_galaxy"]
 
@@ -28,6 +29,7 @@ def draw_galaxy(
     shape: tuple[int, int],
     plateifu: str,
     models: dict[str, dict[str, dict]] | None = None,
+    oh_range: str = "m13",
     figsize: tuple[float, float] = (10, 4.2),
     constrained: bool = True,
 ) -> Figure:
@@ -48,6 +50,10 @@ def draw_galaxy(
         Calibrator key -> model tag (``'base'``, ``'sfh'``) -> ``{"slope", "intercept"}``
         (dex/R_e, dex): model gradients drawn as dashed / dotted lines over the
         observed ones (a survey run's ``galaxies.parquet``).
+    oh_range : {'m13', 'own'}, optional
+        The spaxels drawn for each calibrator: those its gradient is fitted on
+        (:func:`metgrad.galaxy.calibrator_rows`; ``'own'`` needs the table's
+        ``reject_reason`` column).
     figsize : (float, float), optional
         Figure size in inches.
     constrained : bool, optional
@@ -58,17 +64,18 @@ def draw_galaxy(
     -------
     matplotlib.figure.Figure
     """
-    sel = table[table["selected"]]
+    reference = next(iter(CALIBRATORS.values()))
+    sel = table[calibrator_rows(table, reference.oh_column, oh_range=oh_range)]
     fig = Figure(figsize=figsize, layout="constrained" if constrained else None)
     ax_map, ax_prof = fig.subplots(1, 2)
     if not constrained:
         bottom = 0.32 if models else 0.13  # room for the legend below the profile
         fig.subplots_adjust(left=0.06, right=0.985, bottom=bottom, top=0.92, wspace=0.3)
-    reference = next(iter(CALIBRATORS.values()))
     image = np.full(shape, np.nan)
     image[sel["y"].to_numpy(), sel["x"].to_numpy()] = sel[reference.oh_column].to_numpy()
     im = ax_map.imshow(image, origin="lower", cmap="viridis")
-    ax_map.set_title(f"{plateifu}: selected spaxels")
+    ax_map.set_title(f"{plateifu}: selected spaxels" if oh_range == "m13"
+                     else f"{plateifu}: spaxels of the {reference.label} gradient")  # fmt: skip
     ax_map.set_xlabel('x (spaxel, 0.5")')
     ax_map.set_ylabel('y (spaxel, 0.5")')
     fig.colorbar(im, ax=ax_map, label=f"12+log(O/H) ({reference.label})")
@@ -77,7 +84,8 @@ def draw_galaxy(
         if cal.oh_column not in sel.columns or key not in gradients:
             continue
         colour = f"C{i}"
-        ax_prof.scatter(sel["r_re"], sel[cal.oh_column], s=4, alpha=0.4, color=colour)
+        used = table[calibrator_rows(table, cal.oh_column, oh_range=oh_range)]
+        ax_prof.scatter(used["r_re"], used[cal.oh_column], s=4, alpha=0.4, color=colour)
         g = gradients.get(key, {})
         if g.get("slope") is not None:
             label = f"{cal.label}: {g['slope']:+.3f} ± {g['slope_err']:.3f} dex/R$_e$"
