@@ -262,7 +262,7 @@ def cell_s(times) -> str:
     return f"{np.median(times):.2f} ({times.min():.2f}-{times.max():.2f}) s"
 
 
-def main() -> int:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
@@ -272,35 +272,31 @@ def main() -> int:
                         help="galaxies of the gradient runs (default: the paper's)")  # fmt: skip
     parser.add_argument("--gradients-only", action="store_true", help="skip the HiGHS table")
     parser.add_argument("--gradients-server", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.gradients_server:
-        return gradients_server(args.seed, args.galaxies)
-    gradient_times, compared = time_gradients(args)
-    extra = gradient_lines(gradient_times, compared, args.gradient_repeats, args.galaxies)
+    return parser.parse_args()
+
+
+def _gradient_targets(args, gradient_times, compared) -> list[tuple]:
+    """Summary rows of the gradient runs: warm against cold start, and the compared checkout."""
     cpu1 = {key: float(np.median(value[:, 1])) for key, value in gradient_times.items()}
     n_fits = 4 * args.galaxies * REFITS
     machine = _inputs.machine_description()
-    gradient_targets = [
+    targets = [
         (f"galaxy_gradients, {n_fits:,} fits, 1 thread, CPU time, warm vs cold start",
          f"{cpu1['cold', 1] / cpu1['warm', 1]:.2f}x ({cpu1['warm', 1]:.1f} s; {machine})",
          "reported", None)
     ]  # fmt: skip
     if compared:
-        gradient_targets.append((f"galaxy_gradients, {n_fits:,} fits, 1 thread, CPU time, vs "
-                                 f"{compared}", f"{cpu1['compared', 1] / cpu1['warm', 1]:.2f}x "
-                                 f"({machine})", "reported", None))  # fmt: skip
-    if args.gradients_only:
-        text = "\n".join(extra[1:])
-        print(text)
-        _inputs.write_targets("lad", gradient_targets)
-        target = Path(__file__).resolve().parent / "out" / "lad.md"
-        target.parent.mkdir(exist_ok=True)
-        target.write_text(text + "\n")
-        return 0
+        targets.append((f"galaxy_gradients, {n_fits:,} fits, 1 thread, CPU time, vs "
+                        f"{compared}", f"{cpu1['compared', 1] / cpu1['warm', 1]:.2f}x "
+                        f"({machine})", "reported", None))  # fmt: skip
+    return targets
+
+
+def _highs_rows(args) -> list[tuple]:
+    """lad_line and HiGHS (primal, dual) timed on single fits and on bootstrap resamples."""
     rng = np.random.default_rng(args.seed)
     lad_line(np.arange(3.0), np.arange(3.0))  # load the compiled kernel before timing
     rows = []
-
     for n in (500, 2000, 5000):
         x, y = galaxy(rng, n)
         ours = 20
@@ -331,7 +327,11 @@ def main() -> int:
     optima = np.array([highs_dual(x, r) for r in resamples])
     worst = excess(x, resamples, lad_line(x, resamples), optima)
     rows.append((f"{m} bootstrap resamples of N = {n}, per fit", t_ours, t_primal, t_dual, worst))
+    return rows
 
+
+def _highs_lines(args, rows) -> list[str]:
+    """The Markdown table of :func:`_highs_rows`."""
     lines = [
         "## lad_line vs scipy.optimize.linprog (HiGHS)",
         "",
@@ -360,19 +360,40 @@ def main() -> int:
         "(sum|r| of lad_line - LP optimum) / LP optimum (<= 0: equal or below HiGHS's own "
         "tolerance)."
     )
-    lines.extend(extra)
-    text = "\n".join(lines)
-    print(text)
+    return lines
+
+
+def _highs_targets(rows) -> list[tuple]:
     targets = []
     for label, ours, primal, _, worst in rows:
         ratio = np.median(primal) / np.median(ours)
         targets.append((f"lad_line vs HiGHS primal, {label}", f"{ratio:.0f}x (objective "
                         f"excess {worst:.0e})", ">= 100x, equal objective",
                         bool(ratio >= 100 and worst <= 1e-9)))  # fmt: skip
-    _inputs.write_targets("lad", targets + gradient_targets)
+    return targets
+
+
+def _write(text: str, targets: list[tuple]) -> None:
+    print(text)
+    _inputs.write_targets("lad", targets)
     target = Path(__file__).resolve().parent / "out" / "lad.md"
     target.parent.mkdir(exist_ok=True)
     target.write_text(text + "\n")
+
+
+def main() -> int:
+    args = _arguments()
+    if args.gradients_server:
+        return gradients_server(args.seed, args.galaxies)
+    gradient_times, compared = time_gradients(args)
+    extra = gradient_lines(gradient_times, compared, args.gradient_repeats, args.galaxies)
+    gradient_targets = _gradient_targets(args, gradient_times, compared)
+    if args.gradients_only:
+        _write("\n".join(extra[1:]), gradient_targets)
+        return 0
+    rows = _highs_rows(args)
+    text = "\n".join(_highs_lines(args, rows) + extra)
+    _write(text, _highs_targets(rows) + gradient_targets)
     return 0
 
 

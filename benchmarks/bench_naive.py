@@ -297,11 +297,25 @@ def _stats(times: list[float]) -> str:
 
 
 def report(args, how, n_ingested, timings, counts, costs, r100, checks, total) -> str:
+    """The Markdown section: settings, timings, per-fit costs, R = 100 and agreement."""
+    naive_med = float(np.median(timings["naive"]))
+    lines = _settings_lines(args.refits, how, n_ingested, counts)
+    speed, targets = _speed_lines(args.refits, n_ingested, timings, naive_med)
+    lines += speed + _per_fit_lines(args.refits, timings, counts, costs, naive_med)
+    if r100 is not None:
+        extra, target = _paper_refits_lines(args.refits, timings, counts, r100, naive_med)
+        lines += extra
+        targets.append(target)
+    _inputs.write_targets("naive", targets)
+    lines += _agreement_lines(args.refits, checks, total)
+    return "\n".join(lines) + "\n"
+
+
+def _settings_lines(refits, how, n_ingested, counts) -> list[str]:
+    """Heading, machine, input and the settings shared by both sides."""
     load = os.getloadavg()
     packages = ("numpy", "pandas", "statsmodels", "astropy", "loess", "numba", "metgrad")
-    refits = args.refits
-    naive_med = float(np.median(timings["naive"]))
-    lines = [
+    return [
         "## metgrad analyse against the straightforward version (pandas, statsmodels "
         "QuantReg, astropy, Cappellari's loess)",
         "",
@@ -333,9 +347,12 @@ def report(args, how, n_ingested, timings, counts, costs, r100, checks, total) -
         "metgrad also writes all its tables, Spearman tables, trends and profiles, which the "
         "naive script skips",
         "",
-        "| side | wall s median | min | max | runs |",
-        "|---|---:|---:|---:|---:|",
     ]
+
+
+def _speed_lines(refits, n_ingested, timings, naive_med) -> tuple[list[str], list[tuple]]:
+    """The timing table and the speed-up at R = ``refits``, with its target row."""
+    lines = ["| side | wall s median | min | max | runs |", "|---|---:|---:|---:|---:|"]
     for label, key in (
         (f"`metgrad analyse` as shipped ({timings['metgrad_workers']})", "metgrad"),
         ("`metgrad analyse`, one thread", "metgrad_1"),
@@ -361,8 +378,13 @@ def report(args, how, n_ingested, timings, counts, costs, r100, checks, total) -
             "The naive side ran once (min = max = median): at several minutes a run, "
             "repeats would only cost time."
         )
+    return lines, targets
+
+
+def _per_fit_lines(refits, timings, counts, costs, naive_med) -> list[str]:
+    """The cost of one line fit on each side, on the same problems."""
     per_fit_naive = 1e3 * counts["fit_seconds"] / max(counts["fits"], 1)
-    lines += [
+    return [
         "",
         f"Per line fit (ms), on the same problems: the {costs['n_galaxies']} final M13 "
         f"galaxies' residual-bootstrap data (median {costs['median_spaxels']:.0f} spaxels):",
@@ -380,33 +402,40 @@ def report(args, how, n_ingested, timings, counts, costs, r100, checks, total) -
         f"costs {1e3 * float(np.median(timings['metgrad'])) / max(counts['fits'], 1):.3f} ms "
         "per fit of the same analysis, everything included.",
     ]
-    if r100 is not None:
-        fit_s = counts["fit_seconds"]
-        naive_100 = naive_med - fit_s + fit_s * 101.0 / (refits + 1)
-        lines += [
-            "",
-            f"At the paper's R = 100 (each gradient is 1 + R fits, so the naive fits scale by "
-            f"101 / {refits + 1}): the naive run would take about {naive_100:.0f} s "
-            f"({naive_100 / 60:.0f} min, extrapolated from its fit count and measured cost per "
-            f"fit); `metgrad analyse` at R = 100 took {r100:.1f} s (one run, measured): "
-            f"about **{naive_100 / r100:.0f}x**.",
-        ]
-        r100_ratio = naive_100 / r100
-        targets.append(("the same at R = 100 (naive extrapolated from its measured fits)",
-                        f"{r100_ratio:.0f}x", ">= 30x", bool(r100_ratio >= 30)))  # fmt: skip
-        metgrad_med = float(np.median(timings["metgrad"]))
-        if refits != 100:
-            per_refit = (r100 - metgrad_med) / (100 - refits)
-            fixed = metgrad_med - refits * per_refit
-            lines[-1] += (
-                f" The ratio grows with R, so the one at R = {refits} is the conservative one: "
-                f"the naive time is almost all line fits, while metgrad's two runs split into "
-                f"about {fixed:.1f} s that do not depend on R (loading, the seven model sets "
-                "and their LOESS maps, Spearman tables, trends, writing its tables) and "
-                f"{per_refit:.2f} s per unit of R."
-            )
-    _inputs.write_targets("naive", targets)
-    lines += [
+
+
+def _paper_refits_lines(refits, timings, counts, r100, naive_med) -> tuple[list[str], tuple]:
+    """The speed-up at the paper's R = 100 (naive side extrapolated), with its target row."""
+    fit_s = counts["fit_seconds"]
+    naive_100 = naive_med - fit_s + fit_s * 101.0 / (refits + 1)
+    lines = [
+        "",
+        f"At the paper's R = 100 (each gradient is 1 + R fits, so the naive fits scale by "
+        f"101 / {refits + 1}): the naive run would take about {naive_100:.0f} s "
+        f"({naive_100 / 60:.0f} min, extrapolated from its fit count and measured cost per "
+        f"fit); `metgrad analyse` at R = 100 took {r100:.1f} s (one run, measured): "
+        f"about **{naive_100 / r100:.0f}x**.",
+    ]
+    r100_ratio = naive_100 / r100
+    target = ("the same at R = 100 (naive extrapolated from its measured fits)",
+              f"{r100_ratio:.0f}x", ">= 30x", bool(r100_ratio >= 30))  # fmt: skip
+    metgrad_med = float(np.median(timings["metgrad"]))
+    if refits != 100:
+        per_refit = (r100 - metgrad_med) / (100 - refits)
+        fixed = metgrad_med - refits * per_refit
+        lines[-1] += (
+            f" The ratio grows with R, so the one at R = {refits} is the conservative one: "
+            f"the naive time is almost all line fits, while metgrad's two runs split into "
+            f"about {fixed:.1f} s that do not depend on R (loading, the seven model sets "
+            "and their LOESS maps, Spearman tables, trends, writing its tables) and "
+            f"{per_refit:.2f} s per unit of R."
+        )
+    return lines, target
+
+
+def _agreement_lines(refits, checks, total) -> list[str]:
+    """The honesty check: metgrad's outputs against the naive script's, and why they differ."""
+    lines = [
         "",
         f"Agreement (honesty check; metgrad's outputs from its last timed run at R = {refits}):",
         "",
@@ -431,7 +460,7 @@ def report(args, how, n_ingested, timings, counts, costs, r100, checks, total) -
         "",
         f"This benchmark took {total:.0f} s in all.",
     ]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def main() -> int:
