@@ -7,7 +7,7 @@ tables the mock wrote (``truth/spaxels/*.parquet``, ``truth/galaxies.parquet``,
 ``truth/relations.json``), never with the analysis code itself:
 
 - observed gradients against exact LAD fits of the injected metallicity over the
-  same spaxels (solved here as a linear program with HiGHS);
+  same spaxels (a linear program solved with HiGHS, ``independent_references.highs_lad_line``);
 - the base model against the injected M*-Sigma_*-O/H relation, evaluated here from
   the parameters recorded in ``relations.json``;
 - the SFH correction against the injected t_LW term;
@@ -30,9 +30,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from scipy import sparse
-from scipy.optimize import linprog
 
+from independent_references import highs_lad_line
 from metgrad.mock.scales import oh_on_scale
 
 pytestmark = pytest.mark.slow
@@ -49,23 +48,6 @@ TRUTH_COLUMNS = [
 
 
 # --- independent references -----------------------------------------------------------------
-
-
-def lad_slope(x: np.ndarray, y: np.ndarray) -> float:
-    """Exact least-absolute-deviation slope as a linear program (HiGHS).
-
-    minimise sum(u+ + u-) subject to a + b x_i + u+_i - u-_i = y_i, u+, u- >= 0.
-    This is independent of ``metgrad.stats.lad_line`` (a weighted-median descent).
-    """
-    n = x.size
-    a_eq = sparse.hstack(
-        [sparse.csr_matrix(np.column_stack([np.ones(n), x])), sparse.eye(n), -sparse.eye(n)]
-    ).tocsr()
-    cost = np.concatenate([[0.0, 0.0], np.ones(2 * n)])
-    bounds = [(None, None)] * 2 + [(0.0, None)] * (2 * n)
-    result = linprog(cost, A_eq=a_eq, b_eq=y, bounds=bounds, method="highs")
-    assert result.status == 0, result.message
-    return float(result.x[1])
 
 
 def injected_relation(log_mstar, log_sigma_star, rel: dict) -> np.ndarray:
@@ -184,7 +166,7 @@ def test_observed_gradients_match_the_noise_free_truth(spaxels, galaxies):
     final = spaxels[spaxels["final"]]
     true = pd.Series(
         {
-            p: lad_slope(g["r_re"].to_numpy(float), g["true_oh_m13"].to_numpy(float))
+            p: highs_lad_line(g["r_re"].to_numpy(float), g["true_oh_m13"].to_numpy(float))[1]
             for p, g in final.groupby("plateifu")
         }
     )

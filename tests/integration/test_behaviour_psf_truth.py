@@ -17,8 +17,8 @@ pipeline's physics:
 - M13 O3N2 (Marino et al. 2013: 12+log(O/H) = 8.533 - 0.214 O3N2) is computed on them after
   a Balmer-decrement correction with the Calzetti (2000) curve written here from its
   published polynomial (R_V = 3.1, intrinsic Halpha/Hbeta 2.86);
-- gradients are exact LAD slopes (linear program, HiGHS) over the final sample's spaxels
-  of each galaxy.
+- gradients are exact LAD slopes (linear program, HiGHS, certified by strong duality:
+  ``independent_references.highs_lad_line``) over the final sample's spaxels of each galaxy.
 
 "Flattened truth" is that expected observation; "no-PSF truth" the same without the
 convolution (diffuse gas only); "injected truth" is the truth table's ``oh_m13`` (M13 on the
@@ -36,9 +36,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.optimize import linprog
 from scipy.signal import fftconvolve
 
+from independent_references import highs_lad_line
 from metgrad.mock import MockConfig
 from metgrad.mock.lines import MODELLED_LINES
 from metgrad.mock.survey import make_galaxy
@@ -90,13 +90,8 @@ def gaussian_psf(fwhm_arcsec: float, spaxel_arcsec: float) -> np.ndarray:
 
 
 def lad_slope(x: np.ndarray, y: np.ndarray) -> float:
-    """Exact LAD slope (dual linear program, HiGHS); strong duality checked."""
-    design = np.vstack([np.ones_like(x), x])
-    result = linprog(-y, A_eq=design, b_eq=[0.0, 0.0], bounds=(-1.0, 1.0), method="highs")
-    assert result.status == 0, result.message
-    a, b = -result.eqlin.marginals
-    assert np.abs(y - a - b * x).sum() == pytest.approx(-result.fun, rel=1e-6, abs=1e-9)
-    return float(b)
+    """Exact LAD slope (linear program, HiGHS); strong duality checked."""
+    return highs_lad_line(x, y, certify_rtol=1e-6, certify_atol=1e-9)[1]
 
 
 @pytest.fixture(scope="module")

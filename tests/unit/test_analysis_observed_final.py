@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from analysis_synthetic import build
-from independent_references import highs_lad_line
 
+from independent_references import highs_lad_line
 from metgrad import calibration
 from metgrad.analysis.final_sample import FINAL_MODELS, select_final_sample
 from metgrad.analysis.fit_models import FittedModels

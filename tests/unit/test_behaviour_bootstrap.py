@@ -9,8 +9,8 @@ every step is written again from its definition, sharing no code with
   refit (``Generator.integers``, the documented convention of the pipeline), and the
   per-galaxy generator of :func:`metgrad.gradients.galaxy_rng` rebuilt from its documented
   definition (seed and CRC-32 of ``"plateifu|stream"``);
-- every refit: the exact least-absolute-deviation line as a linear program (HiGHS, the
-  dual form), its optimality certified by strong duality;
+- every refit: the exact least-absolute-deviation line as a linear program (HiGHS,
+  ``independent_references.highs_lad_line``), its optimality certified by strong duality;
 - ``robust_sigma``: the biweight of Freudenreich's IDL ``ROBUST_SIGMA`` (Beers, Flynn &
   Gebhardt 1990, eq. 9), written as a plain loop from its published steps.
 
@@ -25,36 +25,22 @@ import zlib
 
 import numpy as np
 import pytest
-from independent_references import idl_robust_sigma
-from scipy.optimize import linprog
 
+from independent_references import highs_lad_line, idl_robust_sigma
 from metgrad import gradients
 
 #: Refits per gradient in these tests (the paper: 100; fewer keeps the LPs cheap).
 N_REFITS = 60
-
-
-def lad_line_lp(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Exact LAD line ``y = a + b x`` from the dual linear program (HiGHS).
-
-    The dual of min sum |y - a - b x| is max y.d subject to sum d = 0, sum x d = 0,
-    -1 <= d <= 1; the line's coefficients are the multipliers of the two equalities.
-    Strong duality (equal objectives) certifies the line as optimal.
-    """
-    design = np.vstack([np.ones_like(x), x])
-    result = linprog(-y, A_eq=design, b_eq=[0.0, 0.0], bounds=(-1.0, 1.0), method="highs")
-    assert result.status == 0, result.message
-    a, b = -result.eqlin.marginals
-    assert np.abs(y - a - b * x).sum() == pytest.approx(-result.fun, rel=1e-9, abs=1e-12)
-    return float(a), float(b)
+#: Every LAD line of the test certified optimal by strong duality to these tolerances.
+CERTIFIED = {"certify_rtol": 1e-9, "certify_atol": 1e-12}
 
 
 def residual_bootstrap_slopes(r, oh, picks) -> tuple[float, np.ndarray]:
     """Best LAD slope and the slopes of the refits of ``line + residuals[picks]``."""
-    a, b = lad_line_lp(r, oh)
+    a, b, _ = highs_lad_line(r, oh, **CERTIFIED)
     model = a + b * r
     residuals = oh - model
-    return b, np.array([lad_line_lp(r, model + residuals[row])[1] for row in picks])
+    return b, np.array([highs_lad_line(r, model + residuals[row], **CERTIFIED)[1] for row in picks])
 
 
 def galaxy_profile(seed: int, n: int = 40):

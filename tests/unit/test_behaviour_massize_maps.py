@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from independent_references import cappellari_loess_2d
 
+from independent_references import cappellari_loess_2d
 from metgrad import columns as C
 from metgrad.analysis.massize_plane import LOESS_COLUMNS, massize_plane
 from metgrad.config import RunConfig

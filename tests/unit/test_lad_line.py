@@ -1,30 +1,18 @@
 """lad_line: exact least-absolute-deviation lines, checked against an exact LP solver.
 
-The reference is the LAD linear program solved by scipy.optimize.linprog (HiGHS):
-minimise sum(u + v) subject to a + b x_i + u_i - v_i = y_i, u, v >= 0. Objectives
+The reference is the LAD linear program solved by scipy.optimize.linprog (HiGHS),
+``independent_references.highs_lad_line``: minimise sum(u + v) subject to
+a + b x_i + u_i - v_i = y_i, u, v >= 0. Objectives
 sum|y - a - b x| must agree to 1e-9 relative; where the LAD line is unique (continuous random
 data: ties have probability zero) the coefficients must agree too.
 """
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
-from scipy.optimize import linprog
 
+from independent_references import highs_lad_line
 from metgrad.stats.lad import LADLine, lad_line, lad_slopes_trusted
-
-
-def lp_lad(x, y):
-    """Exact LAD line by linear programming (HiGHS): (slope, intercept, objective)."""
-    n = len(x)
-    identity = sp.identity(n, format="csr")
-    a_eq = sp.hstack([sp.csr_matrix(np.c_[np.ones(n), x]), identity, -identity], format="csr")
-    cost = np.r_[0.0, 0.0, np.ones(2 * n)]
-    bounds = [(None, None)] * 2 + [(0, None)] * (2 * n)
-    result = linprog(cost, A_eq=a_eq, b_eq=y, bounds=bounds, method="highs")
-    assert result.status == 0
-    return result.x[1], result.x[0], result.fun
 
 
 def objective(x, y, slope, intercept):
@@ -32,7 +20,7 @@ def objective(x, y, slope, intercept):
 
 
 def assert_optimal(x, y, line, unique=False):
-    lp_slope, lp_intercept, lp_objective = lp_lad(x, y)
+    lp_intercept, lp_slope, lp_objective = highs_lad_line(x, y)
     ours = objective(x, y, line.slope, line.intercept)
     assert ours <= lp_objective * (1 + 1e-9) + 1e-12, (ours, lp_objective)
     if unique:
@@ -197,7 +185,7 @@ def assert_warm_slopes_optimal(x, rows, start):
     """
     slopes = lad_slopes_trusted(x, np.ascontiguousarray(rows, dtype=float), start=start)
     for row, slope in zip(rows, slopes, strict=True):
-        lp_slope, _, lp_objective = lp_lad(x, row)
+        _, lp_slope, lp_objective = highs_lad_line(x, row)
         optimum = max(lp_objective, best_objective_for_slope(x, row, lp_slope))
         ours = best_objective_for_slope(x, row, slope)
         assert ours <= optimum * (1 + 1e-9) + 1e-12, (start, ours, optimum)

@@ -14,9 +14,9 @@ Independent references:
 
 import numpy as np
 import pytest
-from independent_references import cappellari_loess_2d
 from numpy.testing import assert_allclose, assert_array_equal
 
+from independent_references import cappellari_loess_2d
 from metgrad.stats.loess import loess_2d
 
 

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from analysis_synthetic import build
-from independent_references import cappellari_loess_2d, highs_lad_line, idl_robust_sigma
 
+from independent_references import cappellari_loess_2d, highs_lad_line, idl_robust_sigma
 from metgrad import columns as C
 from metgrad.analysis.azimuthal import azimuthal_gradients
 from metgrad.analysis.compare import compare_calibrators, size_coefficient
@@ -29,7 +29,7 @@ from metgrad.parallel import SerialPool
 
 
 def robust_sigma_ref(x):
-    """robust_sigma.pro transcribed by hand (tests/unit/independent_references.py)."""
+    """robust_sigma.pro transcribed by hand (tests/independent_references.py)."""
     return idl_robust_sigma(np.asarray(x, dtype=float))
 
 

@@ -8,9 +8,9 @@ import re
 
 import numpy as np
 import pytest
-from independent_references import highs_lad_line, idl_robust_sigma
 from numpy.testing import assert_allclose
 
+from independent_references import highs_lad_line, idl_robust_sigma
 from metgrad.gradients import Gradient, galaxy_gradients, model_gradient, observed_gradient
 
 R = np.linspace(0.5, 2.0, 12)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from independent_references import cappellari_loess_2d
 from sklearn.dummy import DummyRegressor
 
+from independent_references import cappellari_loess_2d
 from metgrad.models import (
     BinnedMeanModel,
     BinnedResidualCorrection,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from independent_references import cappellari_loess_2d, highs_lad_line, idl_robust_sigma
 
+from independent_references import cappellari_loess_2d, highs_lad_line, idl_robust_sigma
 from metgrad.stats import robust_sigma
 from metgrad.stats.binned import bin_index, binned_statistics_1d, binned_statistics_2d
 from metgrad.stats.lad import lad_line

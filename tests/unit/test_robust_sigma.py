@@ -14,9 +14,9 @@ the decimal values were evaluated to 16 digits and are written out in the commen
 
 import numpy as np
 import pytest
-from independent_references import idl_robust_sigma
 from numpy.testing import assert_allclose
 
+from independent_references import idl_robust_sigma
 from metgrad.stats.robust import robust_sigma
 
 
