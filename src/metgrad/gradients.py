@@ -110,6 +110,12 @@ def observed_gradient(r_re, oh, *, n_bootstrap: int = 100, rng=None) -> Gradient
     ------
     ValueError
         For non-finite input, fewer than 2 distinct radii, or ``n_bootstrap < 2``.
+
+    Notes
+    -----
+    Every refit's LAD descent starts from the slope of the fit to all spaxels (a warm
+    start, :func:`metgrad.stats.lad.lad_slopes_trusted`): fewer steps, an optimal line
+    all the same.
     """
     r, y = _checked(r_re, oh, "12+log(O/H)")
     if n_bootstrap < 2:
@@ -154,6 +160,11 @@ def model_gradient(r_re, oh_model, oh_model_err, *, n_noise: int = 100, rng=None
     Returns
     -------
     Gradient
+
+    Notes
+    -----
+    As in :func:`observed_gradient`, every refit starts from the slope of the fit to the
+    model values themselves (warm start).
     """
     r, y = _checked(r_re, oh_model, "model 12+log(O/H)")
     _, err = _checked(r_re, oh_model_err, "model errors")

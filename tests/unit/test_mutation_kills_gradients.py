@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+import metgrad.gradients
 from independent_references import highs_lad_line, idl_robust_sigma
 from metgrad.gradients import Gradient, galaxy_gradients, model_gradient, observed_gradient
 
@@ -113,6 +114,30 @@ def test_noise_refits_add_the_noise_to_the_model_values():
     assert fit.slope == pytest.approx(highs_lad_line(r, oh)[1], abs=1e-9)
     assert fit.slope_err == pytest.approx(idl_robust_sigma(slopes), rel=1e-6)
     assert draws.asked == [("standard_normal", (5, 7))]
+
+
+def test_every_refit_starts_from_the_full_fits_slope(monkeypatch):
+    # the documented warm start: the refits are handed the slope of the fit to all
+    # spaxels (HiGHS's line of the data), and their slopes are used as returned
+    real = metgrad.gradients.lad_slopes_trusted
+    calls = []
+
+    def recording(x, y, *, start=None):
+        calls.append((start, real(x, y, start=start)))
+        return calls[-1][1]
+
+    monkeypatch.setattr(metgrad.gradients, "lad_slopes_trusted", recording)
+    r = np.array([0.5, 0.7, 0.9, 1.2, 1.4, 1.7, 2.0])
+    oh = np.array([8.60, 8.52, 8.57, 8.41, 8.47, 8.30, 8.36])  # not on a line
+    fits = [
+        observed_gradient(r, oh, n_bootstrap=6, rng=np.random.default_rng(2)),
+        model_gradient(r, oh, np.full(7, 0.03), n_noise=6, rng=np.random.default_rng(2)),
+    ]
+    assert len(calls) == 2
+    for fit, (start, slopes) in zip(fits, calls, strict=True):
+        assert start == fit.slope
+        assert start == pytest.approx(highs_lad_line(r, oh)[1], abs=1e-9)
+        assert fit.slope_err == pytest.approx(idl_robust_sigma(slopes), rel=1e-12)
 
 
 def test_the_paper_makes_100_refits_by_default():

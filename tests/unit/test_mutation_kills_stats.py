@@ -13,8 +13,8 @@ import pytest
 from independent_references import cappellari_loess_2d, highs_lad_line, idl_robust_sigma
 from metgrad.stats import robust_sigma
 from metgrad.stats.binned import bin_index, binned_statistics_1d, binned_statistics_2d
-from metgrad.stats.lad import lad_line
-from metgrad.stats.loess import loess_2d
+from metgrad.stats.lad import lad_line, lad_slopes_trusted
+from metgrad.stats.loess import _robust_frame, loess_2d
 
 # ---------------------------------------------------------------------------- robust_sigma
 
@@ -54,6 +54,16 @@ def test_robust_sigma_of_even_count_long_rows_uses_the_mean_of_the_two_middle_va
     rows = np.vstack([row, row[::-1] * 2.0])
     expected = [idl_robust_sigma(rows[0]), idl_robust_sigma(rows[1])]
     np.testing.assert_allclose(robust_sigma(rows, axis=1), expected, rtol=1e-12)
+
+
+def test_robust_sigma_of_a_deviation_whose_mean_underflows_is_zero_without_warnings():
+    # median 0, MAD 0, and the mean absolute deviation 5e-324 / 3 rounds to 0: IDL's
+    # second "IF MAD LT 1E-20" returns 0. The one non-zero deviation is then divided
+    # by a zero MAD on the way, which must not warn (pytest turns warnings into errors).
+    y = [0.0, 0.0, 5e-324]
+    assert idl_robust_sigma(y) == 0.0
+    assert robust_sigma(y) == 0.0
+    np.testing.assert_array_equal(robust_sigma([y, [1.0, 2.0, 4.0]], axis=1)[:1], [0.0])
 
 
 def test_robust_sigma_works_in_float64_whatever_the_input_type():
@@ -118,6 +128,18 @@ def test_lad_line_names_the_first_five_degenerate_rows():
         match=r"^lad_line: fewer than 2 distinct x values \(rows \[1, 2, 3, 5, 6\]\); the line",
     ):
         lad_line(x, np.ones((8, 4)))
+
+
+def test_lad_slopes_trusted_gives_one_slope_per_row_for_any_row_count():
+    # fewer rows than points, then more: one HiGHS slope per row, in row order
+    rng = np.random.default_rng(12)
+    for n_rows, n_points in ((3, 9), (14, 5)):
+        x = rng.uniform(0.0, 2.0, n_points)
+        rows = np.ascontiguousarray(1.0 - 0.4 * x + rng.normal(0.0, 0.2, (n_rows, n_points)))
+        slopes = lad_slopes_trusted(x, rows)
+        assert slopes.shape == (n_rows,)
+        expected = [highs_lad_line(x, row)[1] for row in rows]
+        np.testing.assert_allclose(slopes, expected, rtol=0, atol=1e-9)
 
 
 # ---------------------------------------------------------------------------- binned statistics
@@ -240,6 +262,53 @@ def test_loess_2d_rescale_with_outlying_coordinates_matches_the_reference():
     smoothed, _ = loess_2d(x, y, z, frac=0.4, rescale=True)
     reference = cappellari_loess_2d(x, y, z, frac=0.4, rescale=True)[0]
     np.testing.assert_allclose(smoothed, reference, rtol=0, atol=1e-9)
+
+
+def test_loess_2d_rescale_with_coordinates_9_to_12_mads_out_matches_the_reference():
+    # a round cloud and a ring of 8 points at 7 sigma: along any rotated axis some of
+    # them lie 9 to 12.7 MADs from the median (1 <= u**2 < 2), outside the biweight
+    # window, which the reference's dispersion leaves out.
+    rng = np.random.default_rng(11)
+    phi = np.radians(np.arange(0.0, 360.0, 45.0) + 10.0)
+    x = np.r_[rng.normal(0.0, 1.0, 40), 7.0 * np.cos(phi)]
+    y = np.r_[rng.normal(0.0, 1.0, 40), 7.0 * np.sin(phi)]
+    z = np.sin(x) + 0.5 * y + rng.normal(0.0, 0.1, x.size)
+    smoothed, _ = loess_2d(x, y, z, frac=0.5, rescale=True)
+    reference = cappellari_loess_2d(x, y, z, frac=0.5, rescale=True)[0]
+    np.testing.assert_allclose(smoothed, reference, rtol=0, atol=1e-9)
+
+
+def test_rescale_frame_among_tied_angles_is_the_reference_frame():
+    # points with a four-fold rotational symmetry: the dispersion along angle a and
+    # a + 90 degrees is the same but for rounding. The frame is the one of largest 1-D
+    # biweight dispersion, Cappellari's first maximum over the 180 angles (here the
+    # second angle of the tie: 128, not 38), not the first angle of the tie.
+    reference = pytest.importorskip("loess.loess_2d")
+    a, b = np.array([-2.0, 2.0, 1.0, -6.0]), np.array([18.0, -5.0, 6.0, -5.0])
+    x, y = np.r_[a, -b, -a, b], np.r_[b, a, -b, -a]
+    sigma = [reference.biweight_sigma(reference.rotate_points(x, y, t)[0]) for t in range(180)]
+    angle = int(np.argmax(sigma))
+    assert angle == 128 and 0.0 < sigma[128] - sigma[38] < 1e-13
+    rx, ry = reference.rotate_points(x, y, angle)
+    expected_x = (rx - reference.biweight_mean(rx)) / reference.biweight_sigma(rx)
+    expected_y = (ry - reference.biweight_mean(ry)) / reference.biweight_sigma(ry)
+    got_x, got_y = _robust_frame(x, y)(x, y)
+    np.testing.assert_allclose(got_x, expected_x, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got_y, expected_y, rtol=0, atol=1e-12)
+
+
+def test_loess_2d_rescale_of_a_dispersion_that_underflows_to_zero_is_refused():
+    # coordinates of order 1e-200: squared deviations underflow, so the biweight
+    # dispersion is exactly 0 (as the reference's), and nothing may be divided by it.
+    reference = pytest.importorskip("loess.loess_2d")
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(0.0, 1e-200, (2, 30))
+    assert reference.biweight_sigma(x) == 0.0
+    with pytest.raises(
+        ValueError,
+        match=r"^rescale=True needs a non-zero biweight dispersion along both rotated axes$",
+    ):
+        loess_2d(x, y, np.arange(30.0), frac=0.5, rescale=True)
 
 
 def test_loess_2d_with_errors_on_a_grid_matches_the_reference():

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.linalg
 
 from .. import columns as C
 from ..stats.robust import robust_sigma
@@ -68,7 +69,9 @@ def size_coefficient(galaxies: pd.DataFrame, column: str = "offset_sfh") -> tupl
         return float("nan"), float("nan")
     design = np.column_stack([np.ones(len(frame)), frame[C.LOG_MSTAR], frame[C.LOG_RE]])
     y = frame[column].to_numpy()
-    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    # scipy's cut-off for small singular values is the same under numpy 1.x and 2.x
+    # (numpy.linalg.lstsq's default rcond changed in numpy 2.0, which pyproject allows)
+    coef, *_ = scipy.linalg.lstsq(design, y)
     resid = y - design @ coef
     dof = len(y) - 3
     cov = np.linalg.inv(design.T @ design) * (resid @ resid / dof)
