@@ -48,10 +48,16 @@ def synthetic():
 
 
 def _module_unless_mutating(fixture_name, config):
-    """Module scope, but one run per test under mutmut (``MUTANT_UNDER_TEST`` set): mutmut
-    credits what a module fixture calls to the first test that uses it only, so the other
-    tests reading the analysed run would never be run against the driver's mutants."""
-    return "function" if os.environ.get("MUTANT_UNDER_TEST") else "module"
+    """Module scope, but one run per test in mutmut's coverage run.
+
+    mutmut first runs the tests once to learn which test calls which function
+    (``MUTANT_UNDER_TEST`` is ``"stats"`` then) and credits what a module fixture calls to
+    the first test that uses it only, so the other tests reading the analysed run would never
+    be run against the driver's mutants. When mutmut then runs a mutant's tests, module scope
+    builds the run once, with the mutant active, for all of them (one run per test there cost
+    four analyses before every test of every stats and analysis mutant they cover).
+    """
+    return "function" if os.environ.get("MUTANT_UNDER_TEST") == "stats" else "module"
 
 
 @pytest.fixture(scope=_module_unless_mutating)
