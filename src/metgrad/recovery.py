@@ -560,16 +560,20 @@ def true_gradients(inputs: RecoveryInputs) -> pd.DataFrame:
     return out
 
 
+#: Title and quantity of the ``gradients`` check (also of its N/A form, :func:`_not_recorded`).
+GRADIENTS_TITLE = "observed gradients against the noise-free truth"
+GRADIENTS_QUANTITY = "median(observed - true) (dex/R_e)"
+
+
 def check_gradients(inputs: RecoveryInputs) -> list[Check]:
     """Observed against noise-free gradients: median and robust width of the difference."""
     diff = true_gradients(inputs)["difference"].dropna()
-    title = "observed gradients against the noise-free truth"
+    title = GRADIENTS_TITLE
     note = "" if len(diff) >= 5 else "fewer than 5 final galaxies"
     median = np.median(diff) if not note else None
     width = robust_width(diff) if not note else None
     return [
-        _check("gradients", inputs, title, "median(observed - true) (dex/R_e)", median,
-               len(diff), note),
+        _check("gradients", inputs, title, GRADIENTS_QUANTITY, median, len(diff), note),
         _check("gradient_scatter", inputs, title, "robust width of observed - true (dex/R_e)",
                width, len(diff), note),
     ]  # fmt: skip
@@ -671,10 +675,10 @@ def _truth_columns(truth: Path) -> set[str]:
 
 def _not_recorded(key: str) -> Check:
     """The N/A gradient check of a calibrator whose truth column the survey lacks."""
-    return Check("gradients", key, "observed gradients against the noise-free truth",
-                 "median(observed - true) (dex/R_e)", float("nan"), tolerance("gradients", key),
-                 0, f"truth/spaxels has no {TRUTH_OH[key]} column (a survey written by an "
-                 "older metgrad); write the survey again to check this calibrator")  # fmt: skip
+    return Check("gradients", key, GRADIENTS_TITLE, GRADIENTS_QUANTITY, float("nan"),
+                 tolerance("gradients", key), 0,
+                 f"truth/spaxels has no {TRUTH_OH[key]} column (a survey written by an older "
+                 "metgrad); write the survey again to check this calibrator")  # fmt: skip
 
 
 def recovery_checks(run_dir: str | PathLike[str]) -> list[Check] | None:
