@@ -7,8 +7,9 @@ import os
 from functools import cache
 from pathlib import Path
 
-import mutation_order
 import pytest
+
+import mutant_runs
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -149,9 +150,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     the units of :data:`FIRST_UNITS` in that order, then the units with a ``slow`` test, then
     the rest, each in collection order; each worker takes the next unit when it is nearly done, so the small
     units last even out the two workers. A serial run keeps pytest's order, except under
-    mutmut, where a mutant's tests run cheapest first (:mod:`mutation_order`).
+    mutmut, where a mutant's tests run cheapest first (:mod:`mutant_runs`).
     """
-    mutation_order.cheapest_first(config.rootpath, items)
+    mutant_runs.cheapest_first(config.rootpath, items)
     if not hasattr(config, "workerinput"):
         return
     units = _unit_of_tests(config.rootpath, [item.nodeid for item in items])
@@ -166,11 +167,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=rank)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Under a mutmut mutant: the heap inherited from mutmut's server frozen (:mod:`mutant_runs`)."""
+    mutant_runs.freeze_inherited_heap()
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """In mutmut's coverage run: each test's seconds, fixtures included (:mod:`mutation_order`)."""
-    mutation_order.record(report)
+    """In mutmut's coverage run: each test's seconds, fixtures included (:mod:`mutant_runs`)."""
+    mutant_runs.record(report)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """In mutmut's coverage run: write the tests' seconds for the mutant runs to read."""
-    mutation_order.write_costs(session.config.rootpath)
+    mutant_runs.write_costs(session.config.rootpath)

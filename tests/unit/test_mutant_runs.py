@@ -1,10 +1,13 @@
-"""The order of a mutant's unit tests under mutmut (tests/mutation_order.py), by hand."""
+"""How a mutant's unit tests run under mutmut (tests/mutant_runs.py): the order, by hand,
+and the frozen heap."""
 
+import gc
 import json
 from types import SimpleNamespace
 
-import mutation_order
 import pytest
+
+import mutant_runs
 
 
 def items(*nodeids):
@@ -26,14 +29,14 @@ COSTS = {
 
 @pytest.fixture
 def costs_file(tmp_path):
-    (tmp_path / mutation_order.COSTS_FILE).write_text(json.dumps(COSTS))
+    (tmp_path / mutant_runs.COSTS_FILE).write_text(json.dumps(COSTS))
     return tmp_path
 
 
 def test_a_mutants_tests_run_cheapest_first_by_module_class_and_test(costs_file, monkeypatch):
     monkeypatch.setenv("MUTANT_UNDER_TEST", "metgrad.stats.lad.x_lad_line__mutmut_3")
     tests = items(*COSTS)
-    mutation_order.cheapest_first(costs_file, tests)
+    mutant_runs.cheapest_first(costs_file, tests)
     assert [t.nodeid.removeprefix("tests/unit/") for t in tests] == [
         # test_kill's cheapest is the class's 0.001 s test: the class first, whole
         "test_kill.py::TestGroup::test_fast", "test_kill.py::TestGroup::test_slow",
@@ -52,30 +55,49 @@ def test_the_order_is_left_alone_outside_a_mutant_run(costs_file, monkeypatch, p
     else:
         monkeypatch.setenv("MUTANT_UNDER_TEST", phase)
     tests = items(*COSTS)
-    mutation_order.cheapest_first(costs_file, tests)
+    mutant_runs.cheapest_first(costs_file, tests)
     assert [t.nodeid for t in tests] == list(COSTS)
 
 
 def test_without_the_costs_file_the_order_is_left_alone(tmp_path, monkeypatch):
     monkeypatch.setenv("MUTANT_UNDER_TEST", "metgrad.x__mutmut_1")
     tests = items(*COSTS)
-    mutation_order.cheapest_first(tmp_path, tests)
+    mutant_runs.cheapest_first(tmp_path, tests)
     assert [t.nodeid for t in tests] == list(COSTS)
 
 
 def test_the_coverage_run_records_setup_call_and_teardown(tmp_path, monkeypatch):
-    monkeypatch.setattr(mutation_order, "_costs", {})
+    monkeypatch.setattr(mutant_runs, "_costs", {})
     reports = [("a", 2.0), ("a", 0.25), ("b", 0.5), ("a", 0.125)]
     monkeypatch.setenv("MUTANT_UNDER_TEST", "metgrad.x__mutmut_1")
     for nodeid, seconds in reports:  # a mutant run records nothing
-        mutation_order.record(SimpleNamespace(nodeid=nodeid, duration=seconds))
-    mutation_order.write_costs(tmp_path)
-    assert mutation_order._costs == {} and not list(tmp_path.iterdir())
+        mutant_runs.record(SimpleNamespace(nodeid=nodeid, duration=seconds))
+    mutant_runs.write_costs(tmp_path)
+    assert mutant_runs._costs == {} and not list(tmp_path.iterdir())
     monkeypatch.setenv("MUTANT_UNDER_TEST", "stats")
     for nodeid, seconds in reports:
-        mutation_order.record(SimpleNamespace(nodeid=nodeid, duration=seconds))
-    mutation_order.write_costs(tmp_path)
-    assert [p.name for p in tmp_path.iterdir()] == [mutation_order.COSTS_FILE]
-    assert json.loads((tmp_path / mutation_order.COSTS_FILE).read_text()) == {
+        mutant_runs.record(SimpleNamespace(nodeid=nodeid, duration=seconds))
+    mutant_runs.write_costs(tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == [mutant_runs.COSTS_FILE]
+    assert json.loads((tmp_path / mutant_runs.COSTS_FILE).read_text()) == {
         "a": 2.375, "b": 0.5,
     }  # fmt: skip
+
+
+@pytest.mark.parametrize("phase", [None, "stats", "fail"])
+def test_the_heap_is_frozen_under_a_mutant_only(monkeypatch, phase):
+    if phase is None:
+        monkeypatch.delenv("MUTANT_UNDER_TEST", raising=False)
+    else:
+        monkeypatch.setenv("MUTANT_UNDER_TEST", phase)
+    before = gc.get_freeze_count()
+    made_here = [[] for _ in range(10)]
+    mutant_runs.freeze_inherited_heap()
+    assert gc.get_freeze_count() == before
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "metgrad.x__mutmut_1")
+    try:
+        mutant_runs.freeze_inherited_heap()
+        assert gc.get_freeze_count() >= before + len(made_here)
+    finally:
+        if before == 0:  # a plain pytest run: leave the collector as it was
+            gc.unfreeze()

@@ -1,0 +1,120 @@
+"""How a mutant's unit tests run under mutmut: cheapest first, on a frozen heap.
+
+mutmut 3 forks each mutant's test run (``pytest -x`` over the unit tests that call the
+mutated function) from a server process that has imported every unit-test module. Two
+things made those runs slower than their tests:
+
+- **The order.** mutmut passes a mutant's tests in the iteration order of a set, and what
+  it measures of each test in its first (coverage) run is the test's call only, not the
+  fixtures it sets up. A mutant is killed by the first test that fails, so a mutant that a
+  5 ms test kills could first wait for a test whose fixture analyses a whole synthetic run
+  (``tests/unit/test_analysis_driver.py``, seconds under mutmut). In mutmut's coverage run
+  (``MUTANT_UNDER_TEST`` is ``"stats"``), :func:`record` adds up the setup, call and
+  teardown seconds of each test and :func:`write_costs` writes them to :data:`COSTS_FILE`
+  in the root folder (``mutants/``). When mutmut then runs a mutant's tests,
+  :func:`cheapest_first` sorts them by those costs, keeping the tests of one module together
+  (a module fixture is built once) and those of one class together: the modules by their
+  cheapest test, then within a module the classes and plain functions by their cheapest
+  test, then each test by its own cost. Without the file, or outside mutmut, the order is
+  left alone. Only the order changes, never which tests run, so the verdicts are the same;
+  a surviving mutant runs all of its tests either way.
+- **The garbage collector.** pytest ends every session with a full ``gc.collect()`` (to
+  report unraisable exceptions), and a full collection walks every object the server
+  process made while importing numpy, pandas, scipy, matplotlib, scikit-learn and the
+  tests: about 0.3 s per mutant, longer than most of the mutants' tests. mutmut freezes
+  its own heap before it starts the server, not the server's. :func:`freeze_inherited_heap`
+  freezes it (``gc.freeze``) at the start of each mutant's run, so the collections walk
+  only what the mutant's tests make; the frozen objects are shared with the server and
+  never freed, which costs nothing in a process that exits after one mutant.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+#: The file, in the pytest root folder, that holds each unit test's seconds in mutmut's
+#: coverage run: ``{node id: setup + call + teardown}``.
+COSTS_FILE = "metgrad-unit-test-costs.json"
+
+#: Values of ``MUTANT_UNDER_TEST`` that are not a mutant: mutmut's coverage run and its
+#: run that checks the tests can fail.
+NOT_A_MUTANT = ("stats", "fail")
+
+_costs: dict[str, float] = {}
+
+
+def _phase() -> str | None:
+    return os.environ.get("MUTANT_UNDER_TEST") or None
+
+
+def _under_a_mutant() -> bool:
+    phase = _phase()
+    return phase is not None and phase not in NOT_A_MUTANT
+
+
+def freeze_inherited_heap() -> None:
+    """Under a mutant, move every object made so far out of the collector's reach."""
+    if _under_a_mutant():
+        gc.freeze()
+
+
+def record(report: pytest.TestReport) -> None:
+    """Add a test phase's seconds to the test's cost, in mutmut's coverage run only."""
+    if _phase() == "stats":
+        _costs[report.nodeid] = _costs.get(report.nodeid, 0.0) + report.duration
+
+
+def write_costs(root: Path) -> None:
+    """Write the costs of the coverage run to ``root / COSTS_FILE`` (whole or not at all)."""
+    if _phase() != "stats" or not _costs:
+        return
+    path = Path(root) / COSTS_FILE
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(_costs, indent=0, sort_keys=True))
+    partial.replace(path)
+
+
+def _read_costs(root: Path) -> dict[str, float] | None:
+    try:
+        return json.loads((Path(root) / COSTS_FILE).read_text())
+    except FileNotFoundError:
+        return None
+
+
+def cheapest_first(root: Path, items: list) -> None:
+    """Sort ``items`` in place, cheapest first by module, class and test, under a mutant.
+
+    ``items`` are pytest items (anything with ``nodeid``). A test missing from the costs
+    counts as free; ties keep their order (the sort is stable).
+    """
+    if not _under_a_mutant():
+        return
+    costs = _read_costs(root)
+    if costs is None:
+        return
+
+    def cost(item) -> float:
+        return costs.get(item.nodeid, 0.0)
+
+    def module(item) -> str:
+        return item.nodeid.split("::", 1)[0]
+
+    def group(item) -> str:
+        parts = item.nodeid.split("::")
+        return "::".join(parts[:-1]) if len(parts) > 2 else item.nodeid
+
+    cheapest_module: dict[str, float] = {}
+    cheapest_group: dict[str, float] = {}
+    for item in items:
+        c = cost(item)
+        cheapest_module[module(item)] = min(cheapest_module.get(module(item), c), c)
+        cheapest_group[group(item)] = min(cheapest_group.get(group(item), c), c)
+    items.sort(key=lambda item: (
+        cheapest_module[module(item)], module(item),
+        cheapest_group[group(item)], group(item), cost(item),
+    ))  # fmt: skip
