@@ -167,12 +167,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=rank)
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_configure(config: pytest.Config) -> None:
-    """Under a mutmut mutant: the heap inherited from mutmut's server frozen (:mod:`mutant_runs`)."""
-    mutant_runs.freeze_inherited_heap()
-
-
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """In mutmut's coverage run: each test's seconds, fixtures included (:mod:`mutant_runs`)."""
     mutant_runs.record(report)

@@ -1,36 +1,26 @@
-"""How a mutant's unit tests run under mutmut: cheapest first, on a frozen heap.
+"""Under mutmut, each mutant's unit tests run cheapest first, fixtures included.
 
 mutmut 3 forks each mutant's test run (``pytest -x`` over the unit tests that call the
-mutated function) from a server process that has imported every unit-test module. Two
-things made those runs slower than their tests:
+mutated function) and sorts those tests by what it measured of each in its first
+(coverage) run: the test's call only, not the fixtures the test sets up. A mutant is killed
+by the first test that fails, so a mutant that a 5 ms test kills could first wait for a test
+whose fixture analyses a whole synthetic run (``tests/unit/test_analysis_driver.py``, seconds
+under mutmut), and tests of one module could be split around other modules' tests, which
+builds a module fixture again.
 
-- **The order.** mutmut passes a mutant's tests in the iteration order of a set, and what
-  it measures of each test in its first (coverage) run is the test's call only, not the
-  fixtures it sets up. A mutant is killed by the first test that fails, so a mutant that a
-  5 ms test kills could first wait for a test whose fixture analyses a whole synthetic run
-  (``tests/unit/test_analysis_driver.py``, seconds under mutmut). In mutmut's coverage run
-  (``MUTANT_UNDER_TEST`` is ``"stats"``), :func:`record` adds up the setup, call and
-  teardown seconds of each test and :func:`write_costs` writes them to :data:`COSTS_FILE`
-  in the root folder (``mutants/``). When mutmut then runs a mutant's tests,
-  :func:`cheapest_first` sorts them by those costs, keeping the tests of one module together
-  (a module fixture is built once) and those of one class together: the modules by their
-  cheapest test, then within a module the classes and plain functions by their cheapest
-  test, then each test by its own cost. Without the file, or outside mutmut, the order is
-  left alone. Only the order changes, never which tests run, so the verdicts are the same;
-  a surviving mutant runs all of its tests either way.
-- **The garbage collector.** pytest ends every session with a full ``gc.collect()`` (to
-  report unraisable exceptions), and a full collection walks every object the server
-  process made while importing numpy, pandas, scipy, matplotlib, scikit-learn and the
-  tests: about 0.3 s per mutant, longer than most of the mutants' tests. mutmut freezes
-  its own heap before it starts the server, not the server's. :func:`freeze_inherited_heap`
-  freezes it (``gc.freeze``) at the start of each mutant's run, so the collections walk
-  only what the mutant's tests make; the frozen objects are shared with the server and
-  never freed, which costs nothing in a process that exits after one mutant.
+In mutmut's coverage run (``MUTANT_UNDER_TEST`` is ``"stats"``), :func:`record` adds up the
+setup, call and teardown seconds of each test and :func:`write_costs` writes them to
+:data:`COSTS_FILE` in the root folder (``mutants/``). When mutmut then runs a mutant's
+tests, :func:`cheapest_first` sorts them by those costs, keeping the tests of one module
+together (a module fixture is built once) and those of one class together: the modules by
+their cheapest test, then within a module the classes and plain functions by their cheapest
+test, then each test by its own cost. Without the file, or outside mutmut, the order is left
+alone. Only the order changes, never which tests run, so the verdicts are the same; a
+surviving mutant runs all of its tests either way.
 """
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 from pathlib import Path
@@ -55,12 +45,6 @@ def _phase() -> str | None:
 def _under_a_mutant() -> bool:
     phase = _phase()
     return phase is not None and phase not in NOT_A_MUTANT
-
-
-def freeze_inherited_heap() -> None:
-    """Under a mutant, move every object made so far out of the collector's reach."""
-    if _under_a_mutant():
-        gc.freeze()
 
 
 def record(report: pytest.TestReport) -> None:

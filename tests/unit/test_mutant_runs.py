@@ -1,7 +1,5 @@
-"""How a mutant's unit tests run under mutmut (tests/mutant_runs.py): the order, by hand,
-and the frozen heap."""
+"""The order of a mutant's unit tests under mutmut (tests/mutant_runs.py), by hand."""
 
-import gc
 import json
 from types import SimpleNamespace
 
@@ -83,21 +81,3 @@ def test_the_coverage_run_records_setup_call_and_teardown(tmp_path, monkeypatch)
         "a": 2.375, "b": 0.5,
     }  # fmt: skip
 
-
-@pytest.mark.parametrize("phase", [None, "stats", "fail"])
-def test_the_heap_is_frozen_under_a_mutant_only(monkeypatch, phase):
-    if phase is None:
-        monkeypatch.delenv("MUTANT_UNDER_TEST", raising=False)
-    else:
-        monkeypatch.setenv("MUTANT_UNDER_TEST", phase)
-    before = gc.get_freeze_count()
-    made_here = [[] for _ in range(10)]
-    mutant_runs.freeze_inherited_heap()
-    assert gc.get_freeze_count() == before
-    monkeypatch.setenv("MUTANT_UNDER_TEST", "metgrad.x__mutmut_1")
-    try:
-        mutant_runs.freeze_inherited_heap()
-        assert gc.get_freeze_count() >= before + len(made_here)
-    finally:
-        if before == 0:  # a plain pytest run: leave the collector as it was
-            gc.unfreeze()
