@@ -7,6 +7,8 @@ transcription of ``robust_sigma.pro`` and Cappellari's ``loess_2d`` (test extra)
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
@@ -368,3 +370,12 @@ def test_loess_2d_rescale_of_points_on_a_line_is_refused_without_warnings():
         match=r"^rescale=True needs a non-zero biweight dispersion along both rotated axes$",
     ):
         loess_2d(x, y, np.arange(22.0), frac=0.5, rescale=True)
+
+
+def test_lad_line_takes_x_as_any_real_numbers_numpy_converts():
+    """x given as exact fractions (an object array until converted) is fitted as floats:
+    kills ``lad._validated`` 5 (x kept as given, so ``isfinite`` refuses the object array)."""
+    y = [1.0, 3.0, 5.5, 7.0, 9.25]
+    exact = lad_line([Fraction(k, 4) for k in range(5)], y)
+    floats = lad_line([k / 4 for k in range(5)], y)
+    assert (exact.slope, exact.intercept) == (floats.slope, floats.intercept)
