@@ -38,24 +38,26 @@ NOT_A_MUTANT = ("stats", "fail")
 _costs: dict[str, float] = {}
 
 
-def _phase() -> str | None:
+def mutmut_phase() -> str | None:
+    """``MUTANT_UNDER_TEST``: ``"stats"`` in mutmut's coverage run, a mutant's name when its
+    tests run, None outside mutmut."""
     return os.environ.get("MUTANT_UNDER_TEST") or None
 
 
 def _under_a_mutant() -> bool:
-    phase = _phase()
+    phase = mutmut_phase()
     return phase is not None and phase not in NOT_A_MUTANT
 
 
 def record(report: pytest.TestReport) -> None:
     """Add a test phase's seconds to the test's cost, in mutmut's coverage run only."""
-    if _phase() == "stats":
+    if mutmut_phase() == "stats":
         _costs[report.nodeid] = _costs.get(report.nodeid, 0.0) + report.duration
 
 
 def write_costs(root: Path) -> None:
     """Write the costs of the coverage run to ``root / COSTS_FILE`` (whole or not at all)."""
-    if _phase() != "stats" or not _costs:
+    if mutmut_phase() != "stats" or not _costs:
         return
     path = Path(root) / COSTS_FILE
     partial = path.with_name(path.name + ".partial")

@@ -2,7 +2,6 @@
 and the driver's parts: configuration checks, calibrator keys, lanes and the step clock."""
 
 import json
-import os
 import re
 import shutil
 import threading
@@ -20,6 +19,7 @@ from metgrad.analysis.write import SPAXEL_OUTPUT_COLUMNS
 from metgrad.config import RunConfig, config_from_dict
 from metgrad.layout import ANALYSIS_FILES, RunLayout
 from metgrad.parallel import SerialPool
+from mutant_runs import mutmut_phase
 
 #: The analysis options of the tiny run: ten refits, wide model bins with small counts, and
 #: one-dimensional corrections needing more spaxels than any bin has (D4000 and EW_Ha
@@ -57,7 +57,7 @@ def _module_unless_mutating(fixture_name, config):
     builds the run once, with the mutant active, for all of them (one run per test there cost
     four analyses before every test of every stats and analysis mutant they cover).
     """
-    return "function" if os.environ.get("MUTANT_UNDER_TEST") == "stats" else "module"
+    return "function" if mutmut_phase() == "stats" else "module"
 
 
 @pytest.fixture(scope=_module_unless_mutating)
