@@ -48,6 +48,9 @@ STATUS_BY_EXIT_CODE = {
     255: "timeout",
     -11: "segfault",
     -9: "segfault",
+    # glibc's abort on a heap it finds corrupt: a mutant that made a compiled kernel write
+    # past an array (``lad_slopes_trusted`` 3 sizes the slopes by the points, not the rows)
+    -6: "aborted",
     None: "not checked",
 }
 
@@ -107,15 +110,17 @@ def classified(folder: Path = CLASSIFIED) -> dict[str, tuple[str, str]]:
 
 
 def score(counts: Counter) -> float:
-    """Killed (or timed out) over all mutants but the equivalent ones; NaN when none."""
+    """Killed (timed out, or crashed by a signal) over all mutants but the equivalent ones;
+    NaN when none."""
     relevant = sum(counts[c] for c in _COUNTED) - counts["equivalent"]
     if relevant == 0:
         return float("nan")
-    return (counts["killed"] + counts["timeout"] + counts["segfault"]) / relevant
+    return (counts["killed"] + counts["timeout"] + counts["segfault"]
+            + counts["aborted"]) / relevant  # fmt: skip
 
 
 #: Statuses that are mutants of the score (``not checked`` and ``skipped`` are not).
-_COUNTED = ("killed", "timeout", "segfault", "survived", "no tests", "suspicious")
+_COUNTED = ("killed", "timeout", "segfault", "aborted", "survived", "no tests", "suspicious")
 
 
 def _counts(groups: dict[str, list[str]], verdicts: dict[str, tuple[str, str]]) -> Counter:
