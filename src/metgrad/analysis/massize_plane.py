@@ -60,24 +60,25 @@ def _profiles(gal, f, oh_column, config) -> pd.DataFrame:
     # one integer per (mass-size bin, subsample) pair, looked up per spaxel once
     pairs = pd.MultiIndex.from_arrays([gal["massize_bin"], gal["subsample"]])
     pair_code, pair_names = pd.factorize(pairs)
+    code_of = {pair: i for i, pair in enumerate(pair_names)}
     code = pd.Series(pair_code, index=gal.index).reindex(f[C.PLATEIFU]).to_numpy()
     r = f[C.R_RE].to_numpy()
     quantities = {"oh": f[oh_column].to_numpy(),
                   "residual_sfh": (f[oh_column] - f[C.pred("SFH")]).to_numpy()}  # fmt: skip
-    rows = []
+    keys, profiles = [], []
     for b in sorted(set(gal["massize_bin"]) - {""}):
         for sub in SUBSAMPLES:
-            at = pair_names.get_indexer([(b, sub)])[0]  # -1 (no galaxy): matches nothing
+            at = code_of.get((b, sub), -1)  # -1 (no galaxy): matches nothing
             member = code == at
             n_gal = int((pair_code == at).sum())
             for quantity, values in quantities.items():
-                prof = radial_profile(r[member], values[member], edges=edges)
-                prof.insert(0, "quantity", quantity)
-                prof.insert(0, "subsample", sub)
-                prof.insert(0, "massize_bin", b)
-                prof.insert(3, "n_galaxies", n_gal)
-                rows.append(prof)
-    return pd.concat(rows, ignore_index=True)
+                profiles.append(radial_profile(r[member], values[member], edges=edges))
+                keys.append((b, sub, quantity, n_gal))
+    table = pd.concat(profiles, ignore_index=True)
+    n_rows = [len(p) for p in profiles]
+    for position, name in enumerate(("massize_bin", "subsample", "quantity", "n_galaxies")):
+        table.insert(position, name, np.repeat([k[position] for k in keys], n_rows))
+    return table
 
 
 def massize_plane(
