@@ -115,8 +115,8 @@ def score(counts: Counter) -> float:
     relevant = sum(counts[c] for c in _COUNTED) - counts["equivalent"]
     if relevant == 0:
         return float("nan")
-    return (counts["killed"] + counts["timeout"] + counts["segfault"]
-            + counts["aborted"]) / relevant  # fmt: skip
+    crashed = counts["segfault"] + counts["aborted"]
+    return (counts["killed"] + counts["timeout"] + crashed) / relevant
 
 
 #: Statuses that are mutants of the score (``not checked`` and ``skipped`` are not).
@@ -125,6 +125,7 @@ _COUNTED = ("killed", "timeout", "segfault", "aborted", "survived", "no tests", 
 
 def _counts(groups: dict[str, list[str]], verdicts: dict[str, tuple[str, str]]) -> Counter:
     counts = Counter({k: len(v) for k, v in groups.items()})
+    counts["crashed"] = counts["segfault"] + counts["aborted"]
     for status in ("survived", "no tests", "suspicious"):
         for name in groups.get(status, []):
             verdict = verdicts.get(name, ("?", ""))[0]
@@ -135,7 +136,7 @@ def _counts(groups: dict[str, list[str]], verdicts: dict[str, tuple[str, str]]) 
 def summary(by_group: dict[str, dict[str, list[str]]], verdicts=None) -> str:
     """The Markdown summary: a table of counts and scores, then the surviving names."""
     verdicts = classified() if verdicts is None else verdicts
-    columns = ("killed", "timeout", "survived", "no tests", "not checked", "equivalent",
+    columns = ("killed", "timeout", "crashed", "survived", "no tests", "not checked", "equivalent",
                "open", "unclassified")  # fmt: skip
     lines = [
         "| group | mutants | " + " | ".join(columns) + " | score |",
@@ -151,8 +152,9 @@ def summary(by_group: dict[str, dict[str, list[str]]], verdicts=None) -> str:
     cells = " | ".join(str(total[c]) for c in columns)
     n = sum(total[c] for c in (*_COUNTED, "not checked", "skipped"))
     lines.append(f"| all | {n} | {cells} | {100 * score(total):.1f} % |")
-    lines += ["", "score = (killed + timeout) / (mutants - equivalent); a mutant no unit test",
-              "reaches counts as not killed."]  # fmt: skip
+    lines += ["", "score = (killed + timeout + crashed) / (mutants - equivalent); crashed = the",
+              "tests' process died by a signal (segfault, or glibc's abort on a corrupt heap);",
+              "a mutant no unit test reaches counts as not killed."]  # fmt: skip
     for status in ("survived", "no tests", "suspicious"):
         names = sorted(n for g in by_group.values() for n in g.get(status, []))
         if names:
