@@ -33,7 +33,9 @@ _ROW = re.compile(
     r"^\|\s*`(?P<name>metgrad\.[^`]+)`\s*\|\s*(?P<verdict>[EO])\s*\|(?P<reason>.*)\|\s*$"
 )
 
-#: mutmut 3 exit codes of one mutant's test run, as named in ``mutmut.stats``.
+#: mutmut 3 exit codes of one mutant's test run, as named in ``mutmut.stats``, except that
+#: a test process killed by a signal is "crashed" (mutmut: "segfault", or "suspicious" for
+#: SIGABRT).
 STATUS_BY_EXIT_CODE = {
     1: "killed",
     3: "killed",
@@ -46,11 +48,11 @@ STATUS_BY_EXIT_CODE = {
     -24: "timeout",
     152: "timeout",
     255: "timeout",
-    -11: "segfault",
-    -9: "segfault",
+    -11: "crashed",
+    -9: "crashed",
     # glibc's abort on a heap it finds corrupt: a mutant that made a compiled kernel write
     # past an array (``lad_slopes_trusted`` 3 sizes the slopes by the points, not the rows)
-    -6: "aborted",
+    -6: "crashed",
     None: "not checked",
 }
 
@@ -115,17 +117,15 @@ def score(counts: Counter) -> float:
     relevant = sum(counts[c] for c in _COUNTED) - counts["equivalent"]
     if relevant == 0:
         return float("nan")
-    crashed = counts["segfault"] + counts["aborted"]
-    return (counts["killed"] + counts["timeout"] + crashed) / relevant
+    return (counts["killed"] + counts["timeout"] + counts["crashed"]) / relevant
 
 
 #: Statuses that are mutants of the score (``not checked`` and ``skipped`` are not).
-_COUNTED = ("killed", "timeout", "segfault", "aborted", "survived", "no tests", "suspicious")
+_COUNTED = ("killed", "timeout", "crashed", "survived", "no tests", "suspicious")
 
 
 def _counts(groups: dict[str, list[str]], verdicts: dict[str, tuple[str, str]]) -> Counter:
     counts = Counter({k: len(v) for k, v in groups.items()})
-    counts["crashed"] = counts["segfault"] + counts["aborted"]
     for status in ("survived", "no tests", "suspicious"):
         for name in groups.get(status, []):
             verdict = verdicts.get(name, ("?", ""))[0]

@@ -20,6 +20,7 @@ import threading
 import numpy as np
 import pytest
 
+import metgrad.stats.loess as loess
 from metgrad.stats.loess import _coincident, _in_threads, _spatial_order
 
 
@@ -133,8 +134,6 @@ def test_in_threads_runs_two_parts_at_once_on_two_or_more_workers(workers):
 
 
 def _scheduled_parts(monkeypatch, n_points, workers):
-    import metgrad.stats.loess as loess
-
     calls = []
     real = loess.smooth_groups
 
